@@ -1,0 +1,123 @@
+/**
+ * Expected calibration error (ECE).
+ *
+ * Reference: Guo, Pleiss, Sun & Weinberger (2017), "On Calibration of Modern
+ * Neural Networks", ICML — eq. (3), with the binning of their reference code
+ * (`confidence > lower && confidence <= upper`).
+ */
+import { EvalError } from './errors.ts';
+import { argmax } from './softmax.ts';
+import { checkClassIndices, checkFinite, checkMatrix, checkNonEmpty, checkNumClasses } from './validate.ts';
+
+/**
+ * Bin index of a confidence in [0,1] for `bins` equal-width bins, where bin i
+ * covers (i/bins, (i+1)/bins]; 0 goes in bin 0 and 1 in the last bin (internal).
+ * @internal
+ */
+export function confidenceBin(conf: number, bins: number): number {
+  const b = Math.ceil(conf * bins) - 1;
+  return b < 0 ? 0 : b >= bins ? bins - 1 : b;
+}
+
+/** Validate the `bins` option (internal). @internal */
+export function checkBins(bins: number): void {
+  if (!Number.isInteger(bins) || bins < 1) {
+    throw new EvalError('INVALID_ARGUMENT', `bins must be a positive integer (Guo et al. use 15), got ${bins}.`);
+  }
+}
+
+/**
+ * Per-sample confidence `probs[i, pred[i]]`, correctness and bin (internal;
+ * shared with the bootstrap in evaluate.ts). `pred` must be the row argmax.
+ * @internal
+ */
+export function calibrationTable(
+  probs: Float32Array,
+  labels: Int32Array,
+  pred: Int32Array,
+  k: number,
+  bins: number,
+): { conf: Float64Array; correct: Uint8Array; bin: Int32Array } {
+  const n = labels.length;
+  const conf = new Float64Array(n);
+  const correct = new Uint8Array(n);
+  const bin = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    conf[i] = probs[i * k + pred[i]];
+    correct[i] = pred[i] === labels[i] ? 1 : 0;
+    bin[i] = confidenceBin(conf[i], bins);
+  }
+  return { conf, correct, bin };
+}
+
+/**
+ * ECE from a calibration table, with optional per-sample multiplicities
+ * (bootstrap resample counts; null = all 1). O(N + bins) (internal).
+ * @internal
+ */
+export function eceFromTable(
+  table: { conf: Float64Array; correct: Uint8Array; bin: Int32Array },
+  bins: number,
+  weights: Int32Array | null,
+): number {
+  const cnt = new Float64Array(bins);
+  const acc = new Float64Array(bins);
+  const cs = new Float64Array(bins);
+  let total = 0;
+  const { conf, correct, bin } = table;
+  for (let i = 0; i < conf.length; i++) {
+    const w = weights === null ? 1 : weights[i];
+    if (w === 0) continue;
+    const b = bin[i];
+    cnt[b] += w;
+    acc[b] += w * correct[i];
+    cs[b] += w * conf[i];
+    total += w;
+  }
+  let ece = 0;
+  for (let b = 0; b < bins; b++) {
+    if (cnt[b] > 0) ece += (cnt[b] / total) * Math.abs(acc[b] / cnt[b] - cs[b] / cnt[b]);
+  }
+  return ece;
+}
+
+/**
+ * Expected calibration error (Guo et al. 2017):
+ * `ECE = Σ_b (|B_b|/N) · |acc(B_b) − conf(B_b)|`, where confidence = max
+ * class probability, prediction = its argmax (ties → lowest index), acc(B_b)
+ * = fraction correct in bin b, conf(B_b) = mean confidence in bin b; empty
+ * bins contribute 0.
+ *
+ * Binning convention: `bins` equal-width bins over [0,1]; bin i covers the
+ * half-open interval (i/bins, (i+1)/bins], so a confidence exactly on an edge
+ * goes in the lower bin, a confidence of exactly 1 goes in the last bin (and 0
+ * in the first). Edges are tested on the float64 value of the float32
+ * probability (e.g. float32 0.6 is slightly above 0.6).
+ *
+ * @param probs `[N,k]` row-major Float32Array of class probabilities in [0,1] (e.g. from {@link softmax}).
+ * @param labels Int32Array `[N]` true class ids in [0, k).
+ * @param k number of classes, >= 2.
+ * @param bins number of equal-width bins, default 15.
+ * @returns ECE in [0, 1] (a fraction, not a percentage).
+ * @throws {EvalError} `LENGTH_MISMATCH` if `probs.length !== N*k`; `EMPTY_INPUT` if N = 0;
+ *   `INVALID_NUM_CLASSES` if k < 2; `OUT_OF_RANGE` for a label outside [0, k) or a
+ *   probability outside [0, 1]; `NON_FINITE` for NaN/±Infinity; `INVALID_ARGUMENT` if bins is not a positive integer.
+ */
+export function expectedCalibrationError(probs: Float32Array, labels: Int32Array, k: number, bins = 15): number {
+  checkNumClasses(k);
+  checkBins(bins);
+  const n = labels.length;
+  checkNonEmpty(n, 'labels.length');
+  checkMatrix(probs, 'probs', n, k, 'N = labels.length');
+  checkFinite(probs, 'probs', k);
+  checkClassIndices(labels, 'labels', k);
+  for (let i = 0; i < probs.length; i++) {
+    if (probs[i] < 0 || probs[i] > 1) {
+      throw new EvalError(
+        'OUT_OF_RANGE',
+        `probs[${i}] = ${probs[i]} is not a probability in [0, 1]; pass softmax(logits), not raw logits.`,
+      );
+    }
+  }
+  return eceFromTable(calibrationTable(probs, labels, argmax(probs, n, k), k, bins), bins, null);
+}

@@ -1,0 +1,67 @@
+/**
+ * Row-wise softmax and argmax over row-major `[N,K]` score matrices.
+ */
+import { checkFinite, checkMatrix, checkNonEmpty, checkNumClasses } from './validate.ts';
+
+/**
+ * Numerically stable row-wise softmax.
+ *
+ * For each row r: `p[r,j] = exp(z[r,j] - max_j z[r,j]) / Σ_j exp(z[r,j] - max_j z[r,j])`
+ * (max-subtraction so large logits do not overflow). Computed in float64, stored
+ * as float32.
+ *
+ * @param logits `[n,k]` row-major Float32Array of raw class scores.
+ * @param n number of rows (samples), >= 1.
+ * @param k number of classes, >= 2.
+ * @returns new `[n,k]` row-major Float32Array; each row is non-negative and sums to 1 (up to float32 rounding).
+ * @throws {EvalError} `LENGTH_MISMATCH` if `logits.length !== n*k`; `INVALID_NUM_CLASSES` if k < 2;
+ *   `EMPTY_INPUT` if n = 0; `NON_FINITE` if any logit is NaN or ±Infinity.
+ */
+export function softmax(logits: Float32Array, n: number, k: number): Float32Array {
+  checkNumClasses(k);
+  checkNonEmpty(n, 'n');
+  checkMatrix(logits, 'logits', n, k);
+  checkFinite(logits, 'logits', k);
+  const out = new Float32Array(n * k);
+  for (let r = 0; r < n; r++) {
+    const base = r * k;
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) if (logits[base + j] > max) max = logits[base + j];
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += Math.exp(logits[base + j] - max);
+    for (let j = 0; j < k; j++) out[base + j] = Math.exp(logits[base + j] - max) / sum;
+  }
+  return out;
+}
+
+/**
+ * Row-wise argmax (top-1 class). Ties resolve to the lowest column index
+ * (same as `numpy.argmax`).
+ *
+ * @param rows `[n,k]` row-major scores (logits or probabilities).
+ * @param n number of rows, >= 1.
+ * @param k number of columns (classes), >= 2.
+ * @returns Int32Array of length n with values in [0, k).
+ * @throws {EvalError} `LENGTH_MISMATCH` if `rows.length !== n*k`; `INVALID_NUM_CLASSES` if k < 2;
+ *   `EMPTY_INPUT` if n = 0; `NON_FINITE` if any value is NaN or ±Infinity.
+ */
+export function argmax(rows: Float32Array, n: number, k: number): Int32Array {
+  checkNumClasses(k);
+  checkNonEmpty(n, 'n');
+  checkMatrix(rows, 'rows', n, k);
+  checkFinite(rows, 'rows', k);
+  const out = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const base = r * k;
+    let best = 0;
+    let bestV = rows[base];
+    for (let j = 1; j < k; j++) {
+      if (rows[base + j] > bestV) {
+        bestV = rows[base + j];
+        best = j;
+      }
+    }
+    out[r] = best;
+  }
+  return out;
+}
