@@ -1,1 +1,2 @@
-export {};
+/** @medslim/cli — the `medslim` command. */
+export { main } from './main.ts';

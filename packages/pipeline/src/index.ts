@@ -1,1 +1,13 @@
-export {};
+/** @medslim/pipeline — jobs: from an uploaded teacher and dataset to compressed models and their report. */
+/** The quantize job (INT8 QDQ + before/after report). */
+export { runQuantizeJob, renderQuantizeMarkdown, loadDataFor, type QuantizeJobOptions, type QuantizeJobResult, type JobProgress } from './quantize-job.ts';
+/** Evaluation of one stage (metrics with CIs, latency). */
+export { evaluateStage, type StageInput } from './evaluate-stage.ts';
+/** report.json types and report.md tables. */
+export { renderStagesMarkdown, toJson, type JobReport, type StageReport, type LatencySummary } from './report.ts';
+/** The classifier interface a job reads from the model. */
+export { modelInterface, type ModelInterface } from './model-contract.ts';
+/** Errors: one class, stable codes. */
+export { JobError } from './errors.ts';
+/** medslim's version, recorded in reports. */
+export { medslimVersion } from './version.ts';

@@ -13,7 +13,8 @@ export async function optimizeWithOrt(model: Uint8Array, level: 'basic' | 'exten
   const dir = mkdtempSync(join(tmpdir(), 'medslim-opt-'));
   const path = join(dir, `optimized-${level}.onnx`);
   try {
-    const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: level, optimizedModelFilePath: path, intraOpNumThreads: 1 });
+    const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: level, optimizedModelFilePath: path, intraOpNumThreads: 1, // ORT warns that an 'all'-level model is tied to this CPU; we only read it, never ship it.
+      logSeverityLevel: 3 });
     await session.release();
     return new Uint8Array(readFileSync(path));
   } finally {

@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { runQuantizeJob } from '@medslim/pipeline';
+import type { Calibrator } from '@medslim/quantize';
+import { UsageError } from '../errors.ts';
+import { progressBar } from '../progress.ts';
+
+export const quantizeUsage = `usage: medslim quantize --model <teacher.onnx> --data <dataset.npz> --out <dir> [options]
+
+Static INT8 post-training quantization (QDQ) with a before/after report.
+Writes <dir>/model.int8.onnx, <dir>/report.json and <dir>/report.md.
+
+options:
+  --calibrator minmax|percentile|entropy   activation range estimator (default minmax)
+  --percentile <p>                         percentile calibrator's percentile (default 99.999)
+  --calibration-size <n>                   train images used for calibration (default 512)
+  --per-tensor                             one weight scale per tensor instead of per output channel
+  --exclude <node,…>                       node names or op types to keep in float (e.g. the final Gemm)
+  --reduce-range / --no-reduce-range       7-bit weights for x86 CPUs without VNNI (default: on for x86-64)
+  --activation-type uint8|int8             activation type (default uint8, asymmetric)
+  --threads <n>                            intraOpNumThreads for the latency measurement (default 1)
+  --seed <n>                               seed for the calibration sample and bootstrap CIs (default 0)`;
+
+function intOption(v: string | undefined, name: string, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}; got '${v}'`);
+  return n;
+}
+
+/** `medslim quantize`: runs the quantize job and prints where the report is. */
+export async function quantize(argv: string[], out: (s: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      out: { type: 'string' },
+      calibrator: { type: 'string' },
+      percentile: { type: 'string' },
+      'calibration-size': { type: 'string' },
+      'per-tensor': { type: 'boolean' },
+      exclude: { type: 'string' },
+      'reduce-range': { type: 'boolean' },
+      'no-reduce-range': { type: 'boolean' },
+      'activation-type': { type: 'string' },
+      threads: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) { out(quantizeUsage + '\n'); return 0; }
+  void positionals;
+  for (const f of ['model', 'data', 'out'] as const) if (!values[f]) throw new UsageError(`--${f} is required\n${quantizeUsage}`);
+  if (values.calibrator && !['minmax', 'percentile', 'entropy'].includes(values.calibrator)) {
+    throw new UsageError(`--calibrator must be minmax, percentile or entropy; got '${values.calibrator}'`);
+  }
+  if (values['activation-type'] && !['uint8', 'int8'].includes(values['activation-type'])) {
+    throw new UsageError(`--activation-type must be uint8 or int8; got '${values['activation-type']}'`);
+  }
+  if (values['reduce-range'] && values['no-reduce-range']) throw new UsageError('pass either --reduce-range or --no-reduce-range, not both');
+  const percentile = values.percentile === undefined ? undefined : Number(values.percentile);
+  if (percentile !== undefined && !(percentile > 50 && percentile <= 100)) throw new UsageError(`--percentile must be a number in (50, 100]; got '${values.percentile}'`);
+  const bar = progressBar();
+  const t0 = performance.now();
+  try {
+    const r = await runQuantizeJob({
+      model: values.model!,
+      data: values.data!,
+      outDir: values.out!,
+      calibrationSize: intOption(values['calibration-size'], 'calibration-size', 1),
+      seed: intOption(values.seed, 'seed', 0),
+      intraOpNumThreads: intOption(values.threads, 'threads', 1),
+      quantize: {
+        calibrator: values.calibrator as Calibrator | undefined,
+        percentile,
+        perChannel: values['per-tensor'] ? false : undefined,
+        exclude: values.exclude ? values.exclude.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+        reduceRange: values['reduce-range'] ? true : values['no-reduce-range'] ? false : undefined,
+        activationType: values['activation-type'] as 'uint8' | 'int8' | undefined,
+      },
+      onProgress: bar.onProgress,
+    });
+    bar.stop();
+    const [t, q] = r.report.stages;
+    const qz = r.report.quantization as { integerKernelCount: number };
+    out(
+      [
+        `teacher: ${t.bytes.toLocaleString('en-US')} bytes, test AUC ${t.test.auc.toFixed(4)}, accuracy ${(t.test.accuracy * 100).toFixed(2)} %, p50 ${t.latencyMs.p50.toFixed(2)} ms`,
+        `int8:    ${q.bytes.toLocaleString('en-US')} bytes (${(q.bytes / t.bytes).toFixed(3)}×), test AUC ${q.test.auc.toFixed(4)}, accuracy ${(q.test.accuracy * 100).toFixed(2)} %, agreement ${((q.test.agreement ?? NaN) * 100).toFixed(2)} %, p50 ${q.latencyMs.p50.toFixed(2)} ms, integer kernels ${qz.integerKernelCount}`,
+        `model:  ${r.modelPath}`,
+        `report: ${r.reportPath} and ${r.markdownPath} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      ].join('\n') + '\n',
+    );
+    return 0;
+  } finally {
+    bar.stop();
+  }
+}

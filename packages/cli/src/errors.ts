@@ -1,0 +1,22 @@
+/** Error names of medslim packages that mean "your input is wrong" (exit code 2), as opposed to a bug (exit code 1). */
+const INPUT_ERRORS = new Set(['OnnxError', 'DataError', 'JobError', 'QuantizeError', 'EvalError', 'UsageError']);
+
+/** Bad command-line usage. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Prints an error the way the CLI reports it and returns the exit code. Never prints data values. */
+export function reportError(err: unknown, write: (s: string) => void = (s) => process.stderr.write(s)): number {
+  const e = err as Error & { code?: string };
+  if (e && INPUT_ERRORS.has(e.name)) {
+    write(`medslim: error${e.code ? ` [${e.code}]` : ''}: ${e.message}\n`);
+    return 2;
+  }
+  if (e && (e as NodeJS.ErrnoException).code === 'ENOENT') {
+    write(`medslim: error [ENOENT]: ${e.message}\n`);
+    return 2;
+  }
+  write(`medslim: internal error: ${e?.stack ?? String(err)}\n`);
+  return 1;
+}

@@ -1,0 +1,37 @@
+import { inspect, inspectUsage } from './commands/inspect.ts';
+import { quantize, quantizeUsage } from './commands/quantize.ts';
+import { reportError, UsageError } from './errors.ts';
+
+const usage = `medslim — make hospital image classifiers small, fast and cheap to serve, and prove they are still safe.
+
+commands:
+  quantize   static INT8 quantization of an ONNX classifier with a before/after report
+  inspect    print an ONNX model's summary
+
+Run 'medslim <command> --help' for a command's options.`;
+
+const commands: Record<string, { run: (argv: string[], out: (s: string) => void) => Promise<number>; usage: string }> = {
+  quantize: { run: quantize, usage: quantizeUsage },
+  inspect: { run: inspect, usage: inspectUsage },
+};
+
+/** Runs the CLI with `argv` (without node and the script) and returns the exit code: 0 ok, 2 bad input, 1 internal error. */
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err?: (s: string) => void): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(usage + '\n');
+    return name ? 0 : 2;
+  }
+  const cmd = commands[name];
+  try {
+    if (!cmd) throw new UsageError(`unknown command '${name}'\n${usage}`);
+    return await cmd.run(rest, out);
+  } catch (e) {
+    const error = e as Error & { code?: string };
+    // node:util parseArgs reports unknown or malformed options with these codes.
+    if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      return reportError(new UsageError(`${error.message}\n${cmd?.usage ?? usage}`), err);
+    }
+    return reportError(e, err);
+  }
+}

@@ -1,0 +1,173 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { datasetSummary, loadDataset, sampleIndices, toModelInput, type Dataset } from '@medslim/data';
+import { readModel, summarize } from '@medslim/onnx';
+import { quantizeStatic, verifyIntegerKernels, type QuantizeConfig } from '@medslim/quantize';
+import { JobError } from './errors.ts';
+import { evaluateStage } from './evaluate-stage.ts';
+import { modelInterface, type ModelInterface } from './model-contract.ts';
+import { renderStagesMarkdown, toJson, type JobReport } from './report.ts';
+import { medslimVersion } from './version.ts';
+
+/** Progress of a job: which stage, what it is doing, and how far along (done/total units). */
+export interface JobProgress {
+  stage: string;
+  step: string;
+  done: number;
+  total: number;
+}
+
+export interface QuantizeJobOptions {
+  /** Teacher ONNX (path or bytes). */
+  model: string | Uint8Array;
+  /** MedMNIST-layout .npz path. */
+  data: string;
+  /** Output folder: model.int8.onnx, report.json, report.md. */
+  outDir: string;
+  quantize?: Partial<QuantizeConfig>;
+  /** Calibration images from the train split (default 512), chosen by a seeded sample. */
+  calibrationSize?: number;
+  /** Seed for the calibration sample and the bootstrap (default 0). */
+  seed?: number;
+  /** intraOpNumThreads for latency measurement (default 1: one vCPU, as a small serverless function has). */
+  intraOpNumThreads?: number;
+  latencyIterations?: number;
+  throughputIterations?: number;
+  onProgress?: (p: JobProgress) => void;
+}
+
+export interface QuantizeJobResult {
+  report: JobReport;
+  modelPath: string;
+  reportPath: string;
+  markdownPath: string;
+}
+
+/**
+ * Prepares the test split and checks that model and data fit: labels in [0, K), image size and channels.
+ * @throws JobError CLASS_MISMATCH / SIZE_MISMATCH, DataError for a malformed dataset.
+ */
+export function loadDataFor(iface: ModelInterface, dataPath: string): Dataset {
+  const ds = loadDataset(dataPath, iface.numClasses ? { numClasses: iface.numClasses } : {});
+  if (ds.height !== iface.height || ds.width !== iface.width) {
+    throw new JobError('SIZE_MISMATCH', `images in ${dataPath} are ${ds.height}×${ds.width} but the model input '${iface.inputName}' expects ${iface.height}×${iface.width}; resize the dataset or use the matching model`);
+  }
+  if (ds.channels === 3 && iface.channels === 1) {
+    throw new JobError('SIZE_MISMATCH', `images in ${dataPath} have 3 channels but the model expects 1; convert the dataset to grayscale`);
+  }
+  return ds;
+}
+
+/**
+ * The quantize job: static INT8 QDQ quantization of a teacher with calibration images from the train split,
+ * then an honest before/after evaluation of both on the test split (metrics with 95 % CIs, latency), and
+ * the integer-kernel check. Writes `model.int8.onnx`, `report.json` and `report.md` under `outDir`.
+ * @throws OnnxError (not ONNX / truncated), DataError (bad npz, labels out of range), JobError (size or
+ *   class mismatch, empty calibration split), QuantizeError — all before any file is written.
+ */
+export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJobResult> {
+  const teacherBytes = typeof o.model === 'string' ? new Uint8Array(readFileSync(o.model)) : o.model;
+  const teacherModel = readModel(teacherBytes, typeof o.model === 'string' ? o.model : 'teacher model');
+  const iface = modelInterface(teacherModel);
+  const ds = loadDataFor(iface, o.data);
+  const k = iface.numClasses ?? ds.numClasses;
+  const train = ds.splits.train;
+  const test = ds.splits.test!;
+  const calibrationSize = o.calibrationSize ?? 512;
+  if (!train || train.count === 0 || calibrationSize <= 0) {
+    throw new JobError('EMPTY_CALIBRATION', `the calibration split is empty (train has ${train?.count ?? 0} images, calibration size ${calibrationSize}); static quantization needs train images to estimate activation ranges`);
+  }
+  const seed = o.seed ?? 0;
+  const progress = o.onProgress ?? (() => {});
+  const toInput = (images: typeof test.images, indices?: Int32Array) =>
+    toModelInput(images, iface.contract, { channels: iface.channels, height: iface.height, width: iface.width, ...(indices ? { indices } : {}) });
+
+  // Calibration batches: a seeded sample of the train split, 32 images a batch.
+  const idx = sampleIndices(train.count, calibrationSize, seed);
+  const batches = [];
+  for (let s = 0; s < idx.length; s += 32) batches.push(toInput(train.images, idx.subarray(s, s + 32)));
+  const q = await quantizeStatic(teacherBytes, batches, o.quantize ?? {}, (p) => progress({ stage: 'int8', step: p.phase, done: p.done, total: p.total }));
+  progress({ stage: 'int8', step: 'verify', done: 0, total: 1 });
+  const kernels = await verifyIntegerKernels(q.bytes);
+  progress({ stage: 'int8', step: 'verify', done: 1, total: 1 });
+
+  const testInput = toInput(test.images);
+  const labelNames = iface.labels && iface.labels.length === k ? iface.labels : Array.from({ length: k }, (_, i) => String(i));
+  const common = {
+    test: testInput,
+    labels: test.labels,
+    numClasses: k,
+    labelNames,
+    intraOpNumThreads: o.intraOpNumThreads ?? 1,
+    seed,
+    latencyIterations: o.latencyIterations,
+    throughputIterations: o.throughputIterations,
+  };
+  const teacher = await evaluateStage({ ...common, name: 'teacher', file: typeof o.model === 'string' ? o.model : 'teacher.onnx', model: teacherBytes, onBatch: (d, t) => progress({ stage: 'teacher', step: 'evaluate', done: d, total: t }) });
+  const int8 = await evaluateStage({ ...common, name: 'int8', file: 'model.int8.onnx', model: q.bytes, referencePred: teacher.pred, onBatch: (d, t) => progress({ stage: 'int8', step: 'evaluate', done: d, total: t }) });
+
+  const report: JobReport = {
+    job: 'quantize',
+    medslimVersion,
+    createdAt: new Date().toISOString(),
+    dataset: datasetSummary(ds) as JobReport['dataset'],
+    labels: labelNames,
+    stages: [teacher.stage, int8.stage],
+    quantization: {
+      format: 'QDQ',
+      calibrator: q.config.calibrator,
+      ...(q.config.calibrator === 'percentile' ? { percentile: q.config.percentile } : {}),
+      calibrationImages: q.calibrationImages,
+      calibrationSplit: 'train',
+      perChannel: q.config.perChannel,
+      weights: `int8 symmetric ${q.config.perChannel ? 'per-channel' : 'per-tensor'}${q.config.reduceRange ? ', 7-bit range (reduce-range)' : ''}`,
+      activations: `${q.config.activationType} ${q.config.activationSymmetric ? 'symmetric' : 'asymmetric'} per-tensor`,
+      reduceRange: q.config.reduceRange,
+      excluded: q.config.exclude,
+      quantizedOps: q.quantizedOps,
+      foldedActivations: q.foldedActivations,
+      floatNodes: q.floatNodes,
+      maxRelativeWeightError: q.maxRelativeWeightError,
+      integerKernels: kernels.integerKernels,
+      integerKernelCount: kernels.integerKernelCount,
+      optimizedOps: kernels.opHistogram,
+    },
+    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, intraOpNumThreads: common.intraOpNumThreads },
+  };
+  mkdirSync(o.outDir, { recursive: true });
+  const modelPath = join(o.outDir, 'model.int8.onnx');
+  const reportPath = join(o.outDir, 'report.json');
+  const markdownPath = join(o.outDir, 'report.md');
+  writeFileSync(modelPath, q.bytes);
+  writeFileSync(reportPath, toJson(report));
+  writeFileSync(markdownPath, renderQuantizeMarkdown(report, summarize(teacherModel, teacherBytes.byteLength).parameterCount));
+  return { report, modelPath, reportPath, markdownPath };
+}
+
+/** report.md of the quantize job. */
+export function renderQuantizeMarkdown(report: JobReport, teacherParams: number): string {
+  const qz = report.quantization as Record<string, unknown>;
+  const [t, q] = report.stages;
+  const lines = [
+    '# medslim quantize report',
+    '',
+    `Created ${report.createdAt} by medslim ${report.medslimVersion}. Dataset sha256 \`${report.dataset.sha256}\` — ` +
+      Object.entries(report.dataset.splits).map(([k, v]) => `${k} ${v.count}`).join(', ') + '.',
+    `Teacher: ${teacherParams.toLocaleString('en-US')} parameters. INT8 model: ${(q.bytes / t.bytes).toFixed(3)}× the teacher's bytes; ` +
+      `test AUC ${t.test.auc.toFixed(4)} → ${q.test.auc.toFixed(4)} (${(q.test.auc - t.test.auc >= 0 ? '+' : '') + (q.test.auc - t.test.auc).toFixed(4)}), ` +
+      `accuracy ${(t.test.accuracy * 100).toFixed(2)} % → ${(q.test.accuracy * 100).toFixed(2)} %, agreement with the teacher ${((q.test.agreement ?? NaN) * 100).toFixed(2)} %.`,
+    '',
+    renderStagesMarkdown(report),
+    '## Quantization',
+    '',
+    `- Format: QDQ; weights ${qz.weights}; activations ${qz.activations}; calibrator ${qz.calibrator}${qz.percentile ? ` (${qz.percentile})` : ''} on ${qz.calibrationImages} ${qz.calibrationSplit} images.`,
+    `- Quantized nodes: ${Object.entries(qz.quantizedOps as Record<string, number>).map(([k, v]) => `${k}×${v}`).join(', ')}; Relu/Clip folded into their producer: ${qz.foldedActivations}.`,
+    `- Integer kernels ONNX Runtime runs (optimized graph at 'all'): ${qz.integerKernelCount} — ${Object.entries(qz.integerKernels as Record<string, number>).map(([k, v]) => `${k}×${v}`).join(', ') || 'none'}.`,
+    `- Left in float: ${(qz.floatNodes as { name: string; opType: string; reason: string }[]).map((f) => `${f.name} (${f.opType}: ${f.reason})`).join('; ') || 'none'}.`,
+    `- Largest weight rounding error: ${((qz.maxRelativeWeightError as number) * 100).toFixed(3)} % of that tensor's max |w|.`,
+    `- Latency: onnxruntime-node, intraOpNumThreads ${t.intraOpNumThreads}, batch 1 percentiles over 100 runs; throughput at batch ${t.throughputBatch}.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+

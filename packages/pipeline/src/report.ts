@@ -1,0 +1,90 @@
+import type { TestMetrics } from '@medslim/eval';
+
+/** Latency of one model through onnxruntime-node (see `@medslim/eval` benchmarkLatency). */
+export interface LatencySummary {
+  /** Batch-1 wall time of session.run in ms. */
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** One stage of a job (teacher, student, pruned, int8, …) — the shape every job's report reuses. */
+export interface StageReport {
+  name: string;
+  /** File name of the stage's model inside the job folder (or the input path for the teacher). */
+  file: string;
+  sha256: string;
+  /** Serialized ONNX size in bytes. */
+  bytes: number;
+  /** Elements in the model's initializers (weights, biases; for INT8 also scales and zero-points). */
+  params: number;
+  /** Test-split metrics; `agreement` is top-1 agreement with the teacher stage. */
+  test: TestMetrics;
+  latencyMs: LatencySummary;
+  /** Throughput at batch `throughputBatch`, images/s. */
+  imagesPerSecond: number;
+  throughputBatch: number;
+  /** intraOpNumThreads the latency was measured with. */
+  intraOpNumThreads: number;
+}
+
+/** report.json of a job. */
+export interface JobReport {
+  job: 'quantize' | 'distill' | 'compress';
+  medslimVersion: string;
+  createdAt: string;
+  dataset: { sha256: string; splits: Record<string, { count: number; classCounts: number[] }> };
+  labels: string[];
+  stages: StageReport[];
+  /** Job-specific sections (quantization, training, gate, sensitivity…). */
+  [section: string]: unknown;
+}
+
+const pct = (x: number | null | undefined, digits = 1) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : `${(x * 100).toFixed(digits)} %`);
+const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
+const ci = (c: [number, number] | null | undefined, f: (x: number) => string) => (c && !Number.isNaN(c[0]) ? ` (${f(c[0])}–${f(c[1])})` : '');
+const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
+
+/** Replaces NaN and ±Infinity by null so the report is valid JSON with honest gaps. */
+export function toJson(report: JobReport): string {
+  return JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+}
+
+/**
+ * report.md: the report as tables an engineer who answers to clinicians can read — size, discrimination
+ * (AUC), accuracy, calibration (ECE), agreement with the teacher, per-class sensitivity and specificity
+ * with 95 % bootstrap intervals, and latency.
+ */
+export function renderStagesMarkdown(report: JobReport): string {
+  const base = report.stages[0];
+  const lines: string[] = [];
+  lines.push('| stage | size | vs teacher | params | test AUC (95 % CI) | accuracy (95 % CI) | ECE | agreement with teacher | p50 / p95 / p99 ms (batch 1) | images/s (batch ' + base.throughputBatch + ') |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const s of report.stages) {
+    lines.push(
+      `| ${s.name} | ${mb(s.bytes)} (${s.bytes.toLocaleString('en-US')} B) | ${(s.bytes / base.bytes).toFixed(3)}× | ${s.params.toLocaleString('en-US')} | ` +
+        `${num(s.test.auc, 4)}${ci(s.test.ci95.auc, (x) => num(x, 3))} | ${pct(s.test.accuracy)}${ci(s.test.ci95.accuracy, (x) => pct(x))} | ` +
+        `${num(s.test.ece, 3)} | ${pct(s.test.agreement)} | ${num(s.latencyMs.p50, 2)} / ${num(s.latencyMs.p95, 2)} / ${num(s.latencyMs.p99, 2)} | ${s.imagesPerSecond.toFixed(0)} |`,
+    );
+  }
+  lines.push('');
+  lines.push('Per-class sensitivity (recall of that class) and specificity, test split, 95 % bootstrap CI for sensitivity:');
+  lines.push('');
+  lines.push('| class | support | ' + report.stages.map((s) => `${s.name} sensitivity | ${s.name} specificity`).join(' | ') + ' |');
+  lines.push('|---|---|' + report.stages.map(() => '---|---|').join(''));
+  const k = base.test.perClass.length;
+  for (let c = 0; c < k; c++) {
+    const cells = report.stages.map((s) => `${pct(s.test.perClass[c].sensitivity)}${ci(s.test.ci95.sensitivity[c], (x) => pct(x, 0))} | ${pct(s.test.perClass[c].specificity)}`);
+    lines.push(`| ${base.test.perClass[c].label} | ${base.test.perClass[c].support} | ${cells.join(' | ')} |`);
+  }
+  lines.push('');
+  for (const s of report.stages) {
+    lines.push(`Confusion matrix, ${s.name} (rows: true class, columns: predicted):`);
+    lines.push('');
+    lines.push('| true \\ predicted | ' + base.test.perClass.map((p) => p.label).join(' | ') + ' |');
+    lines.push('|---|' + base.test.perClass.map(() => '---|').join(''));
+    s.test.confusion.forEach((row, i) => lines.push(`| ${base.test.perClass[i].label} | ${row.join(' | ')} |`));
+    lines.push('');
+  }
+  return lines.join('\n');
+}
