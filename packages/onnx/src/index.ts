@@ -1,1 +1,18 @@
-export {};
+/** @medslim/onnx — read, edit and write ONNX models (onnx.proto via protobufjs). */
+export { onnx, int64ToNumber, type ModelProto, type GraphProto, type NodeProto, type TensorProto, type AttributeProto, type ValueInfoProto } from './proto.ts';
+/** Errors: one class, stable codes. */
+export { OnnxError } from './errors.ts';
+/** Element types: one table (ONNX enum ↔ typed array ↔ TensorProto field). */
+export { DataType, dtypeFromOnnx, dtypeFromName, elemTypeName, type DataTypeName, type TypedArray } from './dtype.ts';
+/** IEEE binary16 conversion. */
+export { toFloat16Bits, fromFloat16Bits } from './float16.ts';
+/** Tensors ↔ typed arrays. */
+export { tensorToArray, tensorToFloat32, arrayToTensor, tensorDims, tensorByteSize, sizeOf, type NdTensor } from './tensor.ts';
+/** Model codec and metadata_props. */
+export { readModel, writeModel, saveModel, getMetadata, setMetadata, defaultOpset } from './model.ts';
+/** Graph helpers. */
+export { producers, consumers, initializerMap, realInputs, topologicalOrder, addGraphOutputs, replaceNodes, setInitializer, removeUnusedInitializers, valueShape, uniqueNamer } from './graph.ts';
+/** Builders for nodes, values, graphs and models. */
+export { makeNode, makeValueInfo, makeGraph, makeModel, getAttr, getIntAttr, type AttrValue } from './build.ts';
+/** Model summary (`medslim inspect`). */
+export { summarize, formatSummary, type ModelSummary, type IoSummary } from './summary.ts';

@@ -1,6 +1,6 @@
 /** @medslim/pipeline — jobs: from an uploaded teacher and dataset to compressed models and their report. */
 /** The quantize job (INT8 QDQ + before/after report). */
-export { runQuantizeJob, renderQuantizeMarkdown, loadDataFor, type QuantizeJobOptions, type QuantizeJobResult, type JobProgress } from './quantize-job.ts';
+export { runQuantizeJob, renderQuantizeMarkdown, loadDataFor, predictionChanges, type PredictionChange, type QuantizeJobOptions, type QuantizeJobResult, type JobProgress } from './quantize-job.ts';
 /** Evaluation of one stage (metrics with CIs, latency). */
 export { evaluateStage, type StageInput } from './evaluate-stage.ts';
 /** report.json types and report.md tables. */

@@ -48,7 +48,8 @@ export interface QuantizeJobResult {
  * @throws JobError CLASS_MISMATCH / SIZE_MISMATCH, DataError for a malformed dataset.
  */
 export function loadDataFor(iface: ModelInterface, dataPath: string): Dataset {
-  const ds = loadDataset(dataPath, iface.numClasses ? { numClasses: iface.numClasses } : {});
+  // Only the test split is required here; each job checks the splits it uses (calibration, training) itself.
+  const ds = loadDataset(dataPath, { requireSplits: ['test'], ...(iface.numClasses ? { numClasses: iface.numClasses } : {}) });
   if (ds.height !== iface.height || ds.width !== iface.width) {
     throw new JobError('SIZE_MISMATCH', `images in ${dataPath} are ${ds.height}×${ds.width} but the model input '${iface.inputName}' expects ${iface.height}×${iface.width}; resize the dataset or use the matching model`);
   }
@@ -132,6 +133,7 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
       integerKernelCount: kernels.integerKernelCount,
       optimizedOps: kernels.opHistogram,
     },
+    changes: predictionChanges(teacher.pred, int8.pred, test.labels, labelNames),
     environment: { node: process.version, platform: `${process.platform}-${process.arch}`, intraOpNumThreads: common.intraOpNumThreads },
   };
   mkdirSync(o.outDir, { recursive: true });
@@ -142,6 +144,28 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
   writeFileSync(reportPath, toJson(report));
   writeFileSync(markdownPath, renderQuantizeMarkdown(report, summarize(teacherModel, teacherBytes.byteLength).parameterCount));
   return { report, modelPath, reportPath, markdownPath };
+}
+
+/** A test image whose top-1 prediction differs between the teacher and a compressed stage. */
+export interface PredictionChange {
+  /** Index in the test split. */
+  index: number;
+  trueLabel: string;
+  teacher: string;
+  compressed: string;
+  /** 'fixed' (teacher wrong, compressed right), 'broken' (teacher right, compressed wrong) or 'both wrong'. */
+  effect: 'fixed' | 'broken' | 'both wrong';
+}
+
+/** Lists the test images whose prediction changed (at most `limit`), so a reviewer can see who is affected. */
+export function predictionChanges(teacher: Int32Array, compressed: Int32Array, labels: Int32Array, names: string[], limit = 100): PredictionChange[] {
+  const out: PredictionChange[] = [];
+  for (let i = 0; i < labels.length && out.length < limit; i++) {
+    if (teacher[i] === compressed[i]) continue;
+    const effect = compressed[i] === labels[i] ? 'fixed' : teacher[i] === labels[i] ? 'broken' : 'both wrong';
+    out.push({ index: i, trueLabel: names[labels[i]], teacher: names[teacher[i]], compressed: names[compressed[i]], effect });
+  }
+  return out;
 }
 
 /** report.md of the quantize job. */
@@ -167,7 +191,17 @@ export function renderQuantizeMarkdown(report: JobReport, teacherParams: number)
     `- Largest weight rounding error: ${((qz.maxRelativeWeightError as number) * 100).toFixed(3)} % of that tensor's max |w|.`,
     `- Latency: onnxruntime-node, intraOpNumThreads ${t.intraOpNumThreads}, batch 1 percentiles over 100 runs; throughput at batch ${t.throughputBatch}.`,
     '',
+    '## Predictions that changed',
+    '',
   ];
+  const changes = (report.changes ?? []) as PredictionChange[];
+  if (changes.length === 0) lines.push('None: the INT8 model gives the teacher\'s top-1 answer on every test image.', '');
+  else {
+    lines.push(`${changes.length} test image(s) changed prediction (fixed: teacher wrong → INT8 right; broken: teacher right → INT8 wrong):`, '');
+    lines.push('| test index | true class | teacher | int8 | effect |', '|---|---|---|---|---|');
+    for (const c of changes) lines.push(`| ${c.index} | ${c.trueLabel} | ${c.teacher} | ${c.compressed} | ${c.effect} |`);
+    lines.push('');
+  }
   return lines.join('\n');
 }
 

@@ -1,0 +1,17 @@
+export {
+  selectTrainingBackend,
+  registerTrainingBackend,
+  resetTrainingBackends,
+  listTrainingBackends,
+  probeGpu,
+} from './select.ts';
+export type {
+  SelectedTrainingBackend,
+  SelectTrainingBackendOptions,
+  TrainingBackendCandidate,
+  TrainingBackendName,
+  TrainingBackendPreference,
+  CandidateContext,
+  Tfjs,
+} from './select.ts';
+export { maxWasmBatch, checkBatchForBackend, maxBatchForBackend, referenceImageBytes, wasmPeakMBPerImage } from './memory.ts';

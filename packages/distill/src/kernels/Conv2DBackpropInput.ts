@@ -1,0 +1,54 @@
+/**
+ * `Conv2DBackpropInput` fast path for the wasm backend.
+ *
+ * wasm's own Conv2DBackpropInput is a scalar C++ loop. For the 1×1, stride-1,
+ * unpadded convolutions of MobileNetV2 (expand and project) the input gradient
+ * is one matmul, dx[M,Cin] = dy[M,Cout] · Wᵀ[Cout,Cin] (M = N·H·W), on
+ * XNNPACK's fully-connected path; Wᵀ is a fresh transposed copy of the filter,
+ * so the matmul operator cache (per data id of `b`) is never shared. Every
+ * other case is delegated to the original wasm kernel.
+ */
+import { Conv2DBackpropInput } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { wasmFastPaths } from './flags.ts';
+import { convInfo, withScope } from './wasm-ops.ts';
+
+interface Attrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | Array<[number, number]>;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  inputShape: [number, number, number, number];
+}
+
+export function conv2DBackpropInput1x1(args: { inputs: { dy?: TensorInfo; filter?: TensorInfo }; backend: unknown; attrs?: unknown }): TensorInfo | null {
+  const { dy, filter } = args.inputs;
+  const attrs = args.attrs as Attrs | undefined;
+  if (dy == null || filter == null || attrs == null) return null;
+  if (attrs.dataFormat != null && attrs.dataFormat !== 'NHWC') return null;
+  if (filter.shape.length !== 4 || filter.shape[0] !== 1 || filter.shape[1] !== 1) return null;
+  if (dy.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  const info = convInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad as never, attrs.dimRoundingMode, false);
+  const { top, bottom, left, right } = info.padInfo;
+  if (info.strideHeight !== 1 || info.strideWidth !== 1 || top + bottom + left + right !== 0) return null;
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: Cin, outChannels: Cout } = info;
+  if (info.outHeight !== H || info.outWidth !== W) return null;
+  const M = N * H * W;
+  if (M === 0 || Cin === 0 || Cout === 0) return null;
+  return withScope(args.backend, (s) => {
+    const wT = s.transpose(s.reshape(filter, [Cin, Cout]), [1, 0]); // fresh [Cout, Cin]
+    return s.reshape(s.matMul2D(s.reshape(dy, [M, Cout]), wT, true), [N, H, W, Cin]);
+  });
+}
+
+/** Wraps wasm's own Conv2DBackpropInput (kept for every other case). */
+export function makeConv2DBackpropInputConfig(original: KernelConfig): KernelConfig {
+  const kernelFunc = ((args: Parameters<KernelFunc>[0]) => {
+    if (wasmFastPaths.conv2dBackpropInput1x1) {
+      const out = conv2DBackpropInput1x1(args as never);
+      if (out != null) return out;
+    }
+    return original.kernelFunc(args);
+  }) as KernelFunc;
+  return { kernelName: Conv2DBackpropInput, backendName: 'wasm', kernelFunc, setupFunc: original.setupFunc, disposeFunc: original.disposeFunc };
+}

@@ -1,0 +1,11 @@
+export { registerWasmTrainingKernels, unregisterWasmTrainingKernels, wasmTrainingKernelsRegistered } from './register.ts';
+export type { WasmTrainingKernelsSummary } from './register.ts';
+export { wasmFastPaths, setWasmFastPaths } from './flags.ts';
+export type { WasmFastPathFlags } from './flags.ts';
+export { conv2DBackpropFilterConfig, conv2DBackpropFilterWasm, IM2COL_MAX_PATCH } from './Conv2DBackpropFilter.ts';
+export { depthwiseConv2dNativeBackpropInputConfig, depthwiseConv2dNativeBackpropInputWasm } from './DepthwiseConv2dNativeBackpropInput.ts';
+export { depthwiseConv2dNativeBackpropFilterConfig, depthwiseConv2dNativeBackpropFilterWasm } from './DepthwiseConv2dNativeBackpropFilter.ts';
+export { makeTileConfig, planTile, tileFastPath } from './Tile.ts';
+export { makeConv2DBackpropInputConfig, conv2DBackpropInput1x1 } from './Conv2DBackpropInput.ts';
+export { MedslimRelu6Grad, makeRelu6GradConfig, relu6GradKernelConfig, relu6GradWasm } from './Relu6Grad.ts';
+export { maxWasmBatch, checkBatchForBackend } from '../backend/memory.ts';

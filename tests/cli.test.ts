@@ -1,0 +1,118 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ndarray, writeNpz } from '@medslim/data';
+import { repoRoot, seededImages, syntheticTeacherAndData, tempDir } from './helpers/fixtures.ts';
+
+const bin = join(repoRoot, 'packages', 'cli', 'bin', 'medslim.js');
+function medslim(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('medslim CLI: bad input fails clearly with exit code 2', () => {
+  let dir: string, model: string, data: string;
+  beforeAll(async () => {
+    dir = tempDir();
+    ({ modelPath: model, dataPath: data } = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 8, counts: [32, 8, 16] }));
+  });
+  const quantize = (m: string, d: string) => medslim('quantize', '--model', m, '--data', d, '--out', join(dir, 'out'));
+
+  it('a file that is not ONNX', () => {
+    const notOnnx = join(dir, 'notes.onnx');
+    writeFileSync(notOnnx, 'this is a text file, not a model\n');
+    const r = quantize(notOnnx, data);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\[NOT_ONNX\].*notes.onnx is not an ONNX model/);
+  });
+
+  it('a truncated ONNX file', () => {
+    const bytes = readFileSync(model);
+    const truncated = join(dir, 'truncated.onnx');
+    writeFileSync(truncated, bytes.subarray(0, bytes.length - 100));
+    const r = quantize(truncated, data);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\[TRUNCATED\].*truncated ONNX file.*upload or copy the whole file again/);
+  });
+
+  it('an npz without the expected keys', () => {
+    const npz = join(dir, 'wrong-keys.npz');
+    writeFileSync(npz, writeNpz({ x_train: seededImages(4, 8, 1, 1), y_train: ndarray('uint8', [4], new Uint8Array(4)) }));
+    const r = quantize(model, npz);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\[NPZ_MISSING_KEY\].*test_images/);
+    expect(r.stderr).toMatch(/x_train/); // lists the keys present
+  });
+
+  it('labels outside [0, K)', () => {
+    const npz = join(dir, 'bad-labels.npz');
+    const labels = new Uint8Array(16);
+    labels[5] = 7;
+    writeFileSync(npz, writeNpz({
+      train_images: seededImages(16, 8, 1, 2), train_labels: ndarray('uint8', [16, 1], new Uint8Array(16)),
+      val_images: seededImages(4, 8, 1, 3), val_labels: ndarray('uint8', [4, 1], new Uint8Array(4)),
+      test_images: seededImages(16, 8, 1, 4), test_labels: ndarray('uint8', [16, 1], labels),
+    }));
+    const r = quantize(model, npz);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\[LABEL_OUT_OF_RANGE\].*\[0, 2\).*7.*index 5/);
+  });
+
+  it('an image size that does not match the model input', () => {
+    const npz = join(dir, 'size.npz');
+    const y = () => ndarray('uint8', [4, 1], new Uint8Array(4));
+    writeFileSync(npz, writeNpz({
+      train_images: seededImages(4, 12, 1, 5), train_labels: y(), val_images: seededImages(4, 12, 1, 6), val_labels: y(),
+      test_images: seededImages(4, 12, 1, 7), test_labels: y(),
+    }));
+    const r = quantize(model, npz);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\[SIZE_MISMATCH\].*12×12.*expects 8×8/);
+  });
+
+  it('an empty calibration (train) split', () => {
+    const npz = join(dir, 'empty-train.npz');
+    writeFileSync(npz, writeNpz({
+      train_images: ndarray('uint8', [0, 8, 8], new Uint8Array(0)), train_labels: ndarray('uint8', [0, 1], new Uint8Array(0)),
+      val_images: seededImages(4, 8, 1, 8), val_labels: ndarray('uint8', [4, 1], new Uint8Array(4)),
+      test_images: seededImages(4, 8, 1, 9), test_labels: ndarray('uint8', [4, 1], new Uint8Array(4)),
+    }));
+    const r = quantize(model, npz);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\[EMPTY_CALIBRATION\].*calibration split is empty \(train has 0 images/);
+  });
+
+  it('a missing file, a missing option and an unknown option', () => {
+    expect(quantize(join(dir, 'nope.onnx'), data)).toMatchObject({ code: 2 });
+    const r = medslim('quantize', '--model', model, '--data', data);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--out is required/);
+    const u = medslim('quantize', '--model', model, '--data', data, '--out', dir, '--calibrater', 'minmax');
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/Unknown option '--calibrater'/);
+    expect(medslim('frobnicate').code).toBe(2);
+  });
+});
+
+describe('medslim CLI: inspect and quantize', () => {
+  it('inspect prints the summary of the demo teacher', () => {
+    const r = medslim('inspect', join(repoRoot, 'examples', 'pneumoniamnist', 'pneumoniamnist-resnet18.onnx'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/input: float32 \[N, 1, 28, 28\]/);
+    expect(r.stdout).toMatch(/parameters: 11,163,906/);
+    expect(r.stdout).toMatch(/medslim.labels = normal,pneumonia/);
+  });
+
+  it('quantize on a small model writes the three outputs and prints where they are (quiet without a TTY)', async () => {
+    const dir = tempDir();
+    const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 1, classes: 3, size: 8, counts: [32, 8, 24] });
+    const r = medslim('quantize', '--model', modelPath, '--data', dataPath, '--out', join(dir, 'q'), '--calibrator', 'entropy', '--calibration-size', '32');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(''); // no progress bars when stderr is not a TTY
+    expect(r.stdout).toMatch(/report: .*report.json and .*report.md/);
+    const report = JSON.parse(readFileSync(join(dir, 'q', 'report.json'), 'utf8'));
+    expect(report.quantization.calibrator).toBe('entropy');
+    expect(report.quantization.calibrationImages).toBe(32);
+  });
+});

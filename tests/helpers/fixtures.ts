@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ndarray, writeNpz, type NdArray } from '@medslim/data';
+import { writeModel } from '@medslim/onnx';
+import { seededValues, tinyResNet } from '@medslim/onnx/testing';
+
+/** Repository root and the shared fixtures folder beside it (absent on some machines: tests skip with the reason). */
+export const repoRoot = new URL('../../', import.meta.url).pathname;
+export const sharedFixtures = join(repoRoot, '..', 'shared', 'fixtures');
+export const hasShared = existsSync(join(sharedFixtures, 'teachers', 'breastmnist-resnet18.onnx'));
+export const examples = join(repoRoot, 'examples', 'pneumoniamnist');
+
+export function tempDir(prefix = 'medslim-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Seeded uint8 images [N, H, W] (channels 1) or [N, H, W, C]. */
+export function seededImages(n: number, size: number, channels: number, seed: number): NdArray {
+  const v = seededValues(n * size * size * channels, seed, 1);
+  const data = Uint8Array.from(v, (x) => Math.floor((x + 1) * 127.5));
+  return channels === 1 ? ndarray('uint8', [n, size, size], data) : ndarray('uint8', [n, size, size, channels], data);
+}
+
+/**
+ * A tiny teacher (C channels, K classes, size×size, x/255 contract in its metadata) and a dataset whose labels
+ * are the teacher's own top-1 predictions — so the teacher's test accuracy is exactly 1, a known answer.
+ */
+export async function syntheticTeacherAndData(dir: string, o: { channels: number; classes: number; size: number; counts?: [number, number, number] }) {
+  const [nTrain, nVal, nTest] = o.counts ?? [96, 32, 64];
+  const labels = Array.from({ length: o.classes }, (_, i) => `class${i}`).join(',');
+  const model = tinyResNet({
+    channels: o.channels, classes: o.classes, size: o.size, seed: 3, batchNorm: true,
+    metadata: { 'medslim.preprocess': JSON.stringify({ layout: 'NCHW', scale: 1 / 255, mean: Array(o.channels).fill(0.5), std: Array(o.channels).fill(0.25) }), 'medslim.labels': labels },
+  });
+  const bytes = writeModel(model);
+  const session = await ort.InferenceSession.create(bytes);
+  const split = async (n: number, seed: number) => {
+    const images = seededImages(n, o.size, o.channels, seed);
+    const x = new Float32Array(n * o.channels * o.size * o.size);
+    const px = images.data as Uint8Array;
+    for (let i = 0; i < n; i++) for (let c = 0; c < o.channels; c++) for (let p = 0; p < o.size * o.size; p++) {
+      x[(i * o.channels + c) * o.size * o.size + p] = (px[(i * o.size * o.size + p) * o.channels + c] / 255 - 0.5) / 0.25;
+    }
+    const out = await session.run({ input: new ort.Tensor('float32', x, [n, o.channels, o.size, o.size]) });
+    const l = out.logits.data as Float32Array;
+    const y = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let k = 1; k < o.classes; k++) if (l[i * o.classes + k] > l[i * o.classes + best]) best = k;
+      y[i] = best;
+    }
+    return { images, labels: ndarray('uint8', [n, 1], y) };
+  };
+  const train = await split(nTrain, 11), val = await split(nVal, 12), test = await split(nTest, 13);
+  const modelPath = join(dir, 'teacher.onnx');
+  const dataPath = join(dir, 'data.npz');
+  writeFileSync(modelPath, bytes);
+  writeFileSync(dataPath, writeNpz({
+    train_images: train.images, train_labels: train.labels, val_images: val.images, val_labels: val.labels,
+    test_images: test.images, test_labels: test.labels,
+  }));
+  return { modelPath, dataPath, testLabels: test.labels.data as Uint8Array };
+}

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runQuantizeJob } from '@medslim/pipeline';
+import { readModel } from '@medslim/onnx';
+import { examples, hasShared, sharedFixtures, syntheticTeacherAndData, tempDir } from './helpers/fixtures.ts';
+
+const fast = { latencyIterations: 20, throughputIterations: 2 };
+
+describe('quantize job', () => {
+  it('handles a 3-channel, K=5 classifier end to end (report shape, known teacher accuracy, integer kernels)', async () => {
+    const dir = tempDir();
+    const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 3, classes: 5, size: 8 });
+    const out = join(dir, 'out');
+    const { report } = await runQuantizeJob({ model: modelPath, data: dataPath, outDir: out, calibrationSize: 64, ...fast });
+    expect(report.job).toBe('quantize');
+    expect(report.dataset.sha256).toBe(createHash('sha256').update(readFileSync(dataPath)).digest('hex'));
+    expect(report.dataset.splits.test.count).toBe(64);
+    expect(report.labels).toEqual(['class0', 'class1', 'class2', 'class3', 'class4']);
+    expect(report.stages.map((s) => s.name)).toEqual(['teacher', 'int8']);
+    const [teacher, int8] = report.stages;
+    expect(teacher.test.accuracy).toBe(1); // labels are the teacher's own predictions
+    expect(teacher.test.agreement).toBe(1);
+    expect(teacher.test.perClass).toHaveLength(5);
+    expect(int8.test.agreement).toBeGreaterThanOrEqual(0.85);
+    expect(int8.test.confusion.flat().reduce((a, b) => a + b, 0)).toBe(64);
+    const changes = report.changes as { effect: string }[];
+    expect(changes).toHaveLength(Math.round((1 - int8.test.agreement!) * 64));
+    expect(changes.every((c) => c.effect === 'broken')).toBe(true); // the teacher is right on every image
+    expect(int8.latencyMs.p50).toBeGreaterThan(0);
+    expect(int8.latencyMs.p50).toBeLessThanOrEqual(int8.latencyMs.p99);
+    expect(int8.imagesPerSecond).toBeGreaterThan(0);
+    const q = report.quantization as { integerKernelCount: number; calibrationImages: number };
+    expect(q.integerKernelCount).toBeGreaterThanOrEqual(5);
+    expect(q.calibrationImages).toBe(64);
+    // The INT8 model keeps the teacher's contract and labels.
+    const meta = Object.fromEntries(readModel(join(out, 'model.int8.onnx')).metadataProps!.map((p) => [p.key, p.value]));
+    expect(meta['medslim.labels']).toBe('class0,class1,class2,class3,class4');
+    expect(JSON.parse(meta['medslim.preprocess']!).std).toEqual([0.25, 0.25, 0.25]);
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(json.stages[1].test.ci95.auc).toHaveLength(2);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\| int8 \| .* \| class0 \|/s);
+  });
+
+  it('PneumoniaMNIST ResNet-18: INT8 ≤ 0.27× bytes, AUC drop ≤ 0.005, accuracy drop ≤ 1 point, agreement ≥ 98 %', async () => {
+    const out = tempDir();
+    const { report } = await runQuantizeJob({
+      model: join(examples, 'pneumoniamnist-resnet18.onnx'),
+      data: join(examples, 'pneumoniamnist.npz'),
+      outDir: out,
+      ...fast,
+    });
+    const [t, q] = report.stages;
+    // Known answers for the teacher (shared/fixtures/PROVENANCE.md, onnxruntime-node 1.30).
+    expect(Math.round(t.test.accuracy * 624)).toBe(538);
+    expect(t.test.auc).toBeCloseTo(0.9506, 4);
+    expect(t.test.perClass[0].sensitivity).toBeCloseTo(0.6368, 4);
+    expect(t.test.perClass[1].sensitivity).toBeCloseTo(0.9974, 4);
+    expect(q.bytes).toBeLessThanOrEqual(0.27 * t.bytes);
+    expect(t.test.auc - q.test.auc).toBeLessThanOrEqual(0.005);
+    expect(t.test.accuracy - q.test.accuracy).toBeLessThanOrEqual(0.01);
+    expect(q.test.agreement).toBeGreaterThanOrEqual(0.98);
+    const qz = report.quantization as { integerKernels: Record<string, number> };
+    expect(qz.integerKernels.QLinearConv).toBe(20);
+  });
+
+  it.skipIf(!hasShared)(`BreastMNIST ResNet-18 teacher known answers and INT8 agreement${hasShared ? '' : ' (skipped: ../shared/fixtures absent)'}`, async () => {
+    const out = tempDir();
+    const { report } = await runQuantizeJob({
+      model: join(sharedFixtures, 'teachers', 'breastmnist-resnet18.onnx'),
+      data: join(sharedFixtures, 'medmnist', 'breastmnist.npz'),
+      outDir: out,
+      ...fast,
+    });
+    const [t, q] = report.stages;
+    expect(Math.round(t.test.accuracy * 156)).toBe(129);
+    expect(t.test.auc).toBeCloseTo(0.8739, 4);
+    expect(t.test.perClass[0].sensitivity).toBeCloseTo(0.6905, 4);
+    expect(q.bytes).toBeLessThanOrEqual(0.27 * t.bytes);
+    expect(q.test.agreement).toBeGreaterThanOrEqual(0.97);
+  });
+});
