@@ -1,3 +1,4 @@
+import { distill, distillUsage } from './commands/distill.ts';
 import { inspect, inspectUsage } from './commands/inspect.ts';
 import { quantize, quantizeUsage } from './commands/quantize.ts';
 import { reportError, UsageError } from './errors.ts';
@@ -6,12 +7,14 @@ const usage = `medslim — make hospital image classifiers small, fast and cheap
 
 commands:
   quantize   static INT8 quantization of an ONNX classifier with a before/after report
+  distill    train a MobileNetV2-family student from an ONNX teacher (knowledge distillation)
   inspect    print an ONNX model's summary
 
 Run 'medslim <command> --help' for a command's options.`;
 
 const commands: Record<string, { run: (argv: string[], out: (s: string) => void) => Promise<number>; usage: string }> = {
   quantize: { run: quantize, usage: quantizeUsage },
+  distill: { run: distill, usage: distillUsage },
   inspect: { run: inspect, usage: inspectUsage },
 };
 

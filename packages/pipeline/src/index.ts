@@ -11,3 +11,5 @@ export { modelInterface, type ModelInterface } from './model-contract.ts';
 export { JobError } from './errors.ts';
 /** medslim's version, recorded in reports. */
 export { medslimVersion } from './version.ts';
+/** The distill job (teacher → MobileNetV2-family student, report). */
+export { runDistillJob, renderDistillMarkdown, type DistillJobOptions, type DistillJobResult } from './distill-job.ts';

@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util';
+import { runDistillJob } from '@medslim/pipeline';
+import { UsageError } from '../errors.ts';
+import { progressBar } from '../progress.ts';
+
+export const distillUsage = `usage: medslim distill --teacher <teacher.onnx> --data <dataset.npz> --out <dir> [options]
+
+Knowledge distillation: trains a MobileNetV2-family student on the teacher's softened outputs
+(Hinton et al. 2015) and exports it to ONNX. Writes <dir>/student.onnx, <dir>/report.json, <dir>/report.md.
+
+options:
+  --width <w>           width multiplier of the reference student (default 1)
+  --epochs <n>          training epochs (default 10)
+  --temperature <T>     softmax temperature of the KD term (default 4)
+  --alpha <a>           weight of the hard-label cross-entropy; 1 = no teacher (default 0.1)
+  --batch-size <n>      images per step (default 64; ≤ 128 on the wasm backend)
+  --lr <x>              base learning rate (default 0.001 for adam, 0.05 for sgd)
+  --optimizer adam|sgd  (default adam)
+  --schedule cosine|step|constant (default cosine)
+  --balanced            class-balanced sampling
+  --shift <px>          random shifts of up to px pixels (default 0)
+  --seed <n>            seed for initialization, shuffles and augmentation (default 0)
+  --resume              continue from <dir>/checkpoint.bin
+  --backend node-gpu|node|wasm  try this training backend first
+  --cache-dir <dir>     where teacher logits are cached (default .medslim/cache/teacher-logits)`;
+
+function num(v: string | undefined, name: string, check: (n: number) => boolean, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what}; got '${v}'`);
+  return n;
+}
+
+/** `medslim distill`: runs the distill job and prints where the student and report are. */
+export async function distill(argv: string[], out: (s: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, width: { type: 'string' }, epochs: { type: 'string' },
+      temperature: { type: 'string' }, alpha: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
+      optimizer: { type: 'string' }, schedule: { type: 'string' }, balanced: { type: 'boolean' }, shift: { type: 'string' },
+      seed: { type: 'string' }, resume: { type: 'boolean' }, backend: { type: 'string' }, 'cache-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) { out(distillUsage + '\n'); return 0; }
+  for (const f of ['teacher', 'data', 'out'] as const) if (!values[f]) throw new UsageError(`--${f} is required\n${distillUsage}`);
+  const int = (n: number) => Number.isInteger(n);
+  if (values.optimizer && !['adam', 'sgd'].includes(values.optimizer)) throw new UsageError(`--optimizer must be adam or sgd; got '${values.optimizer}'`);
+  if (values.schedule && !['cosine', 'step', 'constant'].includes(values.schedule)) throw new UsageError(`--schedule must be cosine, step or constant; got '${values.schedule}'`);
+  if (values.backend && !['node-gpu', 'node', 'wasm'].includes(values.backend)) throw new UsageError(`--backend must be node-gpu, node or wasm; got '${values.backend}'`);
+  const optimizer = values.optimizer as 'adam' | 'sgd' | undefined;
+  const bar = progressBar();
+  const log = process.stderr.isTTY ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
+  try {
+    const r = await runDistillJob({
+      teacher: values.teacher!, data: values.data!, outDir: values.out!,
+      width: num(values.width, 'width', (n) => n > 0 && n <= 4, 'a number in (0, 4]'),
+      train: {
+        epochs: num(values.epochs, 'epochs', (n) => int(n) && n >= 1, 'an integer ≥ 1'),
+        temperature: num(values.temperature, 'temperature', (n) => n > 0, 'a number > 0'),
+        alpha: num(values.alpha, 'alpha', (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
+        batchSize: num(values['batch-size'], 'batch-size', (n) => int(n) && n >= 1, 'an integer ≥ 1'),
+        lr: num(values.lr, 'lr', (n) => n > 0, 'a number > 0') ?? (optimizer === 'sgd' ? 0.05 : undefined),
+        optimizer, schedule: values.schedule as 'cosine' | 'step' | 'constant' | undefined,
+        balanced: values.balanced, maxShift: num(values.shift, 'shift', (n) => int(n) && n >= 0 && n <= 8, 'an integer in [0, 8]'),
+        seed: num(values.seed, 'seed', (n) => int(n) && n >= 0, 'an integer ≥ 0'),
+      },
+      resume: values.resume, prefer: values.backend as 'node-gpu' | 'node' | 'wasm' | undefined, cacheDir: values['cache-dir'],
+      onProgress: bar.onProgress, log,
+    });
+    bar.stop();
+    const [t, s] = r.report.stages;
+    const tr = r.report.training as { backend: string; imagesPerSecond: number; seconds: number; bestEpoch: number };
+    out([
+      `teacher: ${t.params.toLocaleString('en-US')} params, ${t.bytes.toLocaleString('en-US')} bytes, test AUC ${t.test.auc.toFixed(4)}, accuracy ${(t.test.accuracy * 100).toFixed(2)} %`,
+      `student: ${s.params.toLocaleString('en-US')} params (1/${(t.params / s.params).toFixed(0)}), ${s.bytes.toLocaleString('en-US')} bytes, test AUC ${s.test.auc.toFixed(4)}, accuracy ${(s.test.accuracy * 100).toFixed(2)} %, agreement ${((s.test.agreement ?? NaN) * 100).toFixed(2)} %`,
+      `training: ${tr.backend}, ${tr.imagesPerSecond.toFixed(1)} images/s, ${(tr.seconds / 60).toFixed(1)} min, best epoch ${tr.bestEpoch}`,
+      `student: ${r.studentPath}`,
+      `report:  ${r.reportPath}`,
+    ].join('\n') + '\n');
+    return 0;
+  } finally {
+    bar.stop();
+  }
+}

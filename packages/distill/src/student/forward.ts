@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { hasResidual, type StudentConfig } from './config.ts';
+import type { ConvBn, StudentParams } from './params.ts';
+
+/** BatchNorm epsilon and running-statistics momentum, as PyTorch's defaults (eps 1e-5, momentum 0.1). */
+export const BN_EPSILON = 1e-5;
+export const BN_MOMENTUM = 0.1;
+
+/** Running-statistics updates collected during a training forward pass, applied after the step. */
+export type StatUpdates = { mean: tf.Variable; variance: tf.Variable; batchMean: tf.Tensor; batchVar: tf.Tensor; count: number }[];
+
+function convBn(x: tf.Tensor4D, c: ConvBn, stride: number, depthwise: boolean, training: boolean, updates: StatUpdates | null): tf.Tensor4D {
+  const y: tf.Tensor4D = depthwise
+    ? tf.depthwiseConv2d(x, c.w as unknown as tf.Tensor4D, stride, 'same')
+    : tf.conv2d(x, c.w as unknown as tf.Tensor4D, stride, 'same');
+  if (!training) {
+    return tf.batchNorm(y, c.bn.mean, c.bn.variance, c.bn.beta, c.bn.gamma, BN_EPSILON) as tf.Tensor4D;
+  }
+  // Batch statistics over N, H, W (per channel), as BatchNorm in training mode (Ioffe & Szegedy 2015).
+  const { mean, variance } = tf.moments(y, [0, 1, 2]);
+  if (updates) updates.push({ mean: c.bn.mean, variance: c.bn.variance, batchMean: tf.keep(mean.clone()), batchVar: tf.keep(variance.clone()), count: y.shape[0] * y.shape[1] * y.shape[2] });
+  return tf.batchNorm(y, mean, variance, c.bn.beta, c.bn.gamma, BN_EPSILON) as tf.Tensor4D;
+}
+
+/**
+ * Student forward pass. `x` is NHWC [N, H, W, C] float32 in the model's input contract; returns logits [N, K].
+ * In training mode BatchNorm normalizes with batch statistics and, when `updates` is given, records them so
+ * `applyStatUpdates` can move the running statistics after the step; in eval mode it uses the running ones.
+ */
+export function forward(config: StudentConfig, p: StudentParams, x: tf.Tensor4D, training: boolean, updates: StatUpdates | null = null): tf.Tensor2D {
+  let h = tf.relu6(convBn(x, p.stem, 1, false, training, updates));
+  config.blocks.forEach((b, i) => {
+    const bp = p.blocks[i];
+    const input = h;
+    let y = bp.expand ? tf.relu6(convBn(h, bp.expand, 1, false, training, updates)) : h;
+    y = tf.relu6(convBn(y, bp.depthwise, b.stride, true, training, updates));
+    y = convBn(y, bp.project, 1, false, training, updates);
+    h = hasResidual(b) ? tf.add(input, y) : y;
+  });
+  h = tf.relu6(convBn(h, p.head, 1, false, training, updates));
+  const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D; // global average pool → [N, head]
+  return tf.add(tf.matMul(pooled, p.fc.w as unknown as tf.Tensor2D), p.fc.b) as tf.Tensor2D;
+}
+
+/**
+ * Moves running mean/variance toward the batch statistics: running = (1 − m)·running + m·batch, with the
+ * unbiased batch variance (n/(n−1)), as PyTorch's BatchNorm does. Disposes the recorded tensors.
+ */
+export function applyStatUpdates(updates: StatUpdates, momentum = BN_MOMENTUM): void {
+  tf.tidy(() => {
+    for (const u of updates) {
+      u.mean.assign(tf.add(tf.mul(u.mean, 1 - momentum), tf.mul(u.batchMean, momentum)));
+      const unbiased = tf.mul(u.batchVar, u.count / Math.max(1, u.count - 1));
+      u.variance.assign(tf.add(tf.mul(u.variance, 1 - momentum), tf.mul(unbiased, momentum)));
+    }
+  });
+  for (const u of updates) {
+    u.batchMean.dispose();
+    u.batchVar.dispose();
+  }
+  updates.length = 0;
+}

@@ -1,0 +1,303 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { rocAuc, softmax } from '@medslim/eval';
+import { copyAugmented } from './augment.ts';
+import { DistillError } from './errors.ts';
+import { kdLoss } from './loss.ts';
+import { applyUpdate, createOptimizerState, disposeOptimizerState, learningRate, type OptimizerName, type OptimizerState, type ScheduleName } from './optimizer.ts';
+import type { StudentConfig } from './student/config.ts';
+import { applyStatUpdates, forward, type StatUpdates } from './student/forward.ts';
+import { initStudent, namedVariables, restore, snapshot, type StudentParams } from './student/params.ts';
+
+/** Training settings; every default is the reference recipe of shared/fixtures/PROVENANCE.md unless noted. */
+export interface TrainConfig {
+  epochs: number;
+  /** Images per step (default 64; the wasm backend refuses more than 128). */
+  batchSize: number;
+  optimizer: OptimizerName;
+  /** Base learning rate (Adam 1e-3; SGD 0.05). */
+  lr: number;
+  schedule: ScheduleName;
+  momentum: number;
+  weightDecay: number;
+  temperature: number;
+  alpha: number;
+  /** Random horizontal flips. */
+  flip: boolean;
+  /** Random shifts of up to this many pixels (default 0: the reference recipe uses flips only). */
+  maxShift: number;
+  /** Sample each epoch with class-balanced probabilities (with replacement) instead of a shuffle. */
+  balanced: boolean;
+  seed: number;
+}
+
+export const defaultTrainConfig: TrainConfig = {
+  epochs: 10, batchSize: 64, optimizer: 'adam', lr: 1e-3, schedule: 'cosine', momentum: 0.9, weightDecay: 0,
+  temperature: 4, alpha: 0.1, flip: true, maxShift: 0, balanced: false, seed: 0,
+};
+
+/** Training data: NHWC float32 images already in the model's contract, int32 labels, teacher logits. */
+export interface TrainData {
+  train: { x: Float32Array; y: Int32Array; n: number };
+  val: { x: Float32Array; y: Int32Array; n: number };
+  /** Teacher logits on the train images [N, K] and (optional) on their horizontal flips. */
+  teacher: { logits: Float32Array; flipped?: Float32Array } | null;
+  height: number;
+  width: number;
+  channels: number;
+  /** Per-channel value of a black pixel in the contract (fill for shifts). */
+  fill: number[];
+}
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  loss: number;
+  valAuc: number | null;
+  imagesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface TrainResult {
+  params: StudentParams;
+  bestEpoch: number;
+  bestValAuc: number;
+  history: { epoch: number; loss: number; valAuc: number; valAccuracy: number; seconds: number }[];
+  imagesPerSecond: number;
+  seconds: number;
+  /** Epoch training resumed after (0 = from scratch). */
+  resumedFrom: number;
+}
+
+export interface TrainOptions {
+  /** Checkpoint file written after each epoch (resume reads it). */
+  checkpoint?: string;
+  resume?: boolean;
+  onProgress?: (p: TrainProgress) => void;
+  /** Called once per epoch with the evaluation, after the checkpoint is written. */
+  onEpoch?: (h: TrainResult['history'][number]) => void;
+  /** Start from these weights instead of a fresh initialization (fine-tuning a pruned student). */
+  init?: StudentParams;
+}
+
+/** mulberry32, for shuffles and augmentation draws. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The epoch's sample order: a seeded shuffle, or a class-balanced draw with replacement. Seeded by (seed, epoch). */
+function epochOrder(y: Int32Array, k: number, epoch: number, cfg: TrainConfig): Int32Array {
+  const r = rng(cfg.seed * 7919 + epoch);
+  const n = y.length;
+  const order = new Int32Array(n);
+  if (cfg.balanced) {
+    const byClass: number[][] = Array.from({ length: k }, () => []);
+    for (let i = 0; i < n; i++) byClass[y[i]].push(i);
+    const present = byClass.filter((c) => c.length > 0);
+    for (let i = 0; i < n; i++) {
+      const c = present[Math.floor(r() * present.length)];
+      order[i] = c[Math.floor(r() * c.length)];
+    }
+    return order;
+  }
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    const t = order[i]; order[i] = order[j]; order[j] = t;
+  }
+  return order;
+}
+
+/**
+ * Student logits for NHWC images [n, H, W, C] in eval mode, batch by batch. Returns [n, K].
+ */
+export function predictLogits(config: StudentConfig, params: StudentParams, x: Float32Array, n: number, h: number, w: number, c: number, batchSize = 256): Float32Array {
+  const k = config.numClasses;
+  const out = new Float32Array(n * k);
+  const per = h * w * c;
+  for (let s = 0; s < n; s += batchSize) {
+    const m = Math.min(batchSize, n - s);
+    const logits = tf.tidy(() => forward(config, params, tf.tensor4d(x.subarray(s * per, (s + m) * per), [m, h, w, c]), false));
+    out.set(logits.dataSync() as Float32Array, s * k);
+    logits.dispose();
+  }
+  return out;
+}
+
+function evaluate(config: StudentConfig, params: StudentParams, d: TrainData): { auc: number; accuracy: number } {
+  const k = config.numClasses;
+  const logits = predictLogits(config, params, d.val.x, d.val.n, d.height, d.width, d.channels);
+  const probs = softmax(logits, d.val.n, k);
+  let correct = 0;
+  for (let i = 0; i < d.val.n; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
+    if (best === d.val.y[i]) correct++;
+  }
+  return { auc: rocAuc(probs, d.val.y, k), accuracy: correct / d.val.n };
+}
+
+interface CheckpointFile {
+  version: 1;
+  epoch: number;
+  config: StudentConfig;
+  train: TrainConfig;
+  optimizerStep: number;
+  bestEpoch: number;
+  bestValAuc: number;
+  history: TrainResult['history'];
+  seconds: number;
+  images: number;
+  /** name → [offset, length, shape] into the binary blob. */
+  tensors: Record<string, [number, number, number[]]>;
+}
+
+function writeCheckpoint(path: string, meta: Omit<CheckpointFile, 'tensors'>, params: StudentParams, best: Map<string, { shape: number[]; data: Float32Array }>, opt: OptimizerState): void {
+  const entries: [string, { shape: number[]; data: Float32Array }][] = [...snapshot(params).entries()];
+  for (const [k, v] of best) entries.push([`best/${k}`, v]);
+  for (const [k, slots] of opt.slots) slots.forEach((s, i) => entries.push([`opt/${k}/${i}`, { shape: s.shape.slice(), data: s.dataSync() as Float32Array }]));
+  const tensors: CheckpointFile['tensors'] = {};
+  let offset = 0;
+  for (const [k, v] of entries) { tensors[k] = [offset, v.data.length, v.shape]; offset += v.data.length; }
+  const blob = new Float32Array(offset);
+  for (const [k, v] of entries) blob.set(v.data, tensors[k][0]);
+  const header = Buffer.from(JSON.stringify({ ...meta, tensors }));
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(header.length);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.tmp`, Buffer.concat([len, header, Buffer.alloc((4 - ((4 + header.length) % 4)) % 4), Buffer.from(blob.buffer)]));
+  renameSync(`${path}.tmp`, path);
+}
+
+function readCheckpoint(path: string): { meta: CheckpointFile; get: (k: string) => { shape: number[]; data: Float32Array } | undefined } {
+  const buf = readFileSync(path);
+  const n = buf.readUInt32LE(0);
+  const meta = JSON.parse(buf.subarray(4, 4 + n).toString('utf8')) as CheckpointFile;
+  const start = 4 + n + ((4 - ((4 + n) % 4)) % 4);
+  const blob = new Float32Array(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + buf.byteLength));
+  return { meta, get: (k) => (meta.tensors[k] ? { shape: meta.tensors[k][2], data: blob.slice(meta.tensors[k][0], meta.tensors[k][0] + meta.tensors[k][1]) } : undefined) };
+}
+
+/**
+ * Trains a student with the knowledge-distillation loss (or plain cross-entropy when α = 1): seeded shuffles
+ * and augmentation, Adam or SGD+momentum with a cosine or step schedule, validation AUC after each epoch, the
+ * best epoch's weights kept, a checkpoint after every epoch (resume continues after the last finished epoch
+ * and reproduces the uninterrupted run).
+ * @throws DistillError NAN_LOSS naming the epoch and step when the loss stops being finite; BAD_CHECKPOINT when
+ *   a resume checkpoint belongs to another configuration.
+ */
+export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn: Partial<TrainConfig> = {}, o: TrainOptions = {}): Promise<TrainResult> {
+  const cfg: TrainConfig = { ...defaultTrainConfig, ...Object.fromEntries(Object.entries(cfgIn).filter(([, v]) => v !== undefined)) };
+  const k = config.numClasses;
+  const { height: h, width: w, channels: c } = data;
+  const per = h * w * c;
+  const params = o.init ?? initStudent(config, cfg.seed);
+  const trainable = namedVariables(params).filter(([, v]) => v.trainable);
+  const opt = createOptimizerState(cfg.optimizer, trainable);
+  const stepsPerEpoch = Math.ceil(data.train.n / cfg.batchSize);
+  const totalSteps = stepsPerEpoch * cfg.epochs;
+  let best = snapshot(params);
+  let bestEpoch = 0;
+  let bestValAuc = -Infinity;
+  const history: TrainResult['history'] = [];
+  let startEpoch = 0;
+  let seconds = 0;
+  let images = 0;
+
+  if (o.resume && o.checkpoint && existsSync(o.checkpoint)) {
+    const ck = readCheckpoint(o.checkpoint);
+    if (JSON.stringify(ck.meta.config) !== JSON.stringify(config) || JSON.stringify(ck.meta.train) !== JSON.stringify(cfg)) {
+      throw new DistillError('BAD_CHECKPOINT', `checkpoint ${o.checkpoint} was written for another student or training configuration; delete it or run with the same options`);
+    }
+    restore(params, new Map(namedVariables(params).map(([name]) => [name, ck.get(name)!])));
+    best = new Map(namedVariables(params).map(([name]) => [name, ck.get(`best/${name}`)!]));
+    for (const [name, slots] of opt.slots) slots.forEach((s, i) => s.assign(tf.tensor(ck.get(`opt/${name}/${i}`)!.data, s.shape)));
+    opt.step = ck.meta.optimizerStep;
+    startEpoch = ck.meta.epoch;
+    bestEpoch = ck.meta.bestEpoch;
+    bestValAuc = ck.meta.bestValAuc;
+    history.push(...ck.meta.history);
+    seconds = ck.meta.seconds;
+    images = ck.meta.images;
+  }
+
+  const xb = new Float32Array(cfg.batchSize * per);
+  const tb = new Float32Array(cfg.batchSize * k);
+  const yb = new Int32Array(cfg.batchSize);
+  try {
+    for (let epoch = startEpoch + 1; epoch <= cfg.epochs; epoch++) {
+      const t0 = performance.now();
+      const order = epochOrder(data.train.y, k, epoch, cfg);
+      const r = rng(cfg.seed * 104729 + epoch);
+      let lossSum = 0;
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        const s = step * cfg.batchSize;
+        const m = Math.min(cfg.batchSize, data.train.n - s);
+        for (let j = 0; j < m; j++) {
+          const i = order[s + j];
+          const flip = cfg.flip && r() < 0.5;
+          const dy = cfg.maxShift ? Math.floor(r() * (2 * cfg.maxShift + 1)) - cfg.maxShift : 0;
+          const dx = cfg.maxShift ? Math.floor(r() * (2 * cfg.maxShift + 1)) - cfg.maxShift : 0;
+          copyAugmented(data.train.x, i * per, xb, j * per, h, w, c, flip, dy, dx, data.fill);
+          yb[j] = data.train.y[i];
+          if (data.teacher) {
+            const src = flip && data.teacher.flipped ? data.teacher.flipped : data.teacher.logits;
+            tb.set(src.subarray(i * k, (i + 1) * k), j * k);
+          }
+        }
+        const lr = learningRate(cfg.lr, cfg.schedule, opt.step, totalSteps);
+        const updates: StatUpdates = [];
+        const { value, grads } = tf.tidy(() => {
+          const x = tf.tensor4d(xb.subarray(0, m * per), [m, h, w, c]);
+          const y = tf.tensor1d(yb.subarray(0, m), 'int32');
+          const t = data.teacher ? tf.tensor2d(tb.subarray(0, m * k), [m, k]) : null;
+          return tf.variableGrads(() => kdLoss(forward(config, params, x, true, updates), t, y, cfg), trainable.map(([, v]) => v));
+        });
+        const named: Record<string, tf.Tensor> = {};
+        for (const [name, v] of trainable) named[name] = grads[v.name];
+        applyUpdate(opt, trainable, named, lr, cfg);
+        applyStatUpdates(updates);
+        const loss = (await value.data())[0];
+        value.dispose();
+        for (const g of Object.values(grads)) g.dispose();
+        if (!Number.isFinite(loss)) {
+          throw new DistillError('NAN_LOSS', `the training loss became ${loss} at epoch ${epoch}, step ${step + 1} of ${stepsPerEpoch} (learning rate ${lr.toExponential(2)}); lower --lr or check the data for extreme values`);
+        }
+        lossSum += loss * m;
+        images += m;
+        const elapsed = seconds + (performance.now() - t0) / 1000;
+        const ips = images / Math.max(elapsed, 1e-9);
+        const remaining = (cfg.epochs - epoch) * data.train.n + (data.train.n - s - m);
+        o.onProgress?.({ epoch, epochs: cfg.epochs, step: step + 1, steps: stepsPerEpoch, loss, valAuc: history.at(-1)?.valAuc ?? null, imagesPerSecond: ips, etaSeconds: remaining / ips });
+      }
+      const ev = evaluate(config, params, data);
+      const epochSeconds = (performance.now() - t0) / 1000;
+      seconds += epochSeconds;
+      const rec = { epoch, loss: lossSum / data.train.n, valAuc: ev.auc, valAccuracy: ev.accuracy, seconds: epochSeconds };
+      history.push(rec);
+      if (ev.auc > bestValAuc) {
+        bestValAuc = ev.auc;
+        bestEpoch = epoch;
+        best = snapshot(params);
+      }
+      if (o.checkpoint) {
+        writeCheckpoint(o.checkpoint, { version: 1, epoch, config, train: cfg, optimizerStep: opt.step, bestEpoch, bestValAuc, history, seconds, images }, params, best, opt);
+      }
+      o.onEpoch?.(rec);
+    }
+  } finally {
+    disposeOptimizerState(opt);
+  }
+  restore(params, best);
+  return { params, bestEpoch, bestValAuc, history, imagesPerSecond: images / Math.max(seconds, 1e-9), seconds, resumedFrom: startEpoch };
+}

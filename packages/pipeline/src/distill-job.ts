@@ -1,0 +1,212 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { datasetSummary, toModelInput, type InputContract } from '@medslim/data';
+import {
+  checkBatchForBackend, disposeStudent, exportStudentOnnx, parameterCount, referenceStudent, selectTrainingBackend, teacherSignal,
+  trainStudent, withWidth, type StudentConfig, type TrainConfig,
+} from '@medslim/distill';
+import { readModel } from '@medslim/onnx';
+import { createHash } from 'node:crypto';
+import { JobError } from './errors.ts';
+import { evaluateStage } from './evaluate-stage.ts';
+import { modelInterface } from './model-contract.ts';
+import { loadDataFor, type JobProgress } from './quantize-job.ts';
+import { renderStagesMarkdown, toJson, type JobReport } from './report.ts';
+import { medslimVersion } from './version.ts';
+
+export interface DistillJobOptions {
+  teacher: string | Uint8Array;
+  data: string;
+  outDir: string;
+  /** Width multiplier of the reference student (default 1). */
+  width?: number;
+  /** A full student config instead of reference × width (pruning passes a thinner one). */
+  student?: StudentConfig;
+  train?: Partial<TrainConfig>;
+  /** Folder for cached teacher logits (default `.medslim/cache/teacher-logits`). */
+  cacheDir?: string;
+  /** Resume from `<outDir>/checkpoint.bin` when present. */
+  resume?: boolean;
+  prefer?: 'node-gpu' | 'node' | 'wasm';
+  intraOpNumThreads?: number;
+  latencyIterations?: number;
+  throughputIterations?: number;
+  onProgress?: (p: JobProgress) => void;
+  log?: (msg: string) => void;
+}
+
+export interface DistillJobResult {
+  report: JobReport;
+  studentPath: string;
+  reportPath: string;
+}
+
+/** Flips NCHW images horizontally (for the teacher's view of flipped training images). */
+function flipNchw(x: Float32Array, n: number, c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let p = 0; p < n * c * h; p++) {
+    const row = p * w;
+    for (let j = 0; j < w; j++) out[row + j] = x[row + w - 1 - j];
+  }
+  return out;
+}
+
+/** The contract's value for a black pixel, per channel: (0 · scale − mean_c) / std_c. */
+function blackValue(contract: InputContract, channels: number): number[] {
+  return Array.from({ length: channels }, (_, c) => -(contract.mean[c] ?? contract.mean[0]) / (contract.std[c] ?? contract.std[0]));
+}
+
+/**
+ * The distill job: checks teacher and data fit, runs the teacher once over the train split (and its horizontal
+ * flips; cached on disk), trains a MobileNetV2-family student with the KD loss on the best available tfjs
+ * backend, exports it to ONNX with the teacher's input contract, and evaluates teacher and student on the test
+ * split. Writes `student.onnx`, `report.json`, `report.md` (and `checkpoint.bin` during training) under `outDir`.
+ * @throws JobError CLASS_MISMATCH (teacher outputs ≠ dataset classes), SIZE_MISMATCH, BAD_OPTION;
+ *   DistillError BATCH_TOO_LARGE, NAN_LOSS; DataError/OnnxError for malformed inputs — all before training
+ *   except NAN_LOSS.
+ */
+export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobResult> {
+  const progress = o.onProgress ?? (() => {});
+  const log = o.log ?? (() => {});
+  const teacherBytes = typeof o.teacher === 'string' ? new Uint8Array(readFileSync(o.teacher)) : o.teacher;
+  const teacherModel = readModel(teacherBytes, typeof o.teacher === 'string' ? o.teacher : 'teacher model');
+  const iface = modelInterface(teacherModel);
+  const ds = loadDataFor({ ...iface, numClasses: null }, o.data);
+  const k = iface.numClasses ?? ds.numClasses;
+  if (iface.numClasses !== null && ds.numClasses !== iface.numClasses) {
+    throw new JobError('CLASS_MISMATCH', `the teacher outputs ${iface.numClasses} classes but the dataset's labels have ${ds.numClasses} (0…${ds.numClasses - 1}); use the teacher trained on this dataset`);
+  }
+  const train = ds.splits.train;
+  const val = ds.splits.val;
+  if (!train || train.count === 0) throw new JobError('BAD_OPTION', 'the dataset has no train images; distillation trains on the train split');
+  if (!val || val.count === 0) throw new JobError('BAD_OPTION', 'the dataset has no val images; distillation picks the best epoch by validation AUC');
+  const test = ds.splits.test!;
+  const batchSize = o.train?.batchSize ?? 64;
+  const epochs = o.train?.epochs ?? 10;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new JobError('BAD_OPTION', `epochs must be an integer ≥ 1; got ${epochs}`);
+  const alpha = o.train?.alpha ?? 0.1;
+  const temperature = o.train?.temperature ?? 4;
+  if (!(alpha >= 0 && alpha <= 1)) throw new JobError('BAD_OPTION', `alpha must be in [0, 1]; got ${alpha}`);
+  if (!(temperature > 0)) throw new JobError('BAD_OPTION', `temperature must be > 0; got ${temperature}`);
+
+  const backend = await selectTrainingBackend({ prefer: o.prefer, log });
+  checkBatchForBackend(backend.name, batchSize, iface.height * iface.width * iface.channels * 4);
+  log(`training backend: ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`);
+
+  const config = o.student ?? withWidth(referenceStudent(iface.channels, k, iface.height), o.width ?? 1);
+  if (config.inputChannels !== iface.channels || config.numClasses !== k || config.resolution !== iface.height) {
+    throw new JobError('BAD_OPTION', `the student config takes ${config.inputChannels}×${config.resolution}² inputs to ${config.numClasses} classes but the teacher takes ${iface.channels}×${iface.height}² to ${k}`);
+  }
+  const opts = { channels: iface.channels, height: iface.height, width: iface.width };
+  const nhwc = { ...iface.contract, layout: 'NHWC' as const };
+  const nchw = { ...iface.contract, layout: 'NCHW' as const };
+  const trainNchw = toModelInput(train.images, nchw, opts);
+  const signal = await teacherSignal({
+    model: teacherBytes,
+    splits: { train: trainNchw, 'train-flipped': { data: flipNchw(trainNchw.data, train.count, iface.channels, iface.height, iface.width), dims: trainNchw.dims } },
+    datasetSha256: ds.sha256,
+    contract: nchw,
+    cacheDir: o.cacheDir ?? join('.medslim', 'cache', 'teacher-logits'),
+    onBatch: (split, done, total) => progress({ stage: 'teacher', step: `logits ${split}`, done, total }),
+  });
+  if (signal.train.numClasses !== k) {
+    throw new JobError('CLASS_MISMATCH', `the teacher produced ${signal.train.numClasses} logits per image but the dataset has ${k} classes`);
+  }
+
+  mkdirSync(o.outDir, { recursive: true });
+  const trainCfg: Partial<TrainConfig> = { ...o.train, batchSize, epochs, alpha, temperature };
+  const trainX = toModelInput(train.images, nhwc, opts).data;
+  const valX = toModelInput(val.images, nhwc, opts).data;
+  const t0 = performance.now();
+  const result = await trainStudent(
+    config,
+    {
+      train: { x: trainX, y: train.labels, n: train.count },
+      val: { x: valX, y: val.labels, n: val.count },
+      teacher: alpha < 1 ? { logits: signal.train.logits, flipped: signal['train-flipped'].logits } : null,
+      height: iface.height, width: iface.width, channels: iface.channels,
+      fill: blackValue(iface.contract, iface.channels),
+    },
+    trainCfg,
+    {
+      checkpoint: join(o.outDir, 'checkpoint.bin'),
+      resume: o.resume,
+      onProgress: (p) => progress({ stage: 'student', step: `train epoch ${p.epoch}/${p.epochs}`, done: p.step, total: p.steps }),
+      onEpoch: (h) => log(`epoch ${h.epoch}: loss ${h.loss.toFixed(4)}, val AUC ${h.valAuc.toFixed(4)}, val accuracy ${(h.valAccuracy * 100).toFixed(2)} %, ${h.seconds.toFixed(1)} s`),
+    },
+  );
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const labelNames = iface.labels && iface.labels.length === k ? iface.labels : Array.from({ length: k }, (_, i) => String(i));
+  const teacherSha256 = createHash('sha256').update(teacherBytes).digest('hex');
+  const studentParams = parameterCount(result.params);
+  const studentBytes = exportStudentOnnx(config, result.params, {
+    metadata: {
+      'medslim.preprocess': JSON.stringify(nchw),
+      'medslim.labels': labelNames.join(','),
+      'medslim.lineage': JSON.stringify({ teacherSha256, datasetSha256: ds.sha256, train: trainCfg, backend: backend.name, medslimVersion }),
+    },
+  });
+  disposeStudent(result.params);
+  const studentPath = join(o.outDir, 'student.onnx');
+  writeFileSync(studentPath, studentBytes);
+
+  const testInput = toModelInput(test.images, nchw, opts);
+  const common = {
+    test: testInput, labels: test.labels, numClasses: k, labelNames, intraOpNumThreads: o.intraOpNumThreads ?? 1, seed: o.train?.seed ?? 0,
+    latencyIterations: o.latencyIterations, throughputIterations: o.throughputIterations,
+  };
+  const teacherStage = await evaluateStage({ ...common, name: 'teacher', file: typeof o.teacher === 'string' ? o.teacher : 'teacher.onnx', model: teacherBytes, onBatch: (d, t) => progress({ stage: 'teacher', step: 'evaluate', done: d, total: t }) });
+  const studentStage = await evaluateStage({ ...common, name: 'student', file: 'student.onnx', model: studentBytes, referencePred: teacherStage.pred, onBatch: (d, t) => progress({ stage: 'student', step: 'evaluate', done: d, total: t }) });
+  const report: JobReport = {
+    job: 'distill',
+    medslimVersion,
+    createdAt: new Date().toISOString(),
+    dataset: datasetSummary(ds) as JobReport['dataset'],
+    labels: labelNames,
+    stages: [teacherStage.stage, studentStage.stage],
+    training: {
+      backend: backend.name,
+      backendFallbacks: backend.reasons,
+      epochs,
+      bestEpoch: result.bestEpoch,
+      bestValAuc: result.bestValAuc,
+      imagesPerSecond: result.imagesPerSecond,
+      seconds: result.seconds,
+      wallSeconds,
+      resumedFrom: result.resumedFrom,
+      history: result.history,
+      config: { ...trainCfg },
+      student: config,
+      studentParams,
+      teacherParams: teacherStage.stage.params,
+      paramRatio: studentParams / teacherStage.stage.params,
+      teacherSha256,
+    },
+    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, intraOpNumThreads: common.intraOpNumThreads },
+  };
+  const reportPath = join(o.outDir, 'report.json');
+  writeFileSync(reportPath, toJson(report));
+  writeFileSync(join(o.outDir, 'report.md'), renderDistillMarkdown(report));
+  return { report, studentPath, reportPath };
+}
+
+/** report.md of the distill job. */
+export function renderDistillMarkdown(report: JobReport): string {
+  const t = report.training as { backend: string; epochs: number; bestEpoch: number; imagesPerSecond: number; seconds: number; studentParams: number; teacherParams: number; history: { epoch: number; loss: number; valAuc: number; valAccuracy: number; seconds: number }[]; config: Partial<TrainConfig> };
+  return [
+    '# medslim distill report',
+    '',
+    `Created ${report.createdAt} by medslim ${report.medslimVersion}. Dataset sha256 \`${report.dataset.sha256}\`.`,
+    `Student: ${t.studentParams.toLocaleString('en-US')} parameters (1/${(t.teacherParams / t.studentParams).toFixed(0)} of the teacher's ${t.teacherParams.toLocaleString('en-US')}). ` +
+      `Trained on ${t.backend} for ${t.epochs} epochs (T = ${t.config.temperature}, α = ${t.config.alpha}) at ${t.imagesPerSecond.toFixed(1)} images/s, ${(t.seconds / 60).toFixed(1)} min; best epoch ${t.bestEpoch} by validation AUC.`,
+    '',
+    renderStagesMarkdown(report),
+    '## Training',
+    '',
+    '| epoch | loss | val AUC | val accuracy | seconds |',
+    '|---|---|---|---|---|',
+    ...t.history.map((h) => `| ${h.epoch} | ${h.loss.toFixed(4)} | ${h.valAuc.toFixed(4)} | ${(h.valAccuracy * 100).toFixed(2)} % | ${h.seconds.toFixed(1)} |`),
+    '',
+  ].join('\n');
+}
+
