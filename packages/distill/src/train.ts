@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { rocAuc, softmax } from '@medslim/eval';
 import { copyAugmented } from './augment.ts';
+import { ensureTfjsGradients } from './backend/gradients.ts';
 import { DistillError } from './errors.ts';
 import { kdLoss } from './loss.ts';
 import { applyUpdate, createOptimizerState, disposeOptimizerState, learningRate, type OptimizerName, type OptimizerState, type ScheduleName } from './optimizer.ts';
@@ -198,6 +199,7 @@ function readCheckpoint(path: string): { meta: CheckpointFile; get: (k: string) 
  */
 export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn: Partial<TrainConfig> = {}, o: TrainOptions = {}): Promise<TrainResult> {
   const cfg: TrainConfig = { ...defaultTrainConfig, ...Object.fromEntries(Object.entries(cfgIn).filter(([, v]) => v !== undefined)) };
+  await ensureTfjsGradients(); // tfjs-core registers no gradients by itself
   const k = config.numClasses;
   const { height: h, width: w, channels: c } = data;
   const per = h * w * c;
