@@ -1,3 +1,4 @@
+import { compress, compressUsage } from './commands/compress.ts';
 import { distill, distillUsage } from './commands/distill.ts';
 import { inspect, inspectUsage } from './commands/inspect.ts';
 import { quantize, quantizeUsage } from './commands/quantize.ts';
@@ -6,6 +7,7 @@ import { reportError, UsageError } from './errors.ts';
 const usage = `medslim — make hospital image classifiers small, fast and cheap to serve, and prove they are still safe.
 
 commands:
+  compress   the main job: distill → prune → quantize → evaluate → clinical safety gate
   quantize   static INT8 quantization of an ONNX classifier with a before/after report
   distill    train a MobileNetV2-family student from an ONNX teacher (knowledge distillation)
   inspect    print an ONNX model's summary
@@ -13,6 +15,7 @@ commands:
 Run 'medslim <command> --help' for a command's options.`;
 
 const commands: Record<string, { run: (argv: string[], out: (s: string) => void) => Promise<number>; usage: string }> = {
+  compress: { run: compress, usage: compressUsage },
   quantize: { run: quantize, usage: quantizeUsage },
   distill: { run: distill, usage: distillUsage },
   inspect: { run: inspect, usage: inspectUsage },

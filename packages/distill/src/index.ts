@@ -2,6 +2,7 @@
 /** Student architecture: configs, parameters, forward pass. */
 export { referenceStudent, withWidth, validateStudent, hiddenChannels, hasResidual, hasExpand, type StudentConfig, type BlockConfig } from './student/config.ts';
 export { initStudent, namedVariables, parameterCount, disposeStudent, snapshot, restore, seededNormal, type StudentParams, type ConvBn, type BlockParams, type BatchNormParams } from './student/params.ts';
+export { saveStudent, loadStudent } from './student/io.ts';
 export { forward, applyStatUpdates, BN_EPSILON, BN_MOMENTUM, type StatUpdates } from './student/forward.ts';
 /** Losses: Hinton KD and attention transfer. */
 export { kdLoss, attentionTransferLoss, attentionMap, type KdLossConfig } from './loss.ts';

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { datasetSummary, toModelInput, type InputContract } from '@medslim/data';
+import { datasetSummary, toModelInput } from '@medslim/data';
 import {
-  checkBatchForBackend, disposeStudent, exportStudentOnnx, parameterCount, referenceStudent, selectTrainingBackend, teacherSignal,
+  checkBatchForBackend, disposeStudent, exportStudentOnnx, parameterCount, referenceStudent, selectTrainingBackend,
   trainStudent, withWidth, type StudentConfig, type TrainConfig,
 } from '@medslim/distill';
 import { readModel } from '@medslim/onnx';
@@ -12,6 +12,7 @@ import { evaluateStage } from './evaluate-stage.ts';
 import { modelInterface } from './model-contract.ts';
 import { loadDataFor, type JobProgress } from './quantize-job.ts';
 import { renderStagesMarkdown, toJson, type JobReport } from './report.ts';
+import { prepareTrainingData } from './training-data.ts';
 import { medslimVersion } from './version.ts';
 
 export interface DistillJobOptions {
@@ -41,21 +42,6 @@ export interface DistillJobResult {
   reportPath: string;
 }
 
-/** Flips NCHW images horizontally (for the teacher's view of flipped training images). */
-function flipNchw(x: Float32Array, n: number, c: number, h: number, w: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let p = 0; p < n * c * h; p++) {
-    const row = p * w;
-    for (let j = 0; j < w; j++) out[row + j] = x[row + w - 1 - j];
-  }
-  return out;
-}
-
-/** The contract's value for a black pixel, per channel: (0 · scale − mean_c) / std_c. */
-function blackValue(contract: InputContract, channels: number): number[] {
-  return Array.from({ length: channels }, (_, c) => -(contract.mean[c] ?? contract.mean[0]) / (contract.std[c] ?? contract.std[0]));
-}
-
 /**
  * The distill job: checks teacher and data fit, runs the teacher once over the train split (and its horizontal
  * flips; cached on disk), trains a MobileNetV2-family student with the KD loss on the best available tfjs
@@ -76,10 +62,6 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
   if (iface.numClasses !== null && ds.numClasses !== iface.numClasses) {
     throw new JobError('CLASS_MISMATCH', `the teacher outputs ${iface.numClasses} classes but the dataset's labels have ${ds.numClasses} (0…${ds.numClasses - 1}); use the teacher trained on this dataset`);
   }
-  const train = ds.splits.train;
-  const val = ds.splits.val;
-  if (!train || train.count === 0) throw new JobError('BAD_OPTION', 'the dataset has no train images; distillation trains on the train split');
-  if (!val || val.count === 0) throw new JobError('BAD_OPTION', 'the dataset has no val images; distillation picks the best epoch by validation AUC');
   const test = ds.splits.test!;
   const batchSize = o.train?.batchSize ?? 64;
   const epochs = o.train?.epochs ?? 10;
@@ -98,35 +80,14 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
     throw new JobError('BAD_OPTION', `the student config takes ${config.inputChannels}×${config.resolution}² inputs to ${config.numClasses} classes but the teacher takes ${iface.channels}×${iface.height}² to ${k}`);
   }
   const opts = { channels: iface.channels, height: iface.height, width: iface.width };
-  const nhwc = { ...iface.contract, layout: 'NHWC' as const };
   const nchw = { ...iface.contract, layout: 'NCHW' as const };
-  const trainNchw = toModelInput(train.images, nchw, opts);
-  const signal = await teacherSignal({
-    model: teacherBytes,
-    splits: { train: trainNchw, 'train-flipped': { data: flipNchw(trainNchw.data, train.count, iface.channels, iface.height, iface.width), dims: trainNchw.dims } },
-    datasetSha256: ds.sha256,
-    contract: nchw,
-    cacheDir: o.cacheDir ?? join('.medslim', 'cache', 'teacher-logits'),
-    onBatch: (split, done, total) => progress({ stage: 'teacher', step: `logits ${split}`, done, total }),
-  });
-  if (signal.train.numClasses !== k) {
-    throw new JobError('CLASS_MISMATCH', `the teacher produced ${signal.train.numClasses} logits per image but the dataset has ${k} classes`);
-  }
-
+  const data = await prepareTrainingData(iface, ds, teacherBytes, k, o.cacheDir ?? join('.medslim', 'cache', 'teacher-logits'), progress, alpha < 1);
   mkdirSync(o.outDir, { recursive: true });
   const trainCfg: Partial<TrainConfig> = { ...o.train, batchSize, epochs, alpha, temperature };
-  const trainX = toModelInput(train.images, nhwc, opts).data;
-  const valX = toModelInput(val.images, nhwc, opts).data;
   const t0 = performance.now();
   const result = await trainStudent(
     config,
-    {
-      train: { x: trainX, y: train.labels, n: train.count },
-      val: { x: valX, y: val.labels, n: val.count },
-      teacher: alpha < 1 ? { logits: signal.train.logits, flipped: signal['train-flipped'].logits } : null,
-      height: iface.height, width: iface.width, channels: iface.channels,
-      fill: blackValue(iface.contract, iface.channels),
-    },
+    data,
     trainCfg,
     {
       checkpoint: join(o.outDir, 'checkpoint.bin'),

@@ -2,7 +2,7 @@
 export class JobError extends Error {
   override readonly name = 'JobError';
   constructor(
-    readonly code: 'MODEL_INPUT' | 'MODEL_OUTPUT' | 'CLASS_MISMATCH' | 'SIZE_MISMATCH' | 'EMPTY_CALIBRATION' | 'BAD_OPTION',
+    readonly code: 'MODEL_INPUT' | 'MODEL_OUTPUT' | 'CLASS_MISMATCH' | 'SIZE_MISMATCH' | 'EMPTY_CALIBRATION' | 'BAD_OPTION' | 'BAD_SPEC' | 'CANCELLED',
     message: string,
   ) {
     super(message);

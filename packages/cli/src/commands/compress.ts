@@ -1,0 +1,72 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { runCompressJob, type CompressSpecInput } from '@medslim/pipeline';
+import { UsageError } from '../errors.ts';
+import { progressBar } from '../progress.ts';
+
+export const compressUsage = `usage: medslim compress --teacher <teacher.onnx> --data <dataset.npz> --out <dir> [options]
+
+The main job: distill a MobileNetV2-family student from the teacher, prune it (sensitivity analysis, structured
+channel pruning, KD fine-tuning), quantize it to INT8, evaluate every stage on the test split and run the
+clinical safety gate. Writes model.int8.onnx, report.json and report.md (with SVG charts) to <dir>;
+re-running with the same inputs skips finished stages.
+
+options:
+  --preset quick|standard            quick: a few-minute smoke run; standard: the reference recipe (default)
+  --target-params-reduction <f>      fraction of the student's parameters to prune (default 0.5)
+  --epochs <n>                       distillation epochs (default: preset)
+  --seed <n>                         seed for everything random (default 0)
+  --spec <file.json>                 a full job spec (teacher, dataset, preset, distill, prune, quantize, budgets)
+  --budget-auc <x> --budget-sensitivity <x> --budget-ece <x> --budget-agreement <x>   gate budgets in [0, 1]
+  --backend node-gpu|node|wasm       try this training backend first`;
+
+/** `medslim compress`: the main job. Prints the gate decision and where the report is. */
+export async function compress(argv: string[], out: (s: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, preset: { type: 'string' },
+      'target-params-reduction': { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, spec: { type: 'string' },
+      'budget-auc': { type: 'string' }, 'budget-sensitivity': { type: 'string' }, 'budget-ece': { type: 'string' }, 'budget-agreement': { type: 'string' },
+      backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) { out(compressUsage + '\n'); return 0; }
+  if (!values.out) throw new UsageError(`--out is required\n${compressUsage}`);
+  let spec: Record<string, unknown> = {};
+  if (values.spec) {
+    if (!existsSync(values.spec)) throw new UsageError(`--spec ${values.spec} does not exist`);
+    try { spec = JSON.parse(readFileSync(values.spec, 'utf8')); } catch (e) { throw new UsageError(`--spec ${values.spec} is not valid JSON: ${(e as Error).message}`); }
+  }
+  const n = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  if (values.teacher) spec.teacher = values.teacher;
+  if (values.data) spec.dataset = values.data;
+  if (!spec.teacher || !spec.dataset) throw new UsageError(`--teacher and --data (or a --spec with teacher and dataset) are required\n${compressUsage}`);
+  if (values.preset) spec.preset = values.preset;
+  if (values.seed !== undefined) spec.seed = n(values.seed);
+  if (values['target-params-reduction'] !== undefined) spec.prune = { ...(spec.prune as object), targetParamsReduction: n(values['target-params-reduction']) };
+  if (values.epochs !== undefined) spec.distill = { ...(spec.distill as object), epochs: n(values.epochs) };
+  const budgets = { auc: n(values['budget-auc']), sensitivity: n(values['budget-sensitivity']), ece: n(values['budget-ece']), agreement: n(values['budget-agreement']) };
+  if (Object.values(budgets).some((v) => v !== undefined)) {
+    spec.budgets = { ...(spec.budgets as object), ...Object.fromEntries(Object.entries(budgets).filter(([, v]) => v !== undefined)) };
+  }
+  if (values.backend && !['node-gpu', 'node', 'wasm'].includes(values.backend)) throw new UsageError(`--backend must be node-gpu, node or wasm; got '${values.backend}'`);
+  const bar = progressBar();
+  const log = process.stderr.isTTY ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
+  const t0 = performance.now();
+  try {
+    const r = await runCompressJob({ spec: spec as CompressSpecInput, outDir: values.out, prefer: values.backend as 'node-gpu' | 'node' | 'wasm' | undefined, onProgress: bar.onProgress, log });
+    bar.stop();
+    const gate = r.report.gate as { passed: boolean; checks: { name: string; passed: boolean; detail: string }[] };
+    out([
+      ...r.report.stages.map((s) => `${s.name.padEnd(8)} ${(s.bytes / 1e6).toFixed(3).padStart(8)} MB  ${s.params.toLocaleString('en-US').padStart(11)} params  test AUC ${s.test.auc.toFixed(4)}  accuracy ${(s.test.accuracy * 100).toFixed(2)} %  p50 ${s.latencyMs.p50.toFixed(2)} ms`),
+      `gate: ${gate.passed ? 'PASSED' : 'FAILED'}${gate.passed ? '' : ' — ' + gate.checks.filter((c) => !c.passed).map((c) => c.detail).join('; ')}`,
+      r.cachedStages.length ? `cached stages: ${r.cachedStages.join(', ')}` : '',
+      `model:  ${r.modelPath}`,
+      `report: ${r.reportPath} (and report.md) — ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    ].filter(Boolean).join('\n') + '\n');
+    return 0;
+  } finally {
+    bar.stop();
+  }
+}

@@ -1,0 +1,76 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SensitivityTable } from '@medslim/prune';
+import type { GateResult } from '../gate.ts';
+import { renderStagesMarkdown, type JobReport } from '../report.ts';
+import { svgChart } from '../svg-chart.ts';
+
+/** Writes the report's SVG charts next to it and returns their file names. */
+export function writeCompressCharts(dir: string, report: JobReport): { size: string; sensitivity: string; perClass: string } {
+  const files = { size: 'size-vs-auc.svg', sensitivity: 'sensitivity.svg', perClass: 'per-class-sensitivity.svg' };
+  writeFileSync(join(dir, files.size), svgChart('Size vs test AUC per stage', 'model size (MB, log scale)', 'test AUC',
+    report.stages.map((s) => ({ name: s.name, points: [[s.bytes / 1e6, s.test.auc]] as [number, number][], line: false })), { xLog: true }));
+  const table = report.sensitivity as SensitivityTable;
+  const blocks = [...new Set(table.rows.map((r) => r.block))];
+  writeFileSync(join(dir, files.sensitivity), svgChart('Sensitivity: validation AUC with one block pruned (no retraining)', 'fraction of hidden channels pruned', 'validation AUC',
+    blocks.map((b) => ({ name: `block ${b}`, points: [[0, table.baseline.auc], ...table.rows.filter((r) => r.block === b).map((r) => [r.ratio, r.auc] as [number, number])] }))));
+  const t = report.stages[0], q = report.stages[report.stages.length - 1];
+  writeFileSync(join(dir, files.perClass), svgChart(`Per-class sensitivity, ${t.name} vs ${q.name}`, 'class index', 'sensitivity',
+    [t, q].map((s) => ({ name: s.name, points: s.test.perClass.map((c, i) => [i, c.sensitivity] as [number, number]) }))));
+  return files;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+
+/** report.md of the compress job. */
+export function renderCompressMarkdown(report: JobReport, charts: { size: string; sensitivity: string; perClass: string }): string {
+  const gate = report.gate as GateResult;
+  const table = report.sensitivity as SensitivityTable;
+  const pr = report.pruning as { plan: { ratios: number[]; predictedAucDrop: number }; paramsBefore: number; paramsAfter: number; paramsReduction: number; valBeforeFineTune: { auc: number }; valAfterFineTune: { auc: number } };
+  const tr = report.training as { backend: string; epochs: number; imagesPerSecond: number; seconds: number; bestEpoch: number };
+  const [t, , , q] = report.stages;
+  const lines = [
+    '# medslim compress report',
+    '',
+    `Created ${report.createdAt} by medslim ${report.medslimVersion}. Dataset sha256 \`${report.dataset.sha256}\`.`,
+    '',
+    `## Clinical safety gate: ${gate.passed ? '**PASSED**' : '**FAILED**'}`,
+    '',
+    `The INT8 student is ${(t.bytes / q.bytes).toFixed(0)}× smaller than the teacher (${(q.bytes / 1e6).toFixed(3)} MB vs ${(t.bytes / 1e6).toFixed(2)} MB). ${gate.rationale}`,
+    '',
+    '| check | value | 95 % CI | budget | result |',
+    '|---|---|---|---|---|',
+    ...gate.checks.map((c) => `| ${c.name} | ${c.value.toFixed(4)} | ${c.ci95[0].toFixed(4)} – ${c.ci95[1].toFixed(4)} | ${c.kind === 'max' ? '≤' : '≥'} ${c.budget} | ${c.passed ? 'pass' : '**fail**'} |`),
+    '',
+    '## Stages (test split)',
+    '',
+    renderStagesMarkdown(report),
+    `![size vs AUC](${charts.size}) ![per-class sensitivity](${charts.perClass})`,
+    '',
+    '## Distillation',
+    '',
+    `${tr.epochs} epochs on ${tr.backend} at ${tr.imagesPerSecond.toFixed(1)} images/s (${(tr.seconds / 60).toFixed(1)} min); best epoch ${tr.bestEpoch} by validation AUC.`,
+    '',
+    '## Pruning',
+    '',
+    `Per-block ratios ${JSON.stringify(pr.plan.ratios)} remove ${pct(pr.paramsReduction)} of the student's parameters (${pr.paramsBefore.toLocaleString('en-US')} → ${pr.paramsAfter.toLocaleString('en-US')}); predicted validation AUC loss ${pr.plan.predictedAucDrop.toFixed(4)}; measured ${pr.valBeforeFineTune.auc.toFixed(4)} before and ${pr.valAfterFineTune.auc.toFixed(4)} after fine-tuning.`,
+    '',
+    `Sensitivity analysis (validation, one block pruned at a time, no retraining; unpruned AUC ${table.baseline.auc.toFixed(4)}):`,
+    '',
+    '| block | hidden | ratio | kept | params removed | val AUC | AUC drop | val accuracy |',
+    '|---|---|---|---|---|---|---|---|',
+    ...table.rows.map((r) => `| ${r.block} | ${r.hidden} | ${r.ratio} | ${r.kept} | ${r.paramsRemoved} | ${r.auc.toFixed(4)} | ${r.aucDrop.toFixed(4)} | ${pct(r.accuracy)} |`),
+    '',
+    `![sensitivity](${charts.sensitivity})`,
+    '',
+  ];
+  const changes = (report.changes ?? []) as { index: number; trueLabel: string; teacher: string; compressed: string; effect: string }[];
+  lines.push('## Predictions that changed (teacher → INT8 student)', '');
+  if (!changes.length) lines.push('None.', '');
+  else {
+    lines.push(`${changes.length} test image(s) (list capped at 100):`, '', '| test index | true class | teacher | int8 | effect |', '|---|---|---|---|---|');
+    for (const c of changes) lines.push(`| ${c.index} | ${c.trueLabel} | ${c.teacher} | ${c.compressed} | ${c.effect} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
