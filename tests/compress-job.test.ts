@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCompressJob, type CompressSpecInput } from '@medslim/pipeline';
+import { syntheticTeacherAndData, tempDir } from './helpers/fixtures.ts';
+
+const fast = { latencyIterations: 5, throughputIterations: 1 };
+
+describe('compress job (tiny synthetic teacher and data)', () => {
+  it('runs every stage, writes the report with gate and sensitivity, and a killed job resumes to the same figures', async () => {
+    const dir = tempDir();
+    const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 16, counts: [128, 48, 64] });
+    const spec: CompressSpecInput = {
+      teacher: modelPath, dataset: dataPath, preset: 'quick', seed: 3,
+      distill: { epochs: 2, batchSize: 32 }, prune: { fineTuneEpochs: 1, targetParamsReduction: 0.4 }, quantize: { calibrationSize: 64 },
+    };
+    const full = await runCompressJob({ spec, outDir: join(dir, 'full'), ...fast });
+    const r = full.report;
+    expect(r.stages.map((s) => s.name)).toEqual(['teacher', 'student', 'pruned', 'int8']);
+    const gate = r.gate as { passed: boolean; checks: { name: string; value: number; ci95: number[]; budget: number; passed: boolean }[] };
+    expect(gate.checks.map((c) => c.name)).toEqual(['auc_drop', 'sensitivity_drop[class0]', 'sensitivity_drop[class1]', 'ece_increase', 'agreement']);
+    for (const c of gate.checks) {
+      expect(Number.isFinite(c.value)).toBe(true);
+      expect(c.ci95).toHaveLength(2);
+      expect(c.passed).toBe(c.name === 'agreement' ? c.value >= c.budget : c.value <= c.budget);
+    }
+    expect(gate.passed).toBe(gate.checks.every((c) => c.passed));
+    const sens = r.sensitivity as { rows: unknown[] };
+    expect(sens.rows).toHaveLength(7 * 3);
+    const pruning = r.pruning as { paramsReduction: number; paramsAfter: number };
+    expect(pruning.paramsReduction).toBeGreaterThanOrEqual(0.4);
+    expect(r.stages[2].params).toBeLessThan(r.stages[1].params);
+    expect(r.stages[3].bytes).toBeLessThan(r.stages[2].bytes);
+    for (const f of ['model.int8.onnx', 'student.onnx', 'pruned.onnx', 'report.md', 'size-vs-auc.svg', 'sensitivity.svg', 'per-class-sensitivity.svg']) {
+      expect(existsSync(join(dir, 'full', f)), f).toBe(true);
+    }
+    expect(readFileSync(join(dir, 'full', 'report.md'), 'utf8')).toMatch(/## Clinical safety gate: \*\*(PASSED|FAILED)\*\*/);
+
+    // Kill the same job during the prune stage's fine-tuning, start it again: finished stages are skipped
+    // and every figure equals the uninterrupted run's.
+    const out = join(dir, 'resumed');
+    let events = 0;
+    await expect(runCompressJob({
+      spec, outDir: out, ...fast,
+      onProgress: (p) => { if (p.stage === 'prune') events++; },
+      cancelled: () => events > 2,
+    })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(existsSync(join(out, 'stages', 'distill', 'stage.json'))).toBe(true);
+    expect(existsSync(join(out, 'stages', 'prune', 'stage.json'))).toBe(false);
+    const again = await runCompressJob({ spec, outDir: out, ...fast });
+    expect(again.cachedStages).toEqual(['distill', 'sensitivity']);
+    const figures = (rep: typeof r) => rep.stages.map((s) => [s.name, s.bytes, s.params, s.test.auc, s.test.accuracy, s.test.ece, s.test.agreement]);
+    expect(figures(again.report)).toEqual(figures(r));
+    expect((again.report.gate as { checks: { value: number }[] }).checks.map((c) => c.value)).toEqual(gate.checks.map((c) => c.value));
+  });
+
+  it('refuses bad specs before any work: budgets outside [0, 1], unknown preset, unreachable pruning target', async () => {
+    const dir = tempDir();
+    const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 16, counts: [16, 8, 8] });
+    const base = { teacher: modelPath, dataset: dataPath };
+    const out = join(dir, 'out');
+    await expect(runCompressJob({ spec: { ...base, budgets: { ece: 2 } }, outDir: out })).rejects.toThrowError(/budgets\.ece must be in \[0, 1\]/);
+    await expect(runCompressJob({ spec: { ...base, preset: 'turbo' as 'quick' }, outDir: out })).rejects.toThrowError(/preset must be 'quick' or 'standard'/);
+    await expect(runCompressJob({ spec: { ...base, prune: { targetParamsReduction: 0.9 } }, outDir: out })).rejects.toThrowError(/would leave blocks with no channels.*at most 0\.\d+/);
+    expect(existsSync(out)).toBe(false); // nothing written
+  });
+});
