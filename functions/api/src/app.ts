@@ -1,1 +1,109 @@
-export {};
+/**
+ * The medslim API as a Hono app (`@hono/zod-openapi`), all under `/v1`, OpenAPI document at
+ * `/v1/openapi.json`. Runs anywhere Hono runs: `lambda.ts` wraps it for AWS Lambda, `server.ts`
+ * serves it with `@hono/node-server`. Nothing here imports AWS.
+ *
+ * Every error is `{error: {code, message}}` (see errors.ts); every route but the OpenAPI document
+ * needs `Authorization: Bearer <key>`; a tenant only ever sees its own models, uploads and jobs
+ * (another tenant's are answered 404, so names do not leak).
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { BlobStore, JobRunner } from '@medslim/registry';
+import { DEFAULT_MAX_UPLOAD_BYTES, pollingOnlyRunner, Registry } from '@medslim/registry';
+import type { AppEnv } from './env.ts';
+import { ApiError, errorHandler, validationHook } from './errors.ts';
+import { bearerAuth } from './middleware/auth/index.ts';
+import { aliasRoutes } from './routes/aliases.ts';
+import type { RouteDeps } from './routes/common.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { modelRoutes } from './routes/models.ts';
+import { uploadRoutes } from './routes/uploads.ts';
+
+/** What the app runs on. Only `store` is required; every default suits a local server. */
+export interface AppDeps {
+  store: BlobStore;
+  /** Where queued jobs go (default: nowhere — a polling `medslim worker` picks them up). */
+  runner?: JobRunner;
+  /** Largest upload in bytes (default 512 MiB). */
+  maxUploadBytes?: number;
+  /** Largest JSON request body in bytes (default 1 MiB). */
+  maxJsonBytes?: number;
+  /** How often an SSE stream re-reads its job, in ms (default 300). */
+  ssePollMs?: number;
+  /** Redirect artifact downloads to presigned store URLs when the store has them (default false; true on Lambda). */
+  redirectDownloads?: boolean;
+  /** Where 5xx errors and dispatch failures are logged (default stderr). Request bodies are never logged. */
+  log?: (line: string) => void;
+}
+
+/** Path of the OpenAPI document (needs no key). */
+export const OPENAPI_PATH = '/v1/openapi.json';
+
+/**
+ * Build the API app on `deps.store`.
+ * @example
+ *   const app = createApp({ store: new FsBlobStore('.medslim/store') });
+ *   const res = await app.request('/v1/models', { headers: { authorization: `Bearer ${key}` } });
+ */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const log = deps.log ?? ((line: string) => process.stderr.write(`medslim api: ${line}\n`));
+  const maxUploadBytes = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const registry = new Registry(deps.store, { maxUploadBytes });
+  const routeDeps: RouteDeps = {
+    registry,
+    runner: deps.runner ?? pollingOnlyRunner,
+    maxUploadBytes,
+    ssePollMs: deps.ssePollMs ?? 300,
+    redirectDownloads: deps.redirectDownloads ?? false,
+    log,
+  };
+
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.onError(errorHandler(log));
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; see ${OPENAPI_PATH}` } }, 404));
+
+  const maxJsonBytes = deps.maxJsonBytes ?? 1024 * 1024;
+  const jsonLimit = bodyLimit({
+    maxSize: maxJsonBytes,
+    onError: () => {
+      throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${maxJsonBytes} bytes; only POST /v1/uploads takes large bodies`);
+    },
+  });
+  // Uploads enforce their own (much larger) limit while streaming to the store.
+  app.use('/v1/*', (c, next) => (c.req.method === 'POST' && c.req.path === '/v1/uploads' ? next() : jsonLimit(c, next)));
+  app.use('/v1/*', bearerAuth({ keys: registry.keys, publicPaths: [OPENAPI_PATH] }));
+  app.use('/v1/*', async (c, next) => {
+    c.set('registry', registry);
+    await next();
+  });
+
+  const v1 = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  for (const routes of [keyRoutes, uploadRoutes, modelRoutes, aliasRoutes, jobRoutes]) routes(v1, routeDeps);
+  app.route('/v1', v1);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key (msk_…) bound to a tenant and a role: reader, deployer or admin.',
+  });
+  app.doc(OPENAPI_PATH, {
+    openapi: '3.0.3',
+    info: {
+      title: 'medslim API',
+      version: '1',
+      description: 'Upload hospital image classifiers and datasets, run compression jobs, and roll versioned, traceable results out with aliases.',
+    },
+  });
+  return app;
+}
+
+/** `startServer` serves an app with `@hono/node-server` (the package's entry point is this file). */
+export { startServer, type RunningServer, type ServerOptions } from './server.ts';
+/** `configFromEnv` builds `AppDeps` from MEDSLIM_* environment variables (Lambda, containers). */
+export { configFromEnv } from './config.ts';
+/** Job types the API accepts, with their options and presets. */
+export { jobTypes, type JobTypeSpec } from './job-types.ts';
+export { ApiError } from './errors.ts';
+export type { AppEnv } from './env.ts';

@@ -2,6 +2,8 @@ import { compress, compressUsage } from './commands/compress.ts';
 import { distill, distillUsage } from './commands/distill.ts';
 import { inspect, inspectUsage } from './commands/inspect.ts';
 import { quantize, quantizeUsage } from './commands/quantize.ts';
+import { serve, serveUsage } from './commands/serve.ts';
+import { worker, workerUsage } from './commands/worker.ts';
 import { reportError, UsageError } from './errors.ts';
 
 const usage = `medslim — make hospital image classifiers small, fast and cheap to serve, and prove they are still safe.
@@ -11,6 +13,8 @@ commands:
   quantize   static INT8 quantization of an ONNX classifier with a before/after report
   distill    train a MobileNetV2-family student from an ONNX teacher (knowledge distillation)
   inspect    print an ONNX model's summary
+  serve      run the API (models, uploads, jobs, aliases) and a job worker locally
+  worker     run queued jobs from the store
 
 Run 'medslim <command> --help' for a command's options.`;
 
@@ -19,6 +23,8 @@ const commands: Record<string, { run: (argv: string[], out: (s: string) => void)
   quantize: { run: quantize, usage: quantizeUsage },
   distill: { run: distill, usage: distillUsage },
   inspect: { run: inspect, usage: inspectUsage },
+  serve: { run: serve, usage: serveUsage },
+  worker: { run: worker, usage: workerUsage },
 };
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit code: 0 ok, 2 bad input, 1 internal error. */

@@ -15,3 +15,4 @@ export type {
   Tfjs,
 } from './select.ts';
 export { maxWasmBatch, checkBatchForBackend, maxBatchForBackend, referenceImageBytes, wasmPeakMBPerImage } from './memory.ts';
+export { ensureTfjsGradients, tfjsGradientsRegistered } from './gradients.ts';

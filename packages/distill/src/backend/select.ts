@@ -17,6 +17,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import { ensureTfjsGradients } from './gradients.ts';
 
 export type Tfjs = typeof import('@tensorflow/tfjs-core');
 export type TrainingBackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm';
@@ -183,6 +184,7 @@ const wasmCandidate: TrainingBackendCandidate = {
     const tf = (await import('@tensorflow/tfjs-core')) as Tfjs;
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const { registerWasmTrainingKernels } = await import('../kernels/register.ts');
+    await ensureTfjsGradients();
     const summary = registerWasmTrainingKernels();
     if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') failed (wasm binary not loadable?)");
     await tf.ready();
@@ -196,7 +198,7 @@ const wasmCandidate: TrainingBackendCandidate = {
 /** A tiny conv → depthwise → relu6 gradient, so a broken kernel fails selection, not training. */
 function selfTest(tf: Tfjs): void {
   tf.tidy(() => {
-    const x = tf.ones([1, 3, 3, 2]) as Tensor4D;
+    const x = tf.fill([1, 3, 3, 2], 0.1) as Tensor4D; // small: relu6 must not saturate
     const w = tf.ones([1, 1, 2, 2]) as Tensor4D;
     const d = tf.ones([3, 3, 2, 1]) as Tensor4D;
     const loss = (a: Tensor, b: Tensor) => tf.sum(tf.relu6(tf.depthwiseConv2d(tf.conv2d(x, a as Tensor4D, 1, 'same'), b as Tensor4D, 1, 'same')));

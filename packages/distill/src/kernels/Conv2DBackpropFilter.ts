@@ -53,16 +53,18 @@ export function conv2DBackpropFilterWasm(args: { inputs: { x?: TensorInfo; dy?: 
     if (KH === 1 && KW === 1 && strides[0] === 1 && strides[1] === 1 && top + bottom + left + right === 0) {
       const X = s.reshape(x, [M, Cin]);
       const DY = s.reshape(dy, [M, Cout]);
+      // The narrower operand is `b` (XNNPACK packs b per call: its width
+      // dominates the cost), the wider one is transposed into `a`.
       if (Cin <= Cout) {
         // dWᵀ [Cout,Cin] = DYᵀ·X, then a small transpose.
-        const dWt = s.matMul2D(s.transpose(DY, [1, 0]), X, false);
+        const dWt = s.matMul2D(s.transposeToChannelsFirst(DY), X, false);
         return s.reshape(s.transpose(dWt, [1, 0]), [1, 1, Cin, Cout]);
       }
       // dW [Cin,Cout] = Xᵀ·DY.
-      return s.reshape(s.matMul2D(s.transpose(X, [1, 0]), DY, false), [1, 1, Cin, Cout]);
+      return s.reshape(s.matMul2D(s.transposeToChannelsFirst(X), DY, false), [1, 1, Cin, Cout]);
     }
 
-    const dyT = s.transpose(s.reshape(dy, [M, Cout]), [1, 0]); // [Cout, M]
+    const dyT = s.transposeToChannelsFirst(s.reshape(dy, [M, Cout])); // [Cout, M]
     const taps = KH * KW;
     if (taps * Cin <= IM2COL_MAX_PATCH) {
       const K = taps * Cin;
@@ -93,8 +95,11 @@ function perTap(
     for (let kw = 0; kw < KW; kw++) {
       const f = new Float32Array(KH * KW * Cin);
       f.fill(1, (kh * KW + kw) * Cin, (kh * KW + kw + 1) * Cin);
-      const win = s.depthwiseConv(x, s.constant(f, [KH, KW, Cin, 1]), strides, [1, 1], pad); // [N,OH,OW,Cin]
-      parts.push(s.matMul2D(dyT, s.reshape(win, [M, Cin]), true)); // [Cout, Cin]
+      const oneHot = s.constant(f, [KH, KW, Cin, 1]);
+      const win = s.depthwiseConv(x, oneHot, strides, [1, 1], pad); // [N,OH,OW,Cin]
+      const w2 = s.reshape(win, [M, Cin]);
+      parts.push(s.matMul2D(dyT, w2, true)); // [Cout, Cin]
+      s.drop(w2, win, oneHot);
     }
   }
   const stacked = s.run('Concat', parts as unknown as NamedTensorInfoMap, { axis: 0 }); // [taps·Cout, Cin]

@@ -2,68 +2,93 @@
  * `Tile` fast path for the wasm backend.
  *
  * tfjs's BatchNorm gradient tiles the per-channel scale [1,1,1,C] to the full
- * activation [N,H,W,C]; wasm's generic Tile walks the output element by element.
- * When the tile is really a broadcast — every axis either repeats a size-1 axis
- * or keeps a full axis, repeated axes all before (or all after) the kept ones —
- * it is an outer product with a ones vector, i.e. one K=1 XNNPACK matmul:
+ * activation [N,H,W,C], and the Mean/Sum gradients (see ReductionGrads.ts)
+ * broadcast through Tile; wasm's generic Tile computes every output index
+ * separately. When the tile is really a broadcast — the repeated axes
+ * (size 1, rep > 1) form one contiguous run, every other axis is kept whole
+ * (rep 1) — each outer slice is one block `row` repeated P times:
  *
- *   repeated-then-kept:  out[P,Q] = ones[P,1] · x[1,Q]
- *   kept-then-repeated:  out[Q,P] = x[Q,1] · ones[1,P]
+ *   x [outer, 1…1, inner] → out [outer, P, inner]
  *
- * `x` is only ever the `a` operand or a fresh copy (BatchMatMul caches its
- * operator per data id of `b`). Everything else goes to wasm's own kernel.
+ * which is a copy of `row` followed by log2(P) doubling `copyWithin`s (bulk
+ * memcpy on the wasm heap), or `fill` when inner = 1. Measured on this
+ * machine for [1,1,1,64] → [64,28,28,64]: wasm Tile 13 ms, a K=1 ones-matmul
+ * (XNNPACK) 13 ms, this 1 ms. Everything else goes to wasm's own kernel.
  */
 import { Tile } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmFastPaths } from './flags.ts';
-import { withScope } from './wasm-ops.ts';
+import { sizeOf } from './wasm-ops.ts';
 
-type Plan = { kind: 'onesLeft' | 'onesRight'; P: number; Q: number; outShape: number[] };
+export interface TilePlan {
+  outer: number;
+  P: number;
+  inner: number;
+  outShape: number[];
+}
 
-/** How a Tile maps onto a ones-matmul, or null when it does not. */
-export function planTile(shape: readonly number[], reps: readonly number[]): Plan | null {
-  if (shape.length !== reps.length) return null;
-  const labels: string[] = [];
-  let P = 1;
-  let Q = 1;
+/** How a Tile maps onto a block broadcast, or null when it does not. */
+export function planTile(shape: readonly number[], reps: readonly number[]): TilePlan | null {
+  if (shape.length !== reps.length || shape.length === 0) return null;
   const outShape: number[] = [];
+  let first = -1;
+  let last = -1;
   for (let i = 0; i < shape.length; i++) {
     const S = shape[i];
     const R = reps[i];
     if (!(S >= 1 && R >= 1) || !Number.isInteger(R)) return null;
     outShape.push(S * R);
-    if (S === 1 && R === 1) continue;
-    if (S > 1 && R > 1) return null;
-    if (S === 1) {
-      labels.push('E');
-      P *= R;
-    } else {
-      labels.push('K');
-      Q *= S;
+    if (R === 1) continue;
+    if (S !== 1) return null; // a real tile of a non-trivial axis
+    if (first < 0) first = i;
+    else {
+      // Repeated axes must be contiguous, apart from size-1 axes between them.
+      for (let j = last + 1; j < i; j++) if (shape[j] !== 1) return null;
+    }
+    last = i;
+  }
+  if (first < 0) return null; // nothing repeated: a plain copy
+  return {
+    outer: sizeOf(shape.slice(0, first)),
+    P: sizeOf(reps.slice(first, last + 1)),
+    inner: sizeOf(shape.slice(last + 1)),
+    outShape,
+  };
+}
+
+/** Writes `outer` blocks, each `src` row (length inner) repeated P times. */
+export function broadcastRows<A extends Float32Array | Int32Array>(src: A, dst: A, outer: number, P: number, inner: number): void {
+  const block = P * inner;
+  for (let o = 0; o < outer; o++) {
+    const base = o * block;
+    if (inner === 1) {
+      dst.fill(src[o], base, base + block);
+      continue;
+    }
+    dst.set(src.subarray(o * inner, (o + 1) * inner), base);
+    let filled = inner;
+    while (filled < block) {
+      const n = Math.min(filled, block - filled);
+      dst.copyWithin(base + filled, base, base + n);
+      filled += n;
     }
   }
-  if (P === 1) return null; // nothing repeated: a plain copy
-  const pattern = labels.join('');
-  if (/^E+K*$/.test(pattern)) return { kind: 'onesLeft', P, Q, outShape };
-  if (/^K+E+$/.test(pattern)) return { kind: 'onesRight', P, Q, outShape };
-  return null;
 }
 
 export function tileFastPath(args: { inputs: { x?: TensorInfo }; backend: unknown; attrs?: unknown }): TensorInfo | null {
   const x = args.inputs.x;
   const reps = (args.attrs as { reps?: number[] } | undefined)?.reps;
-  if (x == null || reps == null || x.dtype !== 'float32') return null;
+  if (x == null || reps == null || (x.dtype !== 'float32' && x.dtype !== 'int32')) return null;
   const plan = planTile(x.shape, reps);
   if (plan == null) return null;
-  const { P, Q, outShape } = plan;
-  return withScope(args.backend, (s) => {
-    if (plan.kind === 'onesLeft') {
-      const ones = s.fill([P, 1], 1);
-      return s.reshape(s.matMul2D(ones, s.reshape(x, [1, Q]), false), outShape);
-    }
-    const ones = s.fill([1, P], 1);
-    return s.reshape(s.matMul2D(s.reshape(x, [Q, 1]), ones, true), outShape);
-  });
+  const backend = args.backend as BackendWasm;
+  const out = backend.makeOutput(plan.outShape, x.dtype) as TensorInfo;
+  if (plan.outer * plan.P * plan.inner === 0) return out;
+  const src = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
+  const dst = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+  broadcastRows(src, dst as typeof src, plan.outer, plan.P, plan.inner);
+  return out;
 }
 
 /** Wraps wasm's own Tile kernel (kept for every other case). */

@@ -11,9 +11,25 @@ export interface WasmFastPathFlags {
   conv2dBackpropInput1x1: boolean;
   /** ReLU6 gradient as one fused pass instead of five tfjs ops. */
   relu6Grad: boolean;
+  /** FusedBatchNorm (tf.batchNorm) forward as Multiply + Add instead of wasm's scalar loop. */
+  batchNorm: boolean;
+  /** FusedBatchNorm gradient from 3 binary kernels + 2 poolings instead of ~15 ops. */
+  batchNormGrad: boolean;
+  /** Sum/Mean over non-innermost contiguous axes in one pass, and their gradients as a Tile. */
+  reductions: boolean;
 }
 
-export const wasmFastPaths: WasmFastPathFlags = { tile: true, conv2dBackpropInput1x1: true, relu6Grad: true };
+export const wasmFastPaths: WasmFastPathFlags = {
+  tile: true,
+  conv2dBackpropInput1x1: true,
+  relu6Grad: true,
+  batchNorm: true,
+  batchNormGrad: true,
+  reductions: true,
+};
+
+/** Every optional fast path off (the three missing gradient kernels stay). */
+export const NO_FAST_PATHS: WasmFastPathFlags = { tile: false, conv2dBackpropInput1x1: false, relu6Grad: false, batchNorm: false, batchNormGrad: false, reductions: false };
 
 /** Sets some fast-path flags; returns the previous values (to restore). */
 export function setWasmFastPaths(flags: Partial<WasmFastPathFlags>): WasmFastPathFlags {

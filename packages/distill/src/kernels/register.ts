@@ -3,17 +3,20 @@
  *
  *  - added (wasm has none): Conv2DBackpropFilter,
  *    DepthwiseConv2dNativeBackpropInput, DepthwiseConv2dNativeBackpropFilter,
- *    MedslimRelu6Grad (used by the replacement Relu6 gradient);
+ *    plus MedslimRelu6Grad and MedslimFusedBatchNormGrad (used by the
+ *    replacement gradients);
  *  - wrapped (fast path, else wasm's original kernelFunc): Tile,
- *    Conv2DBackpropInput. `registerKernel` must not see a name twice, so the
- *    original config is read first, then unregistered, then the wrapper —
- *    which keeps the original's setupFunc, since the engine re-runs setup
- *    funcs on every setBackend('wasm') and the original needs its cwrap —
- *    is registered;
- *  - gradient: Relu6 (global; falls back to tfjs's gradient off wasm).
+ *    Conv2DBackpropInput, Sum, Mean, FusedBatchNorm. `registerKernel` must not see a name
+ *    twice, so the original config is read first, then unregistered, then the
+ *    wrapper is registered. The wrapper keeps the original's setupFunc: the
+ *    engine re-runs setup funcs on every setBackend('wasm') and the original
+ *    kernelFunc needs the cwrap it makes;
+ *  - gradients (global, so each falls back to the original off wasm): Relu6,
+ *    FusedBatchNorm, Mean, Sum.
  *
  * A kernel that the installed wasm backend already provides natively is left
- * alone (reported in `skipped`).
+ * alone (reported in `skipped`). Which fast paths run is switched at runtime
+ * with `setWasmFastPaths` (flags.ts).
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { getGradient, getKernel, registerGradient, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
@@ -22,12 +25,24 @@ import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { makeConv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.ts';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.ts';
-import { makeRelu6GradConfig, relu6GradKernelConfig } from './Relu6Grad.ts';
+import { makeFusedBatchNormConfig } from './FusedBatchNorm.ts';
+import { fusedBatchNormGradKernelConfig, makeFusedBatchNormGradConfig } from './FusedBatchNormGrad.ts';
+import { makeMeanConfig } from './Mean.ts';
+import { makeMeanGradConfig, makeSumGradConfig } from './ReductionGrads.ts';
+import { defaultRelu6GradConfig, makeRelu6GradConfig, relu6GradKernelConfig } from './Relu6Grad.ts';
+import { makeSumConfig } from './Sum.ts';
 import { makeTileConfig } from './Tile.ts';
 
-/** Marks configs made by medslim (shared by every copy of this module). */
-const MARK = Symbol.for('medslim.wasmTrainingKernels');
-type Marked<T> = T & { [MARK]?: { original?: T } };
+/**
+ * Marks configs made by medslim (shared by every copy of this module and by
+ * ensureTfjsGradients, which fills in `original` for gradients registered
+ * before tfjs's defaults were loaded).
+ */
+export const MEDSLIM_MARK = Symbol.for('medslim.wasmTrainingKernels');
+interface Holder<T> {
+  original?: T;
+}
+type Marked<T> = T & { [MEDSLIM_MARK]?: Holder<T> };
 
 export interface WasmTrainingKernelsSummary {
   /** Kernels wasm lacked, now registered. */
@@ -45,22 +60,33 @@ const ADDED: KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   relu6GradKernelConfig,
+  fusedBatchNormGradKernelConfig,
 ];
 
 const WRAPPED: Array<[string, (original: KernelConfig) => KernelConfig]> = [
   ['Tile', makeTileConfig],
   ['Conv2DBackpropInput', makeConv2DBackpropInputConfig],
+  ['Sum', makeSumConfig],
+  ['Mean', makeMeanConfig],
+  ['FusedBatchNorm', makeFusedBatchNormConfig],
+];
+
+const GRADIENTS: Array<[string, (original: () => GradConfig) => GradConfig, GradConfig | undefined]> = [
+  ['Relu6', makeRelu6GradConfig, defaultRelu6GradConfig],
+  ['FusedBatchNorm', makeFusedBatchNormGradConfig, undefined],
+  ['Mean', makeMeanGradConfig, undefined],
+  ['Sum', makeSumGradConfig, undefined],
 ];
 
 let registered: WasmTrainingKernelsSummary | null = null;
 
-function isOurs(c: unknown): boolean {
-  return c != null && (c as Marked<object>)[MARK] != null;
+function holderOf<T>(c: T | undefined | null): Holder<T> | undefined {
+  return c == null ? undefined : (c as Marked<T>)[MEDSLIM_MARK];
 }
 
-function mark<T extends object>(c: T, original?: T): T {
+function mark<T extends object>(c: T, holder: Holder<T>): T {
   const m = { ...c } as Marked<T>;
-  m[MARK] = { original };
+  m[MEDSLIM_MARK] = holder;
   return m;
 }
 
@@ -74,31 +100,38 @@ export function registerWasmTrainingKernels(): WasmTrainingKernelsSummary {
 
   for (const config of ADDED) {
     const existing = getKernel(config.kernelName, 'wasm');
-    if (existing != null && !isOurs(existing)) {
+    if (existing != null && holderOf(existing) == null) {
       summary.skipped.push(config.kernelName);
       continue;
     }
     if (existing != null) unregisterKernel(config.kernelName, 'wasm');
-    registerKernel(mark(config));
+    registerKernel(mark(config, {}));
     summary.added.push(config.kernelName);
   }
 
   for (const [name, wrap] of WRAPPED) {
-    let original = getKernel(name, 'wasm') as Marked<KernelConfig> | undefined;
-    if (original == null) throw new Error(`medslim: the wasm backend has no '${name}' kernel to wrap`);
+    let original: KernelConfig | undefined = getKernel(name, 'wasm');
     // Left over from another copy of this module: wrap the true original.
-    if (isOurs(original)) original = original[MARK]!.original;
-    if (original == null) throw new Error(`medslim: lost the original wasm '${name}' kernel`);
+    const h = holderOf(original);
+    if (h != null) original = h.original;
+    if (original == null) throw new Error(`medslim: the wasm backend has no '${name}' kernel to wrap`);
     unregisterKernel(name, 'wasm');
-    registerKernel(mark(wrap(original), original));
+    registerKernel(mark(wrap(original), { original }));
     summary.overridden.push(name);
   }
 
-  let relu6 = getGradient('Relu6') as Marked<GradConfig> | undefined;
-  if (relu6 != null && isOurs(relu6)) relu6 = relu6[MARK]!.original;
-  if (relu6 != null) {
-    registerGradient(mark(makeRelu6GradConfig(relu6), relu6));
-    summary.gradients.push('Relu6');
+  for (const [name, make, fallback] of GRADIENTS) {
+    let current: GradConfig | undefined = getGradient(name);
+    const h = holderOf(current);
+    if (h != null) current = h.original;
+    const holder: Holder<GradConfig> = { original: current };
+    const getOriginal = (): GradConfig => {
+      const g = holder.original ?? fallback;
+      if (g == null) throw new Error(`tfjs-core's '${name}' gradient is not registered (call ensureTfjsGradients() first)`);
+      return g;
+    };
+    registerGradient(mark(make(getOriginal), holder));
+    summary.gradients.push(name);
   }
 
   registered = summary;
@@ -110,22 +143,22 @@ export function wasmTrainingKernelsRegistered(): boolean {
   return registered != null;
 }
 
-/** Restores wasm's original kernels and tfjs's Relu6 gradient (tests, A/B runs). */
+/** Restores wasm's original kernels and tfjs's gradients (tests, A/B runs). */
 export function unregisterWasmTrainingKernels(): void {
   if (registered == null) return;
   for (const name of registered.added) {
-    if (isOurs(getKernel(name, 'wasm'))) unregisterKernel(name, 'wasm');
+    if (holderOf(getKernel(name, 'wasm')) != null) unregisterKernel(name, 'wasm');
   }
   for (const name of registered.overridden) {
-    const current = getKernel(name, 'wasm') as Marked<KernelConfig> | undefined;
-    const original = current?.[MARK]?.original;
-    if (current != null && original != null) {
+    const original = holderOf(getKernel(name, 'wasm'))?.original;
+    if (original != null) {
       unregisterKernel(name, 'wasm');
       registerKernel(original);
     }
   }
-  const grad = getGradient('Relu6') as Marked<GradConfig> | undefined;
-  const gradOriginal = grad?.[MARK]?.original;
-  if (gradOriginal != null) registerGradient(gradOriginal);
+  for (const name of registered.gradients) {
+    const original = holderOf(getGradient(name))?.original;
+    if (original != null) registerGradient(original);
+  }
   registered = null;
 }

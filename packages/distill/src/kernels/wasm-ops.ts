@@ -2,10 +2,13 @@
  * Helpers shared by medslim's wasm training kernels.
  *
  * Every added kernel is composed from kernels the wasm backend already has
- * (XNNPACK convolutions and matmuls, Transpose, PadV2, Sum, ...). They are
- * called at the backend level — `getKernel(name, 'wasm').kernelFunc` on
- * `TensorInfo`s — not through tfjs ops, so no engine tensors, tape entries or
- * tidy scopes are created inside a kernel. `KernelScope` tracks every
+ * and runs fast (XNNPACK Conv2D / depthwise / fully-connected / average
+ * pooling, SIMD binary and unary kernels, rank-3/4 Transpose, PadV2) plus
+ * bulk typed-array copies on the heap (as wasm's own Identity, Slice and
+ * Concat do) and O(channels) JS arithmetic. They are called at the backend
+ * level — `getKernel(name, 'wasm').kernelFunc` on `TensorInfo`s — not through
+ * tfjs ops, so no engine tensors, tape entries or tidy scopes are created
+ * inside a kernel. `KernelScope` tracks every
  * intermediate and releases it with `backend.disposeData` (reference counted,
  * exactly like the wasm backend's own composite kernels do).
  *
@@ -33,23 +36,12 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
-const kernelCache = new Map<string, KernelConfig>();
-
-/** The wasm kernel registered under `name` (cached; throws when missing). */
+/** The wasm kernel registered under `name` (throws when missing). */
 export function wasmKernel(name: string): KernelConfig {
-  let k = kernelCache.get(name);
-  if (k === undefined) {
-    k = getKernel(name, 'wasm');
-    if (k == null) throw new Error(`medslim: the wasm backend has no '${name}' kernel (is @tensorflow/tfjs-backend-wasm loaded?)`);
-    // Only cache kernels medslim never overrides, so a later override or
-    // restore is always seen.
-    if (!OVERRIDDEN.has(name)) kernelCache.set(name, k);
-  }
+  const k = getKernel(name, 'wasm');
+  if (k == null) throw new Error(`medslim: the wasm backend has no '${name}' kernel (is @tensorflow/tfjs-backend-wasm loaded?)`);
   return k;
 }
-
-/** Kernel names medslim may replace at runtime (never cached above). */
-const OVERRIDDEN = new Set(['Tile', 'Conv2DBackpropInput']);
 
 /**
  * Runs wasm kernels on TensorInfos and disposes every intermediate it made,
@@ -81,9 +73,15 @@ export class KernelScope {
     return this.run('Transpose', { x }, { perm });
   }
 
-  /** A copy into a new buffer (new data id). */
+  /**
+   * A copy into a new buffer (new data id). Done here rather than through the
+   * Identity kernel so it stays a real copy whatever Identity does.
+   */
   copy(x: TensorInfo): TensorInfo {
-    return this.run('Identity', { x });
+    const out = this.backend.makeOutput(x.shape, x.dtype) as TensorInfo;
+    this.temps.push(out);
+    (this.backend.typedArrayFromHeap(out) as Float32Array).set(this.backend.typedArrayFromHeap(x) as Float32Array);
+    return out;
   }
 
   fill(shape: Shape, value: number, dtype: DataType = 'float32'): TensorInfo {
@@ -103,7 +101,7 @@ export class KernelScope {
     return this.run('PadV2', { x }, { paddings, constantValue: 0 });
   }
 
-  /** Slow (JS copy) — only used on small tensors or rare geometry. */
+  /** wasm's Slice first copies all of x into JS: only for small tensors or rare geometry. */
   slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
     if (begin.every((b) => b === 0) && sameShape(size, x.shape)) return x;
     return this.run('Slice', { x }, { begin, size });
@@ -128,11 +126,87 @@ export class KernelScope {
   }
 
   depthwiseConv(x: TensorInfo, filter: TensorInfo, strides: [number, number], dilations: [number, number], pad: ExplicitPad | 'same' | 'valid'): TensorInfo {
-    return this.run('DepthwiseConv2dNative', { x, filter }, { strides, dilations, pad});
+    return this.run('DepthwiseConv2dNative', { x, filter }, { strides, dilations, pad });
   }
 
   conv2d(x: TensorInfo, filter: TensorInfo, strides: [number, number], pad: ExplicitPad | 'same' | 'valid'): TensorInfo {
-    return this.run('Conv2D', { x, filter }, { strides, dilations: [1, 1], pad, dataFormat: 'NHWC'});
+    return this.run('Conv2D', { x, filter }, { strides, dilations: [1, 1], pad, dataFormat: 'NHWC' });
+  }
+
+  add(a: TensorInfo, b: TensorInfo): TensorInfo {
+    return this.run('Add', { a, b });
+  }
+
+  sub(a: TensorInfo, b: TensorInfo): TensorInfo {
+    return this.run('Sub', { a, b });
+  }
+
+  mul(a: TensorInfo, b: TensorInfo): TensorInfo {
+    return this.run('Multiply', { a, b });
+  }
+
+  step(x: TensorInfo): TensorInfo {
+    return this.run('Step', { x }, { alpha: 0 });
+  }
+
+  scalar(v: number): TensorInfo {
+    return this.constant(Float32Array.of(v), []);
+  }
+
+  /**
+   * Means over the middle axis of x viewed as [outer, reduce, inner] → [outer, inner],
+   * as ONE XNNPACK average pooling with an [reduce, 1] window (SIMD over
+   * `inner`, no Transpose).
+   */
+  meanRows(x: TensorInfo, outer: number, reduce: number, inner: number): TensorInfo {
+    if (reduce === 1) return this.reshape(x, [outer, inner]); // XNNPACK pooling needs a window > 1
+    const r = this.reshape(x, [outer, reduce, 1, inner]);
+    const p = this.run('AvgPool', { x: r }, { filterSize: [reduce, 1], strides: [1, 1], pad: 'valid' });
+    return this.reshape(p, [outer, inner]);
+  }
+
+  /**
+   * [M, C] → [C, M]. wasm's rank-2 Transpose is about twice as slow as the
+   * same permutation written as a rank-3 one ([A, M/A, C] → [C, A, M/A]).
+   */
+  transposeToChannelsFirst(x: TensorInfo): TensorInfo {
+    const [M, C] = x.shape;
+    let A = 0;
+    for (const cand of [256, 196, 128, 64, 49, 32, 16, 8]) {
+      if (M % cand === 0 && M / cand > 1) {
+        A = cand;
+        break;
+      }
+    }
+    if (A === 0) return this.transpose(x, [1, 0]);
+    return this.reshape(this.transpose(this.reshape(x, [A, M / A, C]), [2, 0, 1]), [C, M]);
+  }
+
+  /**
+   * A fresh float32 tensor of `shape` whose flat data is src[offset …], zero
+   * where that runs past the end of src (one bulk copy on the heap).
+   */
+  window(src: TensorInfo, offset: number, shape: Shape): TensorInfo {
+    const out = this.backend.makeOutput(shape, 'float32') as TensorInfo;
+    this.temps.push(out);
+    const n = sizeOf(shape);
+    const sv = this.backend.typedArrayFromHeap(src) as Float32Array;
+    const ov = this.backend.typedArrayFromHeap(out) as Float32Array;
+    const avail = Math.max(0, Math.min(n, sv.length - offset));
+    ov.set(sv.subarray(offset, offset + avail));
+    if (avail < n) ov.fill(0, avail);
+    return out;
+  }
+
+  /** Releases intermediates early (keeps peak memory down in loops). */
+  drop(...ts: TensorInfo[]): void {
+    for (const t of ts) {
+      const i = this.temps.indexOf(t);
+      if (i >= 0) {
+        this.temps.splice(i, 1);
+        this.backend.disposeData(t.dataId);
+      }
+    }
   }
 
   /** Mark `x` as the kernel's output: it survives `dispose`. */
@@ -215,4 +289,31 @@ export function assertNoDilation(kernel: string, dilations: number | number[] | 
   if (dh !== 1 || dw !== 1) {
     throw new Error(`medslim wasm ${kernel}: dilations other than 1 are not supported (got [${dh}, ${dw}]); tfjs gradients never request them`);
   }
+}
+
+/**
+ * A Float32Array view of a float32 tensor on the wasm heap. Take views only
+ * after the last `makeOutput` of a kernel: growing the heap detaches them.
+ */
+export function heapF32(backend: BackendWasm, t: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/** Normalised, sorted reduction axes, or null when they are not one contiguous run. */
+export function contiguousAxes(shape: readonly number[], axis: number | number[] | undefined | null): { outer: number; inner: number; reduce: number; axes: number[] } | null {
+  const rank = shape.length;
+  let axes: number[];
+  if (axis == null) axes = shape.map((_, i) => i);
+  else axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a));
+  axes = [...new Set(axes)].sort((a, b) => a - b);
+  if (axes.length === 0 || axes.some((a) => a < 0 || a >= rank || !Number.isInteger(a))) return null;
+  for (let i = 1; i < axes.length; i++) if (axes[i] !== axes[i - 1] + 1) return null;
+  const first = axes[0];
+  const last = axes[axes.length - 1];
+  return {
+    outer: sizeOf(shape.slice(0, first)),
+    reduce: sizeOf(shape.slice(first, last + 1)),
+    inner: sizeOf(shape.slice(last + 1)),
+    axes,
+  };
 }

@@ -111,7 +111,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   const distill = await cachedStage(o.outDir, 'distill', { ...base, student: studentConfig, distill: stages.distill }, async (dir) => {
     const r = await trainStudent(studentConfig, await trainingData(), { ...trainBase, epochs: stages.distill.epochs, lr: stages.distill.lr }, {
       checkpoint: join(dir, 'checkpoint.bin'), resume: true,
-      onProgress: (p) => { checkCancel(); progress({ stage: 'distill', step: `epoch ${p.epoch}/${p.epochs}`, done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps }); },
+      onProgress: (p) => { checkCancel(); progress({ stage: 'distill', step: 'train', done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps }); },
       onEpoch: (h) => log(`distill epoch ${h.epoch}: val AUC ${h.valAuc.toFixed(4)}`),
     });
     saveStudent(join(dir, 'student.bin'), studentConfig, r.params);
@@ -150,7 +150,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     if (stages.prune.fineTuneEpochs > 0) {
       const r = await trainStudent(pruned.config, d, { ...trainBase, epochs: stages.prune.fineTuneEpochs, lr: stages.prune.fineTuneLr }, {
         init: pruned.params, checkpoint: join(dir, 'checkpoint.bin'), resume: true,
-        onProgress: (p) => { checkCancel(); progress({ stage: 'prune', step: `fine-tune epoch ${p.epoch}/${p.epochs}`, done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps }); },
+        onProgress: (p) => { checkCancel(); progress({ stage: 'prune', step: 'fine-tune', done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps }); },
         onEpoch: (h) => log(`fine-tune epoch ${h.epoch}: val AUC ${h.valAuc.toFixed(4)}`),
       });
       params = r.params;

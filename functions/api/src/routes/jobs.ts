@@ -1,0 +1,182 @@
+/**
+ * Jobs: POST /jobs, GET /jobs, GET /jobs/{id}, GET /jobs/{id}/events (Server-Sent Events),
+ * GET /jobs/{id}/logs, POST /jobs/{id}/cancel.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import type { JobDoc } from '@medslim/registry';
+import { isTerminal } from '@medslim/registry';
+import { ApiError, describeIssues } from '../errors.ts';
+import { jobTypes } from '../job-types.ts';
+import { actorOf, principalOf, role } from '../middleware/auth/index.ts';
+import { JobSchema, SubmitJobSchema } from '../schemas.ts';
+import type { RouteModule } from './common.ts';
+import { errorResponses, security } from './common.ts';
+
+const IdParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'job_mcx3f9a2b4e1c0d9f27' }) });
+const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+/** A comment line keeps idle SSE connections open through proxies, every this many ms. */
+const KEEPALIVE_MS = 15_000;
+
+/** The client view of a job (the lease is internal). */
+const view = (j: JobDoc) => {
+  const { lease: _lease, ...rest } = j;
+  return rest;
+};
+
+/** What each SSE event carries: small enough to watch with `curl -N` (GET /jobs/{id} has the rest). */
+const eventView = (j: JobDoc) => ({ id: j.id, status: j.status, progress: j.progress, error: j.error, result: j.result });
+
+const submit = createRoute({
+  method: 'post',
+  path: '/jobs',
+  tags: ['jobs'],
+  summary: 'Submit a job (quantize) on an uploaded teacher and dataset; the result becomes a new version of `model`',
+  security,
+  middleware: [role('deployer')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: SubmitJobSchema } } } },
+  responses: { 202: { description: 'Queued', content: { 'application/json': { schema: JobSchema } } }, ...errorResponses(400, 401, 403, 404, 409, 415) },
+});
+const list = createRoute({
+  method: 'get',
+  path: '/jobs',
+  tags: ['jobs'],
+  summary: "The tenant's jobs, newest first",
+  security,
+  request: { query: z.object({ status: z.enum(STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }) },
+  responses: { 200: { description: 'Jobs', content: { 'application/json': { schema: z.object({ jobs: z.array(JobSchema) }) } } }, ...errorResponses(400, 401) },
+});
+const get = createRoute({
+  method: 'get',
+  path: '/jobs/{id}',
+  tags: ['jobs'],
+  summary: 'One job: status, progress (stage, percent, ETA), error, result',
+  security,
+  request: { params: IdParam },
+  responses: { 200: { description: 'The job', content: { 'application/json': { schema: JobSchema } } }, ...errorResponses(401, 404) },
+});
+const events = createRoute({
+  method: 'get',
+  path: '/jobs/{id}/events',
+  tags: ['jobs'],
+  summary: 'Server-Sent Events: `progress` while the job changes, then one of `done`, `failed`, `cancelled` (or `error` if the job cannot be read)',
+  description: 'Each event’s data is `{id, status, progress: {stage, step, done, total, percent, etaSeconds}, error, result}`.',
+  security,
+  request: { params: IdParam },
+  responses: { 200: { description: 'text/event-stream' }, ...errorResponses(401, 404) },
+});
+const logs = createRoute({
+  method: 'get',
+  path: '/jobs/{id}/logs',
+  tags: ['jobs'],
+  summary: 'The job’s log (plain text)',
+  security,
+  request: { params: IdParam },
+  responses: { 200: { description: 'Log lines' }, ...errorResponses(401, 404) },
+});
+const cancel = createRoute({
+  method: 'post',
+  path: '/jobs/{id}/cancel',
+  tags: ['jobs'],
+  summary: 'Cancel a queued or running job (a running one stops at its next progress event)',
+  security,
+  middleware: [role('deployer')] as const,
+  request: { params: IdParam },
+  responses: { 202: { description: 'Cancelled or cancelling', content: { 'application/json': { schema: JobSchema } } }, ...errorResponses(401, 403, 404, 409) },
+});
+
+export const jobRoutes: RouteModule = (app, { registry, runner, ssePollMs, log }) => {
+  app.openapi(submit, async (c) => {
+    const p = principalOf(c);
+    const body = c.req.valid('json');
+    if (!Object.hasOwn(jobTypes, body.type)) {
+      throw new ApiError(400, 'BAD_REQUEST', `unsupported job type '${body.type}'; this server runs: ${Object.keys(jobTypes).join(', ')}`);
+    }
+    const spec = jobTypes[body.type];
+    const presetName = body.preset ?? null;
+    if (presetName !== null && !Object.hasOwn(spec.presets, presetName)) {
+      throw new ApiError(400, 'BAD_REQUEST', `unknown preset '${presetName}' for ${body.type} jobs; presets: ${Object.keys(spec.presets).join(', ')}`);
+    }
+    const merged = { ...spec.presets[presetName ?? 'default'], ...(body.options ?? {}) };
+    const parsed = spec.options.safeParse(merged);
+    if (!parsed.success) throw new ApiError(400, 'BAD_REQUEST', `invalid request body: ${describeIssues(parsed.error, 'options')}`);
+    const job = await registry.submitJob(
+      p.tenant,
+      { type: body.type, model: body.model, teacher: body.teacher, dataset: body.dataset, preset: presetName, options: parsed.data },
+      actorOf(p),
+    );
+    try {
+      await runner.dispatch(job);
+    } catch (e) {
+      // The job stays queued for any polling worker; say so in its log rather than failing the request.
+      const msg = `dispatch to ${runner.name} failed: ${(e as Error).message}; the job stays queued`;
+      log(`job ${job.id}: ${msg}`);
+      await registry.jobs.appendLog(job.id, `[${new Date().toISOString()}] ${msg}\n`).catch(() => {});
+    }
+    c.header('Location', `/v1/jobs/${job.id}`);
+    return c.json(view(job), 202);
+  });
+
+  app.openapi(list, async (c) => {
+    const q = c.req.valid('query');
+    const jobs = await registry.jobs.listForTenant(principalOf(c).tenant, { status: q.status, limit: q.limit ?? 100 });
+    return c.json({ jobs: jobs.map(view) }, 200);
+  });
+
+  app.openapi(get, async (c) => c.json(view(await registry.jobs.getForTenant(principalOf(c).tenant, c.req.valid('param').id)), 200));
+
+  app.openapi(events, async (c) => {
+    const { id } = c.req.valid('param');
+    await registry.jobs.getForTenant(principalOf(c).tenant, id); // 404 before the stream starts
+    return streamSSE(c, async (stream) => {
+      let aborted = false;
+      stream.onAbort(() => {
+        aborted = true;
+      });
+      let last = '';
+      let seq = 0;
+      let lastWrite = Date.now();
+      let misses = 0;
+      while (!aborted) {
+        // A read that fails (a store hiccup) is retried; the stream gives up after ~10 s of failures.
+        const doc = await registry.jobs.get(id).then((d) => d?.value ?? null, () => null);
+        if (!doc) {
+          if (++misses * ssePollMs > 10_000) {
+            await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: { code: 'UNAVAILABLE', message: `job ${id} could not be read; reconnect to resume` } }) });
+            break;
+          }
+          await stream.sleep(ssePollMs);
+          continue;
+        }
+        misses = 0;
+        const data = JSON.stringify(eventView(doc));
+        const state = JSON.stringify([doc.status, doc.progress, doc.cancelRequested, doc.error]);
+        if (isTerminal(doc.status)) {
+          await stream.writeSSE({ event: doc.status === 'succeeded' ? 'done' : doc.status, id: String(++seq), data });
+          break;
+        }
+        if (state !== last) {
+          last = state;
+          await stream.writeSSE({ event: 'progress', id: String(++seq), data });
+          lastWrite = Date.now();
+        } else if (Date.now() - lastWrite >= KEEPALIVE_MS) {
+          await stream.write(': keep-alive\n\n');
+          lastWrite = Date.now();
+        }
+        await stream.sleep(ssePollMs);
+      }
+    });
+  });
+
+  app.openapi(logs, async (c) => {
+    const text = await registry.jobs.readLog(principalOf(c).tenant, c.req.valid('param').id);
+    return c.text(text, 200);
+  });
+
+  app.openapi(cancel, async (c) => {
+    const p = principalOf(c);
+    const job = await registry.jobs.requestCancel(p.tenant, c.req.valid('param').id, actorOf(p));
+    if (job.status === 'running') await runner.cancel?.(job).catch(() => {});
+    return c.json(view(job), 202);
+  });
+};

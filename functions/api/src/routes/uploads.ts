@@ -1,0 +1,136 @@
+/**
+ * Uploads: POST /uploads (multipart, streamed to the store with a size limit), POST /uploads/presign
+ * (+ /uploads/{id}/complete) for direct-to-store uploads, GET /uploads, GET /uploads/{id}.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { ApiError } from '../errors.ts';
+import { actorOf, principalOf, role } from '../middleware/auth/index.ts';
+import { PresignedSchema, PresignSchema, UploadSchema } from '../schemas.ts';
+import { boundaryOf, MultipartError, parseMultipart } from '../uploads/multipart.ts';
+import type { RouteModule } from './common.ts';
+import { errorResponses, security } from './common.ts';
+
+/** Bytes a multipart envelope may add around the file (boundaries, part headers, small fields). */
+const MULTIPART_OVERHEAD = 64 * 1024;
+/** Largest non-file field read from a multipart body. */
+const MAX_FIELD_BYTES = 8 * 1024;
+
+const IdParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'up_mcx3f2k1a9f3c2b7d10' }) });
+
+const upload = createRoute({
+  method: 'post',
+  path: '/uploads',
+  tags: ['uploads'],
+  summary: 'Upload a teacher model or dataset (multipart form field `file`), streamed to the store',
+  security,
+  middleware: [role('deployer')] as const,
+  request: {
+    body: {
+      required: true,
+      // A plain OpenAPI schema (not zod): the body is streamed by the handler, never buffered by a validator.
+      content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } } },
+    },
+  },
+  responses: { 201: { description: 'Stored and hashed', content: { 'application/json': { schema: UploadSchema } } }, ...errorResponses(400, 401, 403, 413, 415) },
+});
+
+const presign = createRoute({
+  method: 'post',
+  path: '/uploads/presign',
+  tags: ['uploads'],
+  summary: 'Get a URL to PUT a large file straight to the store (S3); then POST /uploads/{id}/complete',
+  security,
+  middleware: [role('deployer')] as const,
+  request: { body: { required: false, content: { 'application/json': { schema: PresignSchema } } } },
+  responses: { 201: { description: 'Presigned URL', content: { 'application/json': { schema: PresignedSchema } } }, ...errorResponses(400, 401, 403, 501) },
+});
+
+const complete = createRoute({
+  method: 'post',
+  path: '/uploads/{id}/complete',
+  tags: ['uploads'],
+  summary: 'Finish a presigned upload: hash the stored bytes and make the upload usable',
+  security,
+  middleware: [role('deployer')] as const,
+  request: { params: IdParam },
+  responses: { 200: { description: 'Ready', content: { 'application/json': { schema: UploadSchema } } }, ...errorResponses(401, 403, 404, 409, 413) },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/uploads',
+  tags: ['uploads'],
+  summary: "List the tenant's uploads, newest first",
+  security,
+  responses: { 200: { description: 'Uploads', content: { 'application/json': { schema: z.object({ uploads: z.array(UploadSchema) }) } } }, ...errorResponses(401) },
+});
+
+const get = createRoute({
+  method: 'get',
+  path: '/uploads/{id}',
+  tags: ['uploads'],
+  summary: 'One upload',
+  security,
+  request: { params: IdParam },
+  responses: { 200: { description: 'The upload', content: { 'application/json': { schema: UploadSchema } } }, ...errorResponses(401, 404) },
+});
+
+export const uploadRoutes: RouteModule = (app, { registry, maxUploadBytes }) => {
+  app.openapi(upload, async (c) => {
+    const p = principalOf(c);
+    const contentType = c.req.header('content-type') ?? '';
+    if (!/^multipart\/form-data\s*(;|$)/i.test(contentType)) {
+      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `uploads must be multipart/form-data with the file in field 'file' (got ${contentType ? `'${contentType}'` : 'no Content-Type'}); e.g. curl -F file=@teacher.onnx`);
+    }
+    const boundary = boundaryOf(contentType);
+    if (!boundary) throw new ApiError(400, 'BAD_REQUEST', 'multipart/form-data Content-Type has no boundary parameter');
+    const length = Number(c.req.header('content-length'));
+    if (Number.isFinite(length) && length > maxUploadBytes + MULTIPART_OVERHEAD) {
+      throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `upload of ${length} bytes exceeds the limit of ${maxUploadBytes} bytes (${(maxUploadBytes / 2 ** 20).toFixed(0)} MiB); nothing was stored`);
+    }
+    const body = c.req.raw.body;
+    if (!body) throw new ApiError(400, 'BAD_REQUEST', "empty body: send the file in multipart field 'file'");
+    let record = null;
+    try {
+      for await (const part of parseMultipart(body, boundary)) {
+        if (part.name === 'file' && record === null) {
+          record = await registry.uploads.put(p.tenant, part.body, { filename: part.filename, contentType: part.contentType, createdBy: actorOf(p) });
+          continue;
+        }
+        if (part.filename !== null && part.name !== 'file') {
+          throw new ApiError(400, 'BAD_REQUEST', `send the file in multipart field 'file' (got a file in field '${part.name}'): -F file=@<path>`);
+        }
+        let size = 0;
+        for await (const chunk of part.body) {
+          size += chunk.byteLength;
+          if (size > MAX_FIELD_BYTES) throw new ApiError(400, 'BAD_REQUEST', `multipart field '${part.name}' is larger than ${MAX_FIELD_BYTES} bytes; only 'file' may be large`);
+        }
+      }
+    } catch (e) {
+      if (e instanceof MultipartError) throw new ApiError(400, 'BAD_REQUEST', `malformed multipart body: ${e.message}`);
+      throw e;
+    }
+    if (!record) throw new ApiError(400, 'BAD_REQUEST', "multipart field 'file' is missing: send the file as -F file=@<path>");
+    return c.json(record, 201);
+  });
+
+  app.openapi(presign, async (c) => {
+    const p = principalOf(c);
+    const body = c.req.valid('json');
+    const expiresInSeconds = body.expiresInSeconds ?? 3600;
+    const r = await registry.uploads.presign(p.tenant, { filename: body.filename ?? null, createdBy: actorOf(p), expiresInSeconds });
+    if (!r) {
+      throw new ApiError(501, 'NOT_IMPLEMENTED', `presigned uploads need an S3 store; this server stores blobs in ${registry.store.describe()} — use POST /v1/uploads (multipart) instead`);
+    }
+    return c.json({ id: r.record.id, url: r.url, method: 'PUT' as const, expiresInSeconds }, 201);
+  });
+
+  app.openapi(complete, async (c) => {
+    const p = principalOf(c);
+    return c.json(await registry.uploads.complete(p.tenant, c.req.valid('param').id), 200);
+  });
+
+  app.openapi(list, async (c) => c.json({ uploads: await registry.uploads.list(principalOf(c).tenant) }, 200));
+
+  app.openapi(get, async (c) => c.json(await registry.uploads.get(principalOf(c).tenant, c.req.valid('param').id), 200));
+};

@@ -1,0 +1,256 @@
+/** Worker: runs jobs to a version, or to a recorded failure that registers nothing. */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor, BlobStore, JobDoc, PutBody, PutOptions } from '@medslim/registry';
+import { FsBlobStore, layout, Registry } from '@medslim/registry';
+import { syntheticTeacherAndData } from '../../../tests/helpers/fixtures.ts';
+import type { JobExecutor } from './executors.ts';
+import { executors } from './executors.ts';
+import { ProgressTracker } from './progress.ts';
+import { AwsBatchRunner, buildSubmitJobInput, type SubmitJobInput } from './runners/aws-batch.ts';
+import { Worker } from './worker.ts';
+
+const T = 'clinic';
+const actor: Actor = { keyId: 'abcdef012345', name: 'ci', role: 'deployer' };
+const quiet = () => {};
+const fast = { calibrationSize: 16, latencyIterations: 5, throughputIterations: 1 };
+
+let scratch: string;
+let teacher: Buffer;
+let data: Buffer;
+let n = 0;
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'medslim-worker-'));
+  const files = await syntheticTeacherAndData(scratch, { channels: 1, classes: 2, size: 8, counts: [32, 8, 16] });
+  teacher = readFileSync(files.modelPath);
+  data = readFileSync(files.dataPath);
+});
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+/** A fresh store with a model 'm', the teacher and dataset uploaded, and `count` queued jobs. */
+async function setup(opts: { store?: (s: BlobStore) => BlobStore; type?: string; options?: Record<string, unknown> } = {}) {
+  const base = new FsBlobStore(path.join(scratch, `s${++n}`), { fsync: false });
+  const store = opts.store ? opts.store(base) : base;
+  const reg = new Registry(store);
+  await reg.models.create(T, { name: 'm', createdBy: actor });
+  const t = await reg.uploads.put(T, teacher, { filename: 'teacher.onnx', createdBy: actor });
+  const d = await reg.uploads.put(T, data, { filename: 'pneumonia.npz', createdBy: actor });
+  const job = await reg.submitJob(T, { type: opts.type ?? 'quantize', model: 'm', teacher: t.id, dataset: d.id, preset: null, options: opts.options ?? fast }, actor);
+  return { store, base, reg, job, t, d };
+}
+
+/** An executor that reports `steps` progress events `delayMs` apart, then does `end`. */
+function scripted(steps: number, delayMs: number, end: 'throw' | 'succeed' = 'succeed'): JobExecutor {
+  return {
+    artifacts: ['model.onnx', 'report.json'],
+    reportFile: 'report.json',
+    plan: () => [{ stage: 'fake', step: 'work', weight: 1 }],
+    async run(ctx) {
+      for (let i = 0; i < steps; i++) {
+        ctx.onProgress({ stage: 'fake', step: 'work', done: i, total: steps });
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
+      if (end === 'throw') throw Object.assign(new Error('labels in test split exceed the class count'), { name: 'DataError', code: 'LABEL_RANGE' });
+      await writeFile(path.join(ctx.outDir, 'model.onnx'), 'fake model');
+      await writeFile(path.join(ctx.outDir, 'report.json'), JSON.stringify({ stages: [{ name: 'fake' }], gate: { passed: true, checks: [] } }));
+      return { report: { stages: [{ name: 'fake' }], gate: { passed: true, checks: [] } }, codeVersion: 'test' };
+    },
+  };
+}
+const withOutDir = (e: JobExecutor): JobExecutor => ({
+  ...e,
+  async run(ctx) {
+    await (await import('node:fs/promises')).mkdir(ctx.outDir, { recursive: true });
+    return e.run(ctx);
+  },
+});
+
+describe('Worker', () => {
+  it('runs a quantize job: verified inputs, progress, version with artifacts, lineage, metrics; log kept', async () => {
+    const { store, reg, job, t, d } = await setup();
+    const w = new Worker({ store, log: quiet, progressIntervalMs: 0 });
+    const done = (await w.runOnce())!;
+    expect(done).toMatchObject({ id: job.id, status: 'succeeded', result: { model: 'm', version: 1 }, error: null, lease: null, attempts: 1 });
+    expect(done.progress).toMatchObject({ percent: 100, etaSeconds: 0 });
+    const v = await reg.versions.get(T, 'm', 1);
+    expect(v.artifacts.map((a) => a.file)).toEqual(['model.int8.onnx', 'report.json', 'report.md']);
+    expect(v.lineage).toEqual({
+      teacher: { upload: t.id, sha256: t.sha256, bytes: t.bytes, filename: 'teacher.onnx' },
+      dataset: { upload: d.id, sha256: d.sha256, bytes: d.bytes, filename: 'pneumonia.npz' },
+      job: { id: job.id, type: 'quantize', preset: null, options: fast },
+      codeVersion: expect.stringMatching(/^\d+\.\d+\.\d+/),
+    });
+    expect((v.metrics as { name: string }[]).map((s) => s.name)).toEqual(['teacher', 'int8']);
+    expect(v.gate).toBeNull();
+    expect(await reg.versions.readReport(T, v)).toMatchObject({ job: 'quantize', dataset: { sha256: d.sha256 } });
+    const log = await reg.jobs.readLog(T, job.id);
+    expect(log).toMatch(/claimed by worker/);
+    expect(log).toMatch(/int8 calibrate-minmax: started/);
+    expect(log).toMatch(/registered version 1/);
+    expect(await w.runOnce()).toBeNull();
+    expect(await reg.jobs.runningIds()).toEqual([]);
+  });
+
+  it('a job that fails mid-way registers nothing and keeps its error and log', async () => {
+    const { store, base, reg, job } = await setup({ type: 'fake' });
+    const w = new Worker({ store, log: quiet, executors: { fake: withOutDir(scripted(3, 5, 'throw')) } });
+    const done = (await w.runOnce())!;
+    expect(done).toMatchObject({ status: 'failed', result: null, error: { code: 'LABEL_RANGE', name: 'DataError', message: 'labels in test split exceed the class count' } });
+    expect(await reg.versions.list(T, 'm')).toEqual([]);
+    expect(await keys(base, layout.versionsPrefix(T, 'm'))).toEqual([]);
+    expect(await reg.jobs.readLog(T, job.id)).toMatch(/failed \[LABEL_RANGE\]: labels in test split/);
+  });
+
+  it('a failure while storing the artifacts leaves no visible version (and no half-written one)', async () => {
+    const failOn = (s: BlobStore) => failingPut(s, (k) => k.endsWith('/artifacts/report.md'));
+    const { store, base, reg } = await setup({ store: failOn });
+    const done = (await new Worker({ store, log: quiet }).runOnce())!;
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/injected failure/) });
+    expect(await reg.versions.list(T, 'm')).toEqual([]);
+    expect(await keys(base, layout.versionsPrefix(T, 'm'))).toEqual([]);
+  });
+
+  it('cancel: a running job stops at its next progress event, registers nothing, and says who cancelled', async () => {
+    const { store, reg, job } = await setup({ type: 'fake' });
+    const w = new Worker({ store, log: quiet, progressIntervalMs: 10, executors: { fake: withOutDir(scripted(400, 10)) } });
+    const running = w.runOnce();
+    await waitFor(async () => (await reg.jobs.get(job.id))!.value.progress !== null);
+    await waitFor(async () => /fake work: started/.test(await reg.jobs.readLog(T, job.id))); // the log is readable while the job runs
+    await reg.jobs.requestCancel(T, job.id, { ...actor, name: 'dr-who' });
+    const done = (await running)!;
+    expect(done).toMatchObject({ status: 'cancelled', error: { code: 'CANCELLED', message: expect.stringMatching(/cancelled by dr-who/) } });
+    expect(await reg.versions.list(T, 'm')).toEqual([]);
+    expect(await reg.jobs.readLog(T, job.id)).toMatch(/cancelled: cancelled by dr-who/);
+  });
+
+  it('stop() aborts the running job as WORKER_STOPPED; the next start recovers jobs a crashed worker left running', async () => {
+    const { store, reg, job } = await setup({ type: 'fake' });
+    const w = new Worker({ store, log: quiet, pollMs: 20, executors: { fake: withOutDir(scripted(400, 10)) } });
+    w.start();
+    await waitFor(async () => (await reg.jobs.get(job.id))!.value.progress !== null);
+    await w.stop();
+    expect((await reg.jobs.get(job.id))!.value).toMatchObject({ status: 'failed', error: { code: 'WORKER_STOPPED' } });
+
+    // A crash: claimed by a process that no longer exists on this host (its lease has not expired yet).
+    const crashed = await reg.jobs.create({ tenant: T, spec: job, createdBy: actor });
+    await reg.jobs.claim(crashed.id, { workerId: 'dead-worker', leaseMs: 600_000, pid: 2 ** 22 + 12345 });
+    const w2 = new Worker({ store, log: quiet, pollMs: 20 });
+    w2.start();
+    await waitFor(async () => (await reg.jobs.get(crashed.id))!.value.status === 'failed');
+    await w2.stop();
+    expect((await reg.jobs.get(crashed.id))!.value.error).toMatchObject({ code: 'WORKER_LOST', message: expect.stringMatching(/no longer exists.*submit the job again/) });
+    expect(await reg.versions.list(T, 'm')).toEqual([]);
+  });
+
+  it('two workers polling one queue never run a job twice', async () => {
+    const { store, reg, job } = await setup({ type: 'fake' });
+    const more = [await reg.jobs.create({ tenant: T, spec: job, createdBy: actor }), await reg.jobs.create({ tenant: T, spec: job, createdBy: actor })];
+    const runs: string[] = [];
+    const exec: JobExecutor = { ...withOutDir(scripted(2, 5)), run: async (ctx) => (runs.push(ctx.outDir), withOutDir(scripted(2, 5)).run(ctx)) };
+    const a = new Worker({ store, log: quiet, executors: { fake: exec } });
+    const b = new Worker({ store, log: quiet, executors: { fake: exec } });
+    const drain = async (w: Worker) => {
+      while (await w.runOnce());
+    };
+    await Promise.all([drain(a), drain(b)]);
+    expect(runs).toHaveLength(3);
+    const docs = await Promise.all([job, ...more].map(async (j) => (await reg.jobs.get(j.id))!.value));
+    expect(docs.map((d) => d.attempts)).toEqual([1, 1, 1]);
+    expect(docs.map((d) => d.result?.version).sort()).toEqual([1, 2, 3]);
+  });
+
+  it('fails clearly for an unknown job type and for an upload whose bytes changed', async () => {
+    const { store, reg, job } = await setup({ type: 'distill' });
+    const done = (await new Worker({ store, log: quiet }).runOnce())!;
+    expect(done.error).toMatchObject({ code: 'UNKNOWN_JOB_TYPE', message: expect.stringMatching(/cannot run 'distill' jobs \(it runs: quantize\)/) });
+    void job;
+
+    const s2 = await setup();
+    await s2.store.put(layout.uploadBlob(T, s2.t.id), Buffer.from('tampered'));
+    const d2 = (await new Worker({ store: s2.store, log: quiet }).runOnce())!;
+    expect(d2.error).toMatchObject({ code: 'INTEGRITY', message: expect.stringMatching(/changed since it was uploaded/) });
+    expect(await s2.reg.versions.list(T, 'm')).toEqual([]);
+    void reg;
+  });
+});
+
+describe('ProgressTracker', () => {
+  it('weights steps, never goes back, skips optional steps, caps at 99 % and estimates the time left', () => {
+    let now = 0;
+    const t = new ProgressTracker(
+      [
+        { stage: 'a', step: 'x', weight: 1 },
+        { stage: 'a', step: 'optional', weight: 1 },
+        { stage: 'b', step: 'y', weight: 2 },
+      ],
+      () => now,
+    );
+    now = 2000;
+    expect(t.update({ stage: 'a', step: 'x', done: 1, total: 2 })).toMatchObject({ percent: 12.5, etaSeconds: 14 });
+    expect(t.update({ stage: 'b', step: 'y', done: 1, total: 2 }).percent).toBe(75);
+    expect(t.update({ stage: 'a', step: 'x', done: 0, total: 2 }).percent).toBe(75); // monotonic
+    expect(t.update({ stage: 'unknown', step: 'z', done: 5, total: 9 })).toMatchObject({ stage: 'unknown', percent: 75 });
+    expect(t.update({ stage: 'b', step: 'y', done: 2, total: 2 }).percent).toBe(99);
+  });
+
+  it('the quantize plan includes the histogram pass only for percentile and entropy calibration', () => {
+    expect(executors.quantize.plan({}).map((s) => s.step)).not.toContain('calibrate-histogram');
+    expect(executors.quantize.plan({ calibrator: 'entropy' }).map((s) => s.step)).toContain('calibrate-histogram');
+  });
+});
+
+describe('AwsBatchRunner', () => {
+  it('submits one GPU Batch job per medslim job running `medslim worker --job <id>`', async () => {
+    const sent: SubmitJobInput[] = [];
+    const runner = new AwsBatchRunner({ jobQueue: 'gpu-queue', jobDefinition: 'medslim:3', storeUrl: 's3://bucket/prod', submit: async (i) => (sent.push(i), { jobId: 'b-1' }) });
+    const job = { id: 'job_0mx1abcde0123456789', tenant: 'st-marys', type: 'quantize' } as JobDoc;
+    await runner.dispatch(job);
+    expect(sent).toEqual([buildSubmitJobInput(job, { jobQueue: 'gpu-queue', jobDefinition: 'medslim:3', storeUrl: 's3://bucket/prod' })]);
+    expect(sent[0]).toMatchObject({
+      jobName: 'medslim-quantize-job_0mx1abcde0123456789',
+      jobQueue: 'gpu-queue',
+      jobDefinition: 'medslim:3',
+      containerOverrides: {
+        command: ['medslim', 'worker', '--job', job.id],
+        environment: expect.arrayContaining([{ name: 'MEDSLIM_STORE', value: 's3://bucket/prod' }, { name: 'MEDSLIM_JOB_ID', value: job.id }]),
+        resourceRequirements: [{ type: 'GPU', value: '1' }],
+      },
+      retryStrategy: { attempts: 1 },
+      tags: { 'medslim:tenant': 'st-marys', 'medslim:job': job.id, 'medslim:type': 'quantize' },
+    });
+  });
+});
+
+async function keys(store: BlobStore, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of store.list(prefix)) out.push(e.key);
+  return out;
+}
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A store whose put throws for keys matching `fail`. */
+function failingPut(inner: BlobStore, fail: (key: string) => boolean): BlobStore {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === 'put') {
+        return async (key: string, body: PutBody, opts?: PutOptions) => {
+          if (fail(key)) throw new Error(`injected failure writing ${key}`);
+          return target.put(key, body, opts);
+        };
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}

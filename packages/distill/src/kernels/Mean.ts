@@ -1,0 +1,30 @@
+/**
+ * `Mean` fast path for the wasm backend: means over a contiguous run of axes
+ * that is not innermost (tf.moments over N,H,W; global average pooling over
+ * H,W) are one XNNPACK average pooling (see reduce.ts) instead of
+ * Transpose + reduce. Other reductions
+ * go to wasm's own kernel.
+ */
+import { Mean } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { wasmFastPaths } from './flags.ts';
+import { planRowReduce, rowReduce } from './reduce.ts';
+
+export function meanFastPath(args: { inputs: { x?: TensorInfo }; backend: unknown; attrs?: unknown }): TensorInfo | null {
+  const x = args.inputs.x;
+  const attrs = args.attrs as { axis?: number | number[]; keepDims?: boolean } | undefined;
+  if (x == null) return null;
+  const plan = planRowReduce(x, attrs?.axis, attrs?.keepDims === true);
+  return plan == null ? null : rowReduce(args.backend, x, plan, false);
+}
+
+export function makeMeanConfig(original: KernelConfig): KernelConfig {
+  const kernelFunc = ((args: Parameters<KernelFunc>[0]) => {
+    if (wasmFastPaths.reductions) {
+      const out = meanFastPath(args as never);
+      if (out != null) return out;
+    }
+    return original.kernelFunc(args);
+  }) as KernelFunc;
+  return { kernelName: Mean, backendName: 'wasm', kernelFunc, setupFunc: original.setupFunc, disposeFunc: original.disposeFunc };
+}
