@@ -6,7 +6,7 @@ describe('compress spec', () => {
   it('fills in the preset and keeps explicit options', () => {
     const { spec, stages } = parseCompressSpec({ teacher: 't.onnx', dataset: 'd.npz', preset: 'quick', prune: { targetParamsReduction: 0.4 } });
     expect(spec.budgets).toEqual({ auc: 0.01, sensitivity: 0.03, ece: 0.02, agreement: 0.95 });
-    expect(stages.distill.epochs).toBe(2);
+    expect(stages.distill.epochs).toBe(1);
     expect(stages.prune.targetParamsReduction).toBe(0.4);
     expect(parseCompressSpec({ teacher: 't', dataset: 'd' }).stages.distill.epochs).toBe(10); // standard by default
   });

@@ -60,12 +60,12 @@ export interface ResolvedStages {
 
 /**
  * Presets. `standard` is the reference recipe (10 epochs of KD, Adam 1e-3 cosine, T = 4, α = 0.1), then half the
- * student's parameters pruned and 3 epochs of KD fine-tuning at 5e-4. `quick` trains 2 + 1 epochs: a smoke run
+ * student's parameters pruned and 3 epochs of KD fine-tuning at 5e-4. `quick` trains 1 + 1 epochs: a smoke run
  * of the whole pipeline in a few minutes, not a model to deploy.
  */
 export const PRESETS: Record<'quick' | 'standard', ResolvedStages> = {
   quick: {
-    distill: { width: 1, epochs: 2, temperature: 4, alpha: 0.1, lr: 2e-3, batchSize: 64 },
+    distill: { width: 1, epochs: 1, temperature: 4, alpha: 0.1, lr: 2e-3, batchSize: 64 },
     prune: { targetParamsReduction: 0.5, minChannels: 8, fineTuneEpochs: 1, fineTuneLr: 1e-3 },
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
   },
