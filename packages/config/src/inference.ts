@@ -1,0 +1,55 @@
+/** The inference function's tuning (functions/infer): memory, threads, limits and prices. */
+import { LAMBDA_PRICE_PER_GB_SECOND, LAMBDA_PRICE_PER_REQUEST, vcpusForMemory, type Architecture } from './prices.ts';
+import { readEnum, readInt, readNumber, type Env } from './read.ts';
+
+/** Everything the inference function can be tuned with; every field has a default. */
+export interface InferenceConfig {
+  /** Memory in MB: `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` (set by Lambda), else `MEDSLIM_INFER_MEMORY_MB`. Default 512. */
+  memoryMb: number;
+  /** `MEDSLIM_INFER_ARCHITECTURE` (x86_64 | arm64). Default: this process's (`arm64` → arm64, else x86_64). */
+  architecture: Architecture;
+  /** ORT intra-op threads per session, `MEDSLIM_INFER_INTRA_OP_THREADS`. Default: the vCPUs the memory buys (1 per 1,769 MB). */
+  intraOpNumThreads: number;
+  /** Most images per request, `MEDSLIM_INFER_MAX_BATCH`. Default 64. */
+  maxBatch: number;
+  /** Largest request body, `MEDSLIM_INFER_BODY_LIMIT_BYTES`. Default 6 MiB (Lambda's synchronous payload limit). */
+  bodyLimitBytes: number;
+  /** Budget of cached ORT sessions by ONNX bytes, `MEDSLIM_INFER_SESSION_BUDGET_BYTES`. Default 256 MiB. */
+  sessionBudgetBytes: number;
+  /** Most concurrent runs per session (0 = no limit), `MEDSLIM_INFER_MAX_CONCURRENT_RUNS`. Default 0. */
+  maxConcurrentRuns: number;
+  /** How long a failed model load is remembered, ms, `MEDSLIM_INFER_FAILURE_TTL_MS`. Default 5,000. */
+  failureTtlMs: number;
+  /** Largest decoded image in pixels, `MEDSLIM_INFER_MAX_IMAGE_PIXELS`. Default 40,000,000. */
+  maxImagePixels: number;
+  /** USD per GB-second, `MEDSLIM_INFER_PRICE_PER_GB_SECOND`. Default: the list price of the architecture ($0.0000166667 x86_64, $0.0000133334 arm64). */
+  pricePerGbSecond: number;
+  /** USD per request, `MEDSLIM_INFER_PRICE_PER_REQUEST`. Default $0.0000002 ($0.20 per million). */
+  pricePerRequest: number;
+}
+
+/** Facts about the host that defaults depend on (injectable for tests). */
+export interface HostFacts {
+  /** `process.arch`. */
+  arch: string;
+}
+
+/** @throws ConfigError naming the variable when one is malformed. */
+export function inferenceConfig(env: Env, host: HostFacts = { arch: process.arch }): InferenceConfig {
+  const memoryMb =
+    readInt(env, 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', { min: 128, max: 10240 }) ?? readInt(env, 'MEDSLIM_INFER_MEMORY_MB', { min: 128, max: 10240 }) ?? 512;
+  const architecture = readEnum(env, 'MEDSLIM_INFER_ARCHITECTURE', ['x86_64', 'arm64'] as const) ?? (host.arch === 'arm64' ? 'arm64' : 'x86_64');
+  return {
+    memoryMb,
+    architecture,
+    intraOpNumThreads: readInt(env, 'MEDSLIM_INFER_INTRA_OP_THREADS', { min: 1, max: 64 }) ?? vcpusForMemory(memoryMb),
+    maxBatch: readInt(env, 'MEDSLIM_INFER_MAX_BATCH', { min: 1 }) ?? 64,
+    bodyLimitBytes: readInt(env, 'MEDSLIM_INFER_BODY_LIMIT_BYTES', { min: 1 }) ?? 6 * 1024 * 1024,
+    sessionBudgetBytes: readInt(env, 'MEDSLIM_INFER_SESSION_BUDGET_BYTES', { min: 1 }) ?? 256 * 1024 * 1024,
+    maxConcurrentRuns: readInt(env, 'MEDSLIM_INFER_MAX_CONCURRENT_RUNS', { min: 0 }) ?? 0,
+    failureTtlMs: readInt(env, 'MEDSLIM_INFER_FAILURE_TTL_MS', { min: 0 }) ?? 5000,
+    maxImagePixels: readInt(env, 'MEDSLIM_INFER_MAX_IMAGE_PIXELS', { min: 1 }) ?? 40_000_000,
+    pricePerGbSecond: readNumber(env, 'MEDSLIM_INFER_PRICE_PER_GB_SECOND', { min: 0, unit: 'USD' }) ?? LAMBDA_PRICE_PER_GB_SECOND[architecture],
+    pricePerRequest: readNumber(env, 'MEDSLIM_INFER_PRICE_PER_REQUEST', { min: 0, unit: 'USD' }) ?? LAMBDA_PRICE_PER_REQUEST,
+  };
+}
