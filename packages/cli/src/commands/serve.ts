@@ -1,7 +1,9 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createApp, startServer } from '@medslim/api';
+import { createApp, startServer, withConsole } from '@medslim/api';
+import { combineFetch, connectRegistry, createInferApp } from '@medslim/infer';
 import { FsBlobStore, Registry } from '@medslim/registry';
 import { LocalProcessRunner } from '@medslim/worker';
 import { UsageError } from '../errors.ts';
@@ -9,7 +11,8 @@ import { UsageError } from '../errors.ts';
 export const serveUsage = `usage: medslim serve [--port 8787] [--host 127.0.0.1] [--data-dir .medslim] [options]
 
 Start the medslim API (http://<host>:<port>/v1, OpenAPI document at /v1/openapi.json) and a worker
-process for jobs, with models, uploads and jobs stored under <data-dir>/store. On the first start it
+process for jobs, with models, uploads and jobs stored under <data-dir>/store, and the web console at
+http://<host>:<port>/ when it is built (npm run build -w web). On the first start it
 prints an admin API key once; set MEDSLIM_ADMIN_KEY to use a key of your own (scripted set-ups).
 Ctrl-C stops both.
 
@@ -18,7 +21,12 @@ options:
   --host <addr>              interface to listen on (default 127.0.0.1: this machine only)
   --data-dir <dir>           where the store lives (default .medslim)
   --max-upload-mb <n>        largest upload in MiB (default 512)
-  --no-worker                do not start a worker (run 'medslim worker' yourself)`;
+  --no-worker                do not start a worker (run 'medslim worker' yourself)
+  --infer-only               serve only the inference function (POST /v1/models/{name}/predict, metrics)
+  --console-dir <dir>        the built web console to serve at / (default: web/dist of this checkout)`;
+
+/** The built web console of this checkout (`npm run build -w web`). */
+const defaultConsoleDir = fileURLToPath(new URL('../../../../web/dist', import.meta.url));
 
 /** The `medslim` executable, for starting the worker as a child process. */
 const medslimBin = fileURLToPath(new URL('../../bin/medslim.js', import.meta.url));
@@ -45,6 +53,8 @@ export async function serve(argv: string[], out: (s: string) => void): Promise<n
       'data-dir': { type: 'string' },
       'max-upload-mb': { type: 'string' },
       'no-worker': { type: 'boolean' },
+      'infer-only': { type: 'boolean' },
+      'console-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -60,22 +70,33 @@ export async function serve(argv: string[], out: (s: string) => void): Promise<n
   const host = values.host ?? '127.0.0.1';
   const dataDir = resolve(values['data-dir'] ?? '.medslim');
 
+  const consoleDir = resolve(values['console-dir'] ?? defaultConsoleDir);
+  const hasConsole = existsSync(join(consoleDir, 'index.html'));
+  if (values['console-dir'] !== undefined && !hasConsole) throw new UsageError(`--console-dir ${consoleDir} has no index.html; build the console with: npm run build -w web`);
+
   const store = new FsBlobStore(resolve(dataDir, 'store'));
   const envKey = process.env.MEDSLIM_ADMIN_KEY;
   const admin = await new Registry(store).keys.ensureAdmin(envKey ? { key: envKey } : {});
-  const runner = values['no-worker']
+  const inferOnly = values['infer-only'] === true;
+  // Inference (issue 6) on the same port and keys: POST /v1/models/{name}/predict, GET …/metrics.
+  const infer = createInferApp({ ...connectRegistry(new Registry(store)) });
+  const runner = values['no-worker'] || inferOnly
     ? undefined
     : new LocalProcessRunner({ command: process.execPath, args: [medslimBin, 'worker', '--data-dir', dataDir], env: process.env });
   runner?.start();
   const app = createApp({ store, runner, maxUploadBytes: maxMb * 1024 * 1024 });
   let server;
   try {
-    server = await startServer(app, { port, host });
+    const fetch = inferOnly ? infer.fetch : combineFetch(app, infer);
+    server = await startServer({ fetch: hasConsole && !inferOnly ? withConsole(fetch, consoleDir) : fetch }, { port, host });
   } catch (e) {
     await runner?.close();
     throw new UsageError((e as Error).message);
   }
-  out(`medslim API listening on ${server.url}/v1 (OpenAPI: ${server.url}/v1/openapi.json)\n`);
+  out(inferOnly
+    ? `medslim inference listening on ${server.url}/v1/models/{name}/predict\n`
+    : `medslim API listening on ${server.url}/v1 (OpenAPI: ${server.url}/v1/openapi.json); predictions at ${server.url}/v1/models/{name}/predict\n`);
+  out(hasConsole ? `console: ${server.url}/\n` : `console: not built (npm run build -w web, then restart)\n`);
   out(`store: ${store.describe()}; worker: ${runner ? `process ${runner.pid}` : "none (run 'medslim worker')"}\n`);
   if (admin.created) {
     out(`\nadmin key (tenant '${admin.tenant}', role admin) — shown once, store it now:\n  ${admin.key}\n\n`);

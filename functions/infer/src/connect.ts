@@ -1,0 +1,30 @@
+/**
+ * Where a deployed function gets its models and keys from: the one place the registry is wired in.
+ * `createInferApp` needs only a `ModelSource` (`resolveTarget` + `loadModel`) and an `authenticate`.
+ *
+ * To wire the registry (MEDSLIM_STORE, like the API's config): build `new Registry(createBlobStore(…))`,
+ * implement `resolveTarget` with `registry.aliases.get(…).doc.targets` → `routeAlias(targets, requestId)`
+ * (cache alias documents a few seconds) and pinned versions with `registry.versions.exists(…)`;
+ * `loadModel` reads the version's ONNX artifact and throws `missingArtifact(model, version, key)`
+ * when the store says it is gone; `authenticate` = `cachedAuthenticate(key => registry.keys.verify(key))`.
+ */
+import { createBlobStore, parseStoreUrl, Registry } from '@medslim/registry';
+import type { ModelSource } from '@medslim/serving';
+import type { Authenticate } from './env.ts';
+import { cachedAuthenticate } from './middleware/auth/index.ts';
+import { RegistryModelSource } from './registry-source.ts';
+
+/** The model source and key check backed by one registry (its store holds models, aliases and API keys). */
+export function connectRegistry(registry: Registry): { source: ModelSource; authenticate: Authenticate } {
+  return { source: new RegistryModelSource(registry), authenticate: cachedAuthenticate((key) => registry.keys.verify(key)) };
+}
+
+/**
+ * The model source and key check for a deployed function, from the environment: `MEDSLIM_STORE`
+ * (`s3://bucket/prefix?region=…` or `fs:<dir>`), as the API reads it.
+ * @throws Error naming MEDSLIM_STORE when it is unset.
+ */
+export function connectFromEnv(env: NodeJS.ProcessEnv = process.env): { source: ModelSource; authenticate: Authenticate } {
+  if (!env.MEDSLIM_STORE) throw new Error('MEDSLIM_STORE is not set: point it at the registry store, e.g. s3://my-bucket/medslim or fs:/var/medslim/store');
+  return connectRegistry(new Registry(createBlobStore(parseStoreUrl(env.MEDSLIM_STORE))));
+}
