@@ -24,9 +24,9 @@ export interface TeacherSignalOptions {
   onBatch?: (split: string, done: number, total: number) => void;
 }
 
-/** sha256 of the teacher bytes, the dataset fingerprint and the preprocessing — the cache key of teacher logits. */
-export function teacherCacheKey(teacherSha256: string, datasetSha256: string, contract: InputContract, split: string): string {
-  return createHash('sha256').update(JSON.stringify({ teacherSha256, datasetSha256, contract, split })).digest('hex').slice(0, 32);
+/** sha256 of the teacher bytes, the dataset fingerprint, the preprocessing, the split and its image count — the cache key of teacher logits. */
+export function teacherCacheKey(teacherSha256: string, datasetSha256: string, contract: InputContract, split: string, count: number): string {
+  return createHash('sha256').update(JSON.stringify({ teacherSha256, datasetSha256, contract, split, count })).digest('hex').slice(0, 32);
 }
 
 /**
@@ -41,7 +41,7 @@ export async function teacherSignal(o: TeacherSignalOptions): Promise<Record<str
   try {
     for (const [split, x] of Object.entries(o.splits)) {
       const n = x.dims[0];
-      const key = teacherCacheKey(teacherSha, o.datasetSha256, o.contract, split);
+      const key = teacherCacheKey(teacherSha, o.datasetSha256, o.contract, split, n);
       const file = o.cacheDir ? join(o.cacheDir, `${key}.f32`) : null;
       if (file && existsSync(file)) {
         const buf = readFileSync(file);

@@ -1,0 +1,39 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { runDistillJob } from '@medslim/pipeline';
+import { syntheticTeacherAndData, tempDir } from './helpers/fixtures.ts';
+
+describe('distill job (tiny synthetic teacher and data, wasm backend)', () => {
+  it('trains a student, exports it with the teacher contract and lineage, and reports both stages', async () => {
+    const dir = tempDir();
+    const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 3, classes: 3, size: 16, counts: [96, 32, 48] });
+    const out = join(dir, 'out');
+    const r = await runDistillJob({ teacher: modelPath, data: dataPath, outDir: out, train: { epochs: 2, batchSize: 32, seed: 1 }, cacheDir: join(dir, 'cache'), latencyIterations: 5, throughputIterations: 1 });
+    expect(r.report.stages.map((s) => s.name)).toEqual(['teacher', 'student']);
+    const t = r.report.training as { backend: string; epochs: number; history: unknown[]; imagesPerSecond: number; studentParams: number; teacherParams: number };
+    expect(t.backend).toBe('wasm');
+    expect(t.history).toHaveLength(2);
+    expect(t.imagesPerSecond).toBeGreaterThan(0);
+    const s = new Uint8Array(readFileSync(join(out, 'student.onnx')));
+    const session = await ort.InferenceSession.create(s);
+    expect(session.inputNames).toEqual(['input']);
+    const meta = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(meta.stages[1].test.perClass).toHaveLength(3);
+    expect(existsSync(join(dir, 'cache'))).toBe(true); // teacher logits cached for the next run
+  });
+
+  it('fails clearly before training: teacher classes ≠ dataset classes, image size ≠ teacher input, batch too large for wasm', async () => {
+    const dir = tempDir();
+    for (const sub of ['a', 'b', 'c']) mkdirSync(join(dir, sub));
+    const a = await syntheticTeacherAndData(join(dir, 'a'), { channels: 1, classes: 2, size: 16, counts: [16, 8, 8] });
+    const three = await syntheticTeacherAndData(join(dir, 'b'), { channels: 1, classes: 3, size: 16, counts: [16, 8, 8] });
+    const small = await syntheticTeacherAndData(join(dir, 'c'), { channels: 1, classes: 2, size: 8, counts: [16, 8, 8] });
+    const out = join(dir, 'out');
+    await expect(runDistillJob({ teacher: three.modelPath, data: a.dataPath, outDir: out })).rejects.toThrowError(/teacher outputs 3 classes but the dataset's labels have 2/);
+    await expect(runDistillJob({ teacher: a.modelPath, data: small.dataPath, outDir: out })).rejects.toThrowError(/8×8 but the model input 'input' expects 16×16/);
+    await expect(runDistillJob({ teacher: a.modelPath, data: a.dataPath, outDir: out, train: { batchSize: 256 } })).rejects.toThrowError(/batch 256 is too large for the wasm backend.*use ≤ 128/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
