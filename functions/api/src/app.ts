@@ -99,8 +99,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   return app;
 }
 
-/** `startServer` serves an app with `@hono/node-server` (the package's entry point is this file). */
-export { startServer, type RunningServer, type ServerOptions } from './server.ts';
+/** `startServer` serves an app with `@hono/node-server`; `withConsole` puts the built web console in front of it at `/`. */
+export { startServer, withConsole, type RunningServer, type ServerOptions } from './server.ts';
 /** `configFromEnv` builds `AppDeps` from MEDSLIM_* environment variables (Lambda, containers). */
 export { configFromEnv } from './config.ts';
 /** Job types the API accepts, with their options and presets. */
