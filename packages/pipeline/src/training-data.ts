@@ -21,12 +21,12 @@ export function blackValue(contract: InputContract, channels: number): number[] 
 
 /**
  * Everything a training stage needs from the dataset and the teacher: train/val images as NHWC float32 in the
- * teacher's contract, labels, and the teacher's logits on the train images and their horizontal flips (run once
- * through onnxruntime-node, cached on disk under `cacheDir`).
+ * teacher's contract, labels, and the teacher's logits on the train images and (`teacherOnFlips`) on their horizontal
+ * flips (run once through onnxruntime-node, cached on disk under `cacheDir`).
  * @throws JobError BAD_OPTION when the train or val split is empty, CLASS_MISMATCH when the teacher's logits
  *   do not match the dataset's classes.
  */
-export async function prepareTrainingData(iface: ModelInterface, ds: Dataset, teacher: Uint8Array, k: number, cacheDir: string, progress: (p: JobProgress) => void, withTeacher = true): Promise<TrainData> {
+export async function prepareTrainingData(iface: ModelInterface, ds: Dataset, teacher: Uint8Array, k: number, cacheDir: string, progress: (p: JobProgress) => void, withTeacher = true, teacherOnFlips = true): Promise<TrainData> {
   const train = ds.splits.train;
   const val = ds.splits.val;
   if (!train || train.count === 0) throw new JobError('BAD_OPTION', 'the dataset has no train images; distillation trains on the train split');
@@ -39,14 +39,18 @@ export async function prepareTrainingData(iface: ModelInterface, ds: Dataset, te
     const trainNchw = toModelInput(train.images, nchw, opts);
     const signal = await teacherSignal({
       model: teacher,
-      splits: { train: trainNchw, 'train-flipped': { data: flipNchw(trainNchw.data, train.count, iface.channels, iface.height, iface.width), dims: trainNchw.dims } },
+      splits: {
+        train: trainNchw,
+        ...(teacherOnFlips ? { 'train-flipped': { data: flipNchw(trainNchw.data, train.count, iface.channels, iface.height, iface.width), dims: trainNchw.dims } } : {}),
+      },
       datasetSha256: ds.sha256,
       contract: nchw,
       cacheDir,
       onBatch: (split, done, total) => progress({ stage: 'teacher', step: `logits ${split}`, done, total }),
     });
     if (signal.train.numClasses !== k) throw new JobError('CLASS_MISMATCH', `the teacher produced ${signal.train.numClasses} logits per image but the dataset has ${k} classes`);
-    teacherLogits = { logits: signal.train.logits, flipped: signal['train-flipped'].logits };
+    // Without the teacher's view of flipped images, flipped images are distilled toward the unflipped logits.
+    teacherLogits = { logits: signal.train.logits, ...(signal['train-flipped'] ? { flipped: signal['train-flipped'].logits } : {}) };
   }
   return {
     train: { x: toModelInput(train.images, nhwc, opts).data, y: train.labels, n: train.count },

@@ -103,7 +103,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   };
 
   let data: TrainData | null = null;
-  const trainingData = async () => (data ??= await prepareTrainingData(iface, ds, teacherBytes, k, cacheDir, progress));
+  const trainingData = async () => (data ??= await prepareTrainingData(iface, ds, teacherBytes, k, cacheDir, progress, true, stages.distill.teacherOnFlips));
   const trainBase = { temperature: stages.distill.temperature, alpha: stages.distill.alpha, batchSize: stages.distill.batchSize, seed: spec.seed };
 
   // --- 1. Distill.

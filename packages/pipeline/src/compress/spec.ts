@@ -18,6 +18,8 @@ export const DistillOptionsSchema = z.strictObject({
   alpha: unit('distill.alpha').optional(),
   lr: z.number().gt(0).optional(),
   batchSize: z.number().int().min(1).max(1024).optional(),
+  /** Run the teacher on the horizontally flipped train images too (exact targets for flipped inputs; doubles teacher time). */
+  teacherOnFlips: z.boolean().optional(),
 });
 
 export const PruneOptionsSchema = z.strictObject({
@@ -53,7 +55,7 @@ export type CompressSpec = z.output<typeof CompressSpecSchema>;
 
 /** Stage settings a preset fills in where the spec is silent. */
 export interface ResolvedStages {
-  distill: { width: number; epochs: number; temperature: number; alpha: number; lr: number; batchSize: number };
+  distill: { width: number; epochs: number; temperature: number; alpha: number; lr: number; batchSize: number; teacherOnFlips: boolean };
   prune: { targetParamsReduction: number; minChannels: number; fineTuneEpochs: number; fineTuneLr: number };
   quantize: { calibrator: 'minmax' | 'percentile' | 'entropy'; calibrationSize: number; perChannel: boolean; reduceRange?: boolean };
 }
@@ -65,12 +67,12 @@ export interface ResolvedStages {
  */
 export const PRESETS: Record<'quick' | 'standard', ResolvedStages> = {
   quick: {
-    distill: { width: 1, epochs: 1, temperature: 4, alpha: 0.1, lr: 2e-3, batchSize: 64 },
+    distill: { width: 1, epochs: 1, temperature: 4, alpha: 0.1, lr: 2e-3, batchSize: 64, teacherOnFlips: false },
     prune: { targetParamsReduction: 0.5, minChannels: 8, fineTuneEpochs: 1, fineTuneLr: 1e-3 },
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
   },
   standard: {
-    distill: { width: 1, epochs: 10, temperature: 4, alpha: 0.1, lr: 1e-3, batchSize: 64 },
+    distill: { width: 1, epochs: 10, temperature: 4, alpha: 0.1, lr: 1e-3, batchSize: 64, teacherOnFlips: true },
     prune: { targetParamsReduction: 0.5, minChannels: 8, fineTuneEpochs: 3, fineTuneLr: 5e-4 },
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
   },
