@@ -1,6 +1,6 @@
 /// <reference path="./.sst/platform/config.d.ts" />
 /**
- * medslim on AWS (SST v3/v4): `npx sst deploy --stage prod`. See infra/README-deploy.md.
+ * medslim on AWS (SST v3/v4): `npx sst deploy --stage prod`. See docs/deploy-aws.md.
  *
  *   Store (S3, versioned, encrypted, private) ← uploads, artifacts, the registry
  *   Api   (Lambda + function URL, functions/api)   — links Store, GpuJobs, AdminKey; submits jobs to Batch
@@ -180,7 +180,7 @@ export default $config({
         ],
       }),
     });
-    // Build and push with functions/worker/Dockerfile (infra/README-deploy.md); 5 images are kept.
+    // Build and push with functions/worker/Dockerfile (docs/deploy-aws.md); 5 images are kept.
     const workerImages = new aws.ecr.Repository('WorkerImages', {
       imageScanningConfiguration: { scanOnPush: true },
       forceDelete: !isProduction($app.stage),

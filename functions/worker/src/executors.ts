@@ -127,9 +127,11 @@ const compress: JobExecutor = {
   },
   async run(ctx) {
     const { runCompressJob, medslimVersion } = await import('@medslim/pipeline');
-    const o = ctx.options;
+    // Latency settings belong to the evaluation, not to the compress spec (which refuses unknown fields).
+    const { latencyIterations, throughputIterations, ...spec } = ctx.options;
+    const o = { latencyIterations, throughputIterations };
     const r = await runCompressJob({
-      spec: { ...(o as object), teacher: ctx.teacherPath, dataset: ctx.datasetPath } as Parameters<typeof runCompressJob>[0]['spec'],
+      spec: { ...spec, teacher: ctx.teacherPath, dataset: ctx.datasetPath } as Parameters<typeof runCompressJob>[0]['spec'],
       outDir: ctx.outDir,
       latencyIterations: num(o.latencyIterations),
       throughputIterations: num(o.throughputIterations),

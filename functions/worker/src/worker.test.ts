@@ -166,7 +166,7 @@ describe('Worker', () => {
   it('fails clearly for an unknown job type and for an upload whose bytes changed', async () => {
     const { store, reg, job } = await setup({ type: 'distill' });
     const done = (await new Worker({ store, log: quiet }).runOnce())!;
-    expect(done.error).toMatchObject({ code: 'UNKNOWN_JOB_TYPE', message: expect.stringMatching(/cannot run 'distill' jobs \(it runs: quantize\)/) });
+    expect(done.error).toMatchObject({ code: 'UNKNOWN_JOB_TYPE', message: expect.stringMatching(/cannot run 'distill' jobs \(it runs: quantize, compress\)/) });
     void job;
 
     const s2 = await setup();

@@ -59,7 +59,9 @@ export function ensureTfjsGradients(): Promise<void> {
 }
 
 async function load(): Promise<void> {
-  const underVite = typeof process !== 'undefined' && (process.env.VITEST != null || process.env.VITE_NODE != null);
+  // Inside a vitest worker its module runner resolves the extensionless specifiers itself. Child processes
+  // started by a test inherit VITEST=… but run plain Node, so the environment is not a reliable sign.
+  const underVite = (globalThis as { __vitest_worker__?: unknown }).__vitest_worker__ !== undefined;
   if (!underVite) {
     const mod = await import('node:module');
     if (typeof mod.register !== 'function') throw new Error('node:module register() is unavailable (Node ≥ 20.6 needed)');

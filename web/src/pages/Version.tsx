@@ -1,0 +1,452 @@
+/**
+ * Version detail: the job report (stages, gate checks, per-class sensitivity teacher vs students,
+ * pruning sensitivity analysis, confusion matrix), lineage (teacher and dataset hashes, job spec)
+ * and the artifacts to download.
+ */
+import { useState } from 'react';
+import { ChartFigure, PerClassChart, SensitivityChart } from '../components/Charts.tsx';
+import { ErrorNotice, Loading } from '../components/Status.tsx';
+import { GateBadge, WithCi } from '../components/Values.tsx';
+import { useApi } from '../lib/context.ts';
+import { formatBytes, formatCount, formatDate, formatMs, formatPct, formatScore } from '../lib/format.ts';
+import { useAsync } from '../lib/hooks.ts';
+import { href } from '../lib/route.ts';
+import type { Gate, Report, Stage, VersionDetail } from '../lib/types.ts';
+
+export function VersionPage({ name, version }: { name: string; version: number }) {
+  const api = useApi();
+  const v = useAsync<VersionDetail>((signal) => api.getVersion(name, version, signal), [api, name, version]);
+  return (
+    <>
+      <p className="breadcrumb">
+        <a href={href({ page: 'models' })}>Models</a> / <a href={href({ page: 'model', name })}>{name}</a> / v{version}
+      </p>
+      <h1 tabIndex={-1}>
+        {name} v{version}
+      </h1>
+      {v.error ? <ErrorNotice error={v.error} onRetry={v.reload} title={`Could not load ${name} v${version}`} /> : null}
+      {!v.data ? v.error ? null : <Loading what="the version" /> : <VersionBody v={v.data} />}
+    </>
+  );
+}
+
+function VersionBody({ v }: { v: VersionDetail }) {
+  const report: Report = v.report ?? {};
+  const stages: Stage[] = report.stages ?? v.metrics;
+  const gate = report.gate ?? v.gate;
+  const job = v.lineage.job;
+  return (
+    <>
+      <dl className="facts">
+        <div>
+          <dt>Created</dt>
+          <dd>
+            {formatDate(v.createdAt)} by {v.createdBy.name ?? v.createdBy.keyId}
+          </dd>
+        </div>
+        <div>
+          <dt>Job</dt>
+          <dd>{job ? <a href={href({ page: 'job', id: job.id })}>{`${job.type}${job.preset ? ` (${job.preset})` : ''} · ${job.id}`}</a> : '—'}</dd>
+        </div>
+        <div>
+          <dt>Quality gate</dt>
+          <dd>
+            <GateBadge gate={gate} />
+          </dd>
+        </div>
+        <div>
+          <dt>Roll out</dt>
+          <dd>
+            <a href={href({ page: 'rollout', name: v.model, alias: null })}>Aliases of {v.model}…</a>
+          </dd>
+        </div>
+      </dl>
+
+      <StagesTable stages={stages} />
+      {gate ? <GateTable gate={gate} /> : null}
+      <PerClass stages={stages} />
+      {report.sensitivity?.rows?.length ? <Sensitivity report={report} /> : null}
+      <Confusion stages={stages} labels={report.labels ?? stages[0]?.test.perClass.map((c) => c.label) ?? []} />
+      <Lineage v={v} report={report} />
+      <Artifacts v={v} />
+    </>
+  );
+}
+
+function StagesTable({ stages }: { stages: Stage[] }) {
+  return (
+    <section aria-labelledby="stages-h">
+      <h2 id="stages-h">Stages</h2>
+      <div className="table-wrap">
+        <table>
+          <caption>Each stage of the job on the test split: size, test metrics with 95 % CIs, and benchmark latency (one image)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Stage</th>
+              <th scope="col" className="num">
+                Size
+              </th>
+              <th scope="col" className="num">
+                Parameters
+              </th>
+              <th scope="col">AUC</th>
+              <th scope="col">Accuracy</th>
+              <th scope="col">ECE</th>
+              <th scope="col">Agreement with teacher</th>
+              <th scope="col" className="num">
+                p50 / p95 / p99
+              </th>
+              <th scope="col" className="num">
+                Images/s
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {stages.map((s) => (
+              <tr key={s.name}>
+                <th scope="row">{s.name}</th>
+                <td className="num">{formatBytes(s.bytes)}</td>
+                <td className="num">{formatCount(s.params)}</td>
+                <td>
+                  <WithCi value={s.test.auc} ci={s.test.ci95?.auc} />
+                </td>
+                <td>
+                  <WithCi value={s.test.accuracy} ci={s.test.ci95?.accuracy} fmt={(x) => formatPct(x)} />
+                </td>
+                <td>
+                  <WithCi value={s.test.ece} ci={s.test.ci95?.ece} />
+                </td>
+                <td>
+                  <WithCi value={s.test.agreement} ci={s.test.ci95?.agreement} fmt={(x) => formatPct(x)} />
+                </td>
+                <td className="num">{s.latencyMs ? `${formatMs(s.latencyMs.p50)} / ${formatMs(s.latencyMs.p95)} / ${formatMs(s.latencyMs.p99)}` : '—'}</td>
+                <td className="num">{s.imagesPerSecond ? formatCount(Math.round(s.imagesPerSecond)) : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function GateTable({ gate }: { gate: Gate }) {
+  return (
+    <section aria-labelledby="gate-h">
+      <h2 id="gate-h">
+        Clinical safety gate: <GateBadge gate={gate} />
+      </h2>
+      {gate.rationale ? <p className="muted">{gate.rationale}</p> : null}
+      <div className="table-wrap">
+        <table>
+          <caption>Gate checks{gate.candidate ? ` of the ${gate.candidate} model against the teacher` : ''}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Check</th>
+              <th scope="col" className="num">
+                Value
+              </th>
+              <th scope="col">95 % CI</th>
+              <th scope="col" className="num">
+                Budget
+              </th>
+              <th scope="col">Result</th>
+              <th scope="col">Detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {gate.checks.map((c) => (
+              <tr key={c.name}>
+                <th scope="row">{c.name}</th>
+                <td className="num">{formatScore(c.value, 4)}</td>
+                <td>{c.ci95 ? `${formatScore(c.ci95[0], 4)}–${formatScore(c.ci95[1], 4)}` : '—'}</td>
+                <td className="num">
+                  {c.kind === 'min' ? '≥ ' : '≤ '}
+                  {formatScore(c.budget, 4)}
+                </td>
+                <td>{c.passed ? <span className="badge ok">passed</span> : <span className="badge bad">failed</span>}</td>
+                <td>{c.detail ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function PerClass({ stages }: { stages: Stage[] }) {
+  const labels = stages[0]?.test.perClass.map((c) => c.label) ?? [];
+  if (labels.length === 0) return null;
+  const data = labels.map((label, i) => Object.fromEntries([['label', label], ...stages.map((s) => [s.name, s.test.perClass[i]?.sensitivity ?? 0])]));
+  return (
+    <section aria-labelledby="perclass-h">
+      <h2 id="perclass-h">Per-class sensitivity: teacher vs students</h2>
+      <div className="grid-2">
+        <div className="table-wrap">
+          <table>
+            <caption>Sensitivity (recall) and specificity of each class per stage, with 95 % CIs for sensitivity</caption>
+            <thead>
+              <tr>
+                <th scope="col">Class (test support)</th>
+                {stages.map((s) => (
+                  <th scope="col" key={s.name}>
+                    {s.name}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {labels.map((label, i) => (
+                <tr key={label}>
+                  <th scope="row">
+                    {label} <span className="muted small">({stages[0].test.perClass[i].support})</span>
+                  </th>
+                  {stages.map((s) => (
+                    <td key={s.name}>
+                      <WithCi value={s.test.perClass[i]?.sensitivity} ci={s.test.ci95?.sensitivity?.[i]} fmt={(x) => formatPct(x)} />
+                      <div className="muted small">spec. {formatPct(s.test.perClass[i]?.specificity)}</div>
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <ChartFigure title="Sensitivity per class and stage">
+          <PerClassChart data={data} stages={stages.map((s) => s.name)} />
+        </ChartFigure>
+      </div>
+    </section>
+  );
+}
+
+function Sensitivity({ report }: { report: Report }) {
+  const rows = report.sensitivity!.rows;
+  const blocks = [...new Set(rows.map((r) => r.block))].sort((a, b) => a - b);
+  const ratios = [...new Set(rows.map((r) => r.ratio))].sort((a, b) => a - b);
+  const data = [
+    Object.fromEntries([['ratio', 0], ...blocks.map((b) => [`b${b}`, 0])]),
+    ...ratios.map((ratio) => Object.fromEntries([['ratio', ratio], ...rows.filter((r) => r.ratio === ratio).map((r) => [`b${r.block}`, r.aucDrop])])),
+  ];
+  return (
+    <section aria-labelledby="sens-h">
+      <h2 id="sens-h">Pruning sensitivity analysis</h2>
+      <p className="muted">
+        Validation AUC drop when each block of the distilled student loses a share of its channels alone (baseline AUC {formatScore(report.sensitivity!.baseline.auc)}). Flat lines are
+        blocks that can be pruned hard.
+      </p>
+      <ChartFigure title="AUC drop by block and share of channels removed">
+        <SensitivityChart data={data} blocks={blocks} />
+      </ChartFigure>
+      <details>
+        <summary>Data table</summary>
+        <div className="table-wrap">
+          <table>
+            <caption>AUC drop per block (rows) and share of channels removed (columns)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Block</th>
+                {ratios.map((r) => (
+                  <th scope="col" className="num" key={r}>
+                    {formatPct(r, 0)}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {blocks.map((b) => (
+                <tr key={b}>
+                  <th scope="row">{b}</th>
+                  {ratios.map((r) => (
+                    <td className="num" key={r}>
+                      {formatScore(rows.find((x) => x.block === b && x.ratio === r)?.aucDrop)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
+    </section>
+  );
+}
+
+function Confusion({ stages, labels }: { stages: Stage[]; labels: string[] }) {
+  const [name, setName] = useState(stages.at(-1)?.name ?? '');
+  const stage = stages.find((s) => s.name === name);
+  if (!stage || !stage.test.confusion?.length) return null;
+  const m = stage.test.confusion;
+  const max = Math.max(1, ...m.flat());
+  return (
+    <section aria-labelledby="confusion-h">
+      <h2 id="confusion-h">Confusion matrix</h2>
+      <div className="field inline">
+        <label htmlFor="confusion-stage">Stage</label>
+        <select id="confusion-stage" value={name} onChange={(e) => setName(e.target.value)}>
+          {stages.map((s) => (
+            <option key={s.name} value={s.name}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="table-wrap">
+        <table className="confusion">
+          <caption>
+            Test images of the {stage.name} model by true class (rows) and predicted class (columns)
+          </caption>
+          <thead>
+            <tr>
+              <td />
+              {labels.map((l) => (
+                <th scope="col" key={l}>
+                  predicted {l}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {m.map((row, i) => (
+              <tr key={labels[i] ?? i}>
+                <th scope="row">true {labels[i] ?? i}</th>
+                {row.map((n, j) => (
+                  <td key={labels[j] ?? j} className={`num ${i === j ? 'diag' : 'off'}`} style={{ ['--share' as string]: String(n / max) }}>
+                    {formatCount(n)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function Lineage({ v, report }: { v: VersionDetail; report: Report }) {
+  const inputs = [
+    ['Teacher', v.lineage.teacher],
+    ['Dataset', v.lineage.dataset],
+  ] as const;
+  const spec = report.lineage?.spec ?? v.lineage.job?.options ?? null;
+  return (
+    <section aria-labelledby="lineage-h">
+      <h2 id="lineage-h">Lineage</h2>
+      <div className="table-wrap">
+        <table>
+          <caption>Inputs of the job that produced this version</caption>
+          <thead>
+            <tr>
+              <th scope="col">Input</th>
+              <th scope="col">File</th>
+              <th scope="col" className="num">
+                Size
+              </th>
+              <th scope="col">SHA-256</th>
+              <th scope="col">Upload</th>
+            </tr>
+          </thead>
+          <tbody>
+            {inputs.map(([what, ref]) => (
+              <tr key={what}>
+                <th scope="row">{what}</th>
+                <td>{ref?.filename ?? '—'}</td>
+                <td className="num">{formatBytes(ref?.bytes)}</td>
+                <td>
+                  <code className="hash" data-testid={`lineage-${what.toLowerCase()}-sha256`}>
+                    {ref?.sha256 ?? (what === 'Teacher' ? report.lineage?.teacherSha256 : report.lineage?.datasetSha256) ?? '—'}
+                  </code>
+                </td>
+                <td>
+                  <code>{ref?.upload ?? '—'}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <dl className="facts">
+        <div>
+          <dt>medslim version</dt>
+          <dd>{report.lineage?.medslimVersion ?? v.lineage.codeVersion}</dd>
+        </div>
+        <div>
+          <dt>Job options</dt>
+          <dd>
+            <code>{JSON.stringify(v.lineage.job?.options ?? {})}</code>
+          </dd>
+        </div>
+      </dl>
+      {spec ? (
+        <details>
+          <summary>Full job spec</summary>
+          <pre className="code" tabIndex={0} aria-label="Job spec (JSON)">
+            {JSON.stringify(spec, null, 2)}
+          </pre>
+        </details>
+      ) : null}
+    </section>
+  );
+}
+
+function Artifacts({ v }: { v: VersionDetail }) {
+  const api = useApi();
+  const [error, setError] = useState<Error | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  return (
+    <section aria-labelledby="artifacts-h">
+      <h2 id="artifacts-h">Artifacts</h2>
+      {error ? <ErrorNotice error={error} title="Download failed" /> : null}
+      <div className="table-wrap">
+        <table>
+          <caption>Files of this version (immutable; SHA-256 verified when registered)</caption>
+          <thead>
+            <tr>
+              <th scope="col">File</th>
+              <th scope="col" className="num">
+                Size
+              </th>
+              <th scope="col">SHA-256</th>
+              <th scope="col">
+                <span className="visually-hidden">Download</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {v.artifacts.map((a) => (
+              <tr key={a.file}>
+                <th scope="row">{a.file}</th>
+                <td className="num">{formatBytes(a.bytes)}</td>
+                <td>
+                  <code className="hash">{a.sha256}</code>
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    disabled={busy === a.file}
+                    aria-label={`Download ${a.file}`}
+                    onClick={async () => {
+                      setBusy(a.file);
+                      setError(null);
+                      try {
+                        await api.downloadArtifact(v.model, v.version, a.file);
+                      } catch (e) {
+                        setError(e as Error);
+                      } finally {
+                        setBusy(null);
+                      }
+                    }}
+                  >
+                    {busy === a.file ? 'Downloading…' : 'Download'}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
