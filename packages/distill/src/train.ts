@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { rocAuc, softmax } from '@medslim/eval';
+import { mulberry32 as rng, rocAuc, softmax } from '@medslim/eval';
 import { copyAugmented } from './augment.ts';
 import { ensureTfjsGradients } from './backend/gradients.ts';
 import { DistillError } from './errors.ts';
@@ -82,18 +82,6 @@ export interface TrainOptions {
   onEpoch?: (h: TrainResult['history'][number]) => void;
   /** Start from these weights instead of a fresh initialization (fine-tuning a pruned student). */
   init?: StudentParams;
-}
-
-/** mulberry32, for shuffles and augmentation draws. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The epoch's sample order: a seeded shuffle, or a class-balanced draw with replacement. Seeded by (seed, epoch). */
