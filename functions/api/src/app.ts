@@ -17,6 +17,7 @@ import { bearerAuth } from './middleware/auth/index.ts';
 import { aliasRoutes } from './routes/aliases.ts';
 import type { RouteDeps } from './routes/common.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { cors } from 'hono/cors';
 import { keyRoutes } from './routes/keys.ts';
 import { modelRoutes } from './routes/models.ts';
 import { uploadRoutes } from './routes/uploads.ts';
@@ -36,6 +37,22 @@ export interface AppDeps {
   redirectDownloads?: boolean;
   /** Where 5xx errors and dispatch failures are logged (default stderr). Request bodies are never logged. */
   log?: (line: string) => void;
+  /**
+   * Origins allowed to call the API from a browser (CORS), e.g. the deployed console's URL, or '*'
+   * (bearer keys, no cookies). Default none: the local console is served from the same origin.
+   */
+  corsOrigins?: string[] | '*';
+}
+
+/** CORS for the console on another origin: bearer and If-Match in, ETag out (hono/cors). */
+export function corsOptions(origins: string[] | '*') {
+  return {
+    origin: origins === '*' ? '*' : origins,
+    allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'X-Request-Id'],
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+    exposeHeaders: ['ETag', 'X-Checksum-Sha256', 'Content-Disposition'],
+    maxAge: 600,
+  };
 }
 
 /** Path of the OpenAPI document (needs no key). */
@@ -61,6 +78,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   };
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  if (deps.corsOrigins) app.use('/v1/*', cors(corsOptions(deps.corsOrigins)));
   app.onError(errorHandler(log));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; see ${OPENAPI_PATH}` } }, 404));
 

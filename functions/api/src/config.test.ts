@@ -22,3 +22,20 @@ describe('job runner from the environment (one interface: Batch when deployed, l
     expect(() => runnerFromEnv({ MEDSLIM_BATCH_JOB_QUEUE: 'q' }, 'fs:/tmp/x')).toThrowError(/MEDSLIM_BATCH_JOB_DEFINITION/);
   });
 });
+
+describe('CORS for the deployed console', () => {
+  it('answers a preflight from another origin with the headers the console sends and reads', async () => {
+    const { createApp } = await import('./app.ts');
+    const { FsBlobStore } = await import('@medslim/registry');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const app = createApp({ store: new FsBlobStore(mkdtempSync(`${tmpdir()}/cors-`)), corsOrigins: ['https://console.example'] });
+    const res = await app.request('/v1/models', { method: 'OPTIONS', headers: { origin: 'https://console.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,if-match' } });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://console.example');
+    expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('if-match');
+    const plain = createApp({ store: new FsBlobStore(mkdtempSync(`${tmpdir()}/cors-`)) });
+    const none = await plain.request('/v1/models', { headers: { origin: 'https://elsewhere.example' } });
+    expect(none.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});

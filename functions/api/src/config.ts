@@ -38,7 +38,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppDeps {
     throw new Error(`MEDSLIM_MAX_UPLOAD_BYTES must be a positive integer number of bytes (got '${max}')`);
   }
   const runner = runnerFromEnv(env, url);
+  // The deployed console is a static site on another origin; bearer keys (no cookies) make '*' safe.
+  const cors = env.MEDSLIM_CORS_ORIGINS ?? '*';
   return {
+    corsOrigins: cors === '*' ? '*' : cors.split(',').map((o) => o.trim()).filter(Boolean),
     store: createBlobStore(parseStoreUrl(url)),
     ...(runner ? { runner } : {}),
     ...(max !== undefined ? { maxUploadBytes: Number(max) } : {}),

@@ -15,6 +15,7 @@
  * requests (one ORT session per version, see `SessionCache`).
  */
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import {
   LAMBDA_PRICE_PER_GB_SECOND,
   LAMBDA_PRICE_PER_REQUEST,
@@ -44,6 +45,8 @@ export interface InferAppDeps {
   config?: Partial<Omit<InferConfig, 'cost'>> & { cost?: Partial<CostConfig> };
   /** Where 5xx errors are logged (default stderr). Never receives request bodies. */
   log?: (line: string) => void;
+  /** Origins allowed to call from a browser (the deployed console), or '*'; default none (same origin). */
+  corsOrigins?: string[] | '*';
 }
 
 /** The app plus the pieces behind it (tests, /healthz, `medslim serve`). */
@@ -95,6 +98,9 @@ export function createInferApp(deps: InferAppDeps): InferApp {
 
   app.get('/healthz', (c) => c.json({ ok: true, sessions: cache.stats() }));
 
+  if (deps.corsOrigins) {
+    app.use('/v1/*', cors({ origin: deps.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'], allowMethods: ['GET', 'POST', 'OPTIONS'], maxAge: 600 }));
+  }
   app.use('/v1/*', bearerAuth(deps.authenticate));
 
   const limit = limitBody(config.bodyLimitBytes, `send fewer or smaller images per request (at most ${config.maxBatch} per batch)`);

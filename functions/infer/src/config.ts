@@ -125,6 +125,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): InferConfig
  * key check from `connectFromEnv` (connect.ts).
  * @throws Error naming a malformed variable, or from `connectFromEnv`.
  */
-export function fromEnv(env: NodeJS.ProcessEnv = process.env): { source: ModelSource; authenticate: Authenticate; config: InferConfig } {
-  return { ...connectFromEnv(env), config: configFromEnv(env) };
+export function fromEnv(env: NodeJS.ProcessEnv = process.env): { source: ModelSource; authenticate: Authenticate; config: InferConfig; corsOrigins: string[] | '*' } {
+  // The deployed console calls from another origin; bearer keys (no cookies) make '*' a safe default.
+  const cors = env.MEDSLIM_CORS_ORIGINS ?? '*';
+  return { ...connectFromEnv(env), config: configFromEnv(env), corsOrigins: cors === '*' ? '*' : cors.split(',').map((o) => o.trim()).filter(Boolean) };
 }
