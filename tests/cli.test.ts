@@ -116,3 +116,29 @@ describe('medslim CLI: inspect and quantize', () => {
     expect(report.quantization.calibrationImages).toBe(32);
   });
 });
+
+describe('medslim CLI: more bad input found by a newcomer (exit 2, no stack trace)', () => {
+  it('a directory as the model, a null spec, a short admin key, a mistyped --exclude', async () => {
+    const dir = tempDir();
+    const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 8, counts: [32, 8, 16] });
+    const asDir = medslim('quantize', '--model', dir, '--data', dataPath, '--out', join(dir, 'o'));
+    expect(asDir.code).toBe(2);
+    expect(asDir.stderr).toMatch(/\[EISDIR\]: a directory was given where a file is expected/);
+    expect(asDir.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(medslim('inspect', dir).code).toBe(2);
+    const spec = join(dir, 'null.json');
+    writeFileSync(spec, 'null');
+    const nullSpec = medslim('compress', '--spec', spec, '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'c'));
+    expect(nullSpec.code).toBe(2);
+    expect(nullSpec.stderr).toMatch(/must hold a JSON object/);
+    const exclude = medslim('quantize', '--model', modelPath, '--data', dataPath, '--out', join(dir, 'x'), '--exclude', 'NoSuchNode');
+    expect(exclude.code).toBe(2);
+    expect(exclude.stderr).toMatch(/exclude: 'NoSuchNode' matches no node name or op type.*'fc'/);
+    const big = medslim('quantize', '--model', modelPath, '--data', dataPath, '--out', join(dir, 'x'), '--calibration-size', '99999999999999999999');
+    expect(big.code).toBe(2);
+    expect(big.stderr).toMatch(/--calibration-size must be an integer/);
+    const r = spawnSync(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', join(dir, 'd')], { encoding: 'utf8', env: { ...process.env, MEDSLIM_ADMIN_KEY: 'short' }, timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/at least 20 characters/);
+  });
+});

@@ -1,5 +1,5 @@
 /** Error names of medslim packages that mean "your input is wrong" (exit code 2), as opposed to a bug (exit code 1). */
-const INPUT_ERRORS = new Set(['OnnxError', 'DataError', 'JobError', 'QuantizeError', 'EvalError', 'DistillError', 'PruneError', 'StoreError', 'UsageError']);
+const INPUT_ERRORS = new Set(['OnnxError', 'DataError', 'JobError', 'QuantizeError', 'EvalError', 'DistillError', 'PruneError', 'StoreError', 'RegistryError', 'ConfigError', 'ServingError', 'UsageError']);
 
 /** Bad command-line usage. */
 export class UsageError extends Error {
@@ -13,8 +13,10 @@ export function reportError(err: unknown, write: (s: string) => void = (s) => pr
     write(`medslim: error${e.code ? ` [${e.code}]` : ''}: ${e.message}\n`);
     return 2;
   }
-  if (e && (e as NodeJS.ErrnoException).code === 'ENOENT') {
-    write(`medslim: error [ENOENT]: ${e.message}\n`);
+  const fsCode = (e as NodeJS.ErrnoException)?.code;
+  if (fsCode === 'ENOENT' || fsCode === 'EISDIR' || fsCode === 'EACCES' || fsCode === 'ENOTDIR') {
+    const what = fsCode === 'EISDIR' ? 'a directory was given where a file is expected' : fsCode === 'ENOENT' ? 'no such file or directory' : fsCode === 'ENOTDIR' ? 'a path component is not a directory' : 'permission denied';
+    write(`medslim: error [${fsCode}]: ${what}: ${(e as NodeJS.ErrnoException).path ?? e.message}\n`);
     return 2;
   }
   write(`medslim: internal error: ${e?.stack ?? String(err)}\n`);

@@ -1,5 +1,6 @@
 import { consumers, getAttr, getIntAttr, initializerMap, producers, tensorToArray, topologicalOrder, type ModelProto, type NodeProto } from '@medslim/onnx';
 import type { QuantizeConfig } from './config.ts';
+import { QuantizeError } from './errors.ts';
 
 /** Ops with a constant weight at input 1, quantized to int8 (QLinearConv / QGemm / QLinearMatMul after ORT fusion). */
 const WEIGHTED = new Set(['Conv', 'Gemm', 'MatMul']);
@@ -69,6 +70,13 @@ export function planQdq(model: ModelProto, config: QuantizeConfig): QdqPlan {
   const isFloatInit = (name: string) => inits.get(name)?.dataType === 1;
 
   const order = topologicalOrder(g);
+  // A mistyped exclusion would silently quantize the node it meant to protect: refuse it.
+  const known = new Set(order.flatMap((n) => [n.name ?? '', n.opType ?? '']));
+  const unknown = config.exclude.filter((e) => !known.has(e));
+  if (unknown.length) {
+    const names = order.filter((n) => WEIGHTED.has(n.opType ?? '')).map((n) => n.name).slice(-6);
+    throw new QuantizeError('BAD_CONFIG', `exclude: ${unknown.map((u) => `'${u}'`).join(', ')} matches no node name or op type of this model; use an op type (e.g. Gemm) or a node name such as ${names.map((x) => `'${x}'`).join(', ')}`);
+  }
   const quantized = new Set<NodeProto>();
   const floatNodes: FloatNode[] = [];
   const keep = (n: NodeProto, reason: string) => floatNodes.push({ name: n.name ?? '', opType: n.opType ?? '', reason });

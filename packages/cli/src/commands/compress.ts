@@ -36,7 +36,10 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
   let spec: Record<string, unknown> = {};
   if (values.spec) {
     if (!existsSync(values.spec)) throw new UsageError(`--spec ${values.spec} does not exist`);
-    try { spec = JSON.parse(readFileSync(values.spec, 'utf8')); } catch (e) { throw new UsageError(`--spec ${values.spec} is not valid JSON: ${(e as Error).message}`); }
+    let parsed: unknown;
+    try { parsed = JSON.parse(readFileSync(values.spec, 'utf8')); } catch (e) { throw new UsageError(`--spec ${values.spec} is not valid JSON: ${(e as Error).message}`); }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--spec ${values.spec} must hold a JSON object like {"teacher": "t.onnx", "dataset": "d.npz", "preset": "quick"}`);
+    spec = parsed as Record<string, unknown>;
   }
   const n = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   if (values.teacher) spec.teacher = values.teacher;
@@ -44,8 +47,9 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
   if (!spec.teacher || !spec.dataset) throw new UsageError(`--teacher and --data (or a --spec with teacher and dataset) are required\n${compressUsage}`);
   if (values.preset) spec.preset = values.preset;
   if (values.seed !== undefined) spec.seed = n(values.seed);
-  if (values['target-params-reduction'] !== undefined) spec.prune = { ...(spec.prune as object), targetParamsReduction: n(values['target-params-reduction']) };
-  if (values.epochs !== undefined) spec.distill = { ...(spec.distill as object), epochs: n(values.epochs) };
+  const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as object) : {});
+  if (values['target-params-reduction'] !== undefined) spec.prune = { ...obj(spec.prune), targetParamsReduction: n(values['target-params-reduction']) };
+  if (values.epochs !== undefined) spec.distill = { ...obj(spec.distill), epochs: n(values.epochs) };
   const budgets = { auc: n(values['budget-auc']), sensitivity: n(values['budget-sensitivity']), ece: n(values['budget-ece']), agreement: n(values['budget-agreement']) };
   if (Object.values(budgets).some((v) => v !== undefined)) {
     spec.budgets = { ...(spec.budgets as object), ...Object.fromEntries(Object.entries(budgets).filter(([, v]) => v !== undefined)) };

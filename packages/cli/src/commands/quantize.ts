@@ -23,7 +23,7 @@ options:
 function intOption(v: string | undefined, name: string, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}; got '${v}'`);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (and below 2^53); got '${v}'`);
   return n;
 }
 
