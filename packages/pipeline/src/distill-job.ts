@@ -81,7 +81,7 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
   }
   const opts = { channels: iface.channels, height: iface.height, width: iface.width };
   const nchw = { ...iface.contract, layout: 'NCHW' as const };
-  const data = await prepareTrainingData(iface, ds, teacherBytes, k, o.cacheDir ?? join('.medslim', 'cache', 'teacher-logits'), progress, alpha < 1);
+  const data = await prepareTrainingData(iface, ds, teacherBytes, k, o.cacheDir ?? join('.medslim', 'cache', 'teacher-logits'), progress, alpha < 1, o.train?.flip === true);
   mkdirSync(o.outDir, { recursive: true });
   const trainCfg: Partial<TrainConfig> = { ...o.train, batchSize, epochs, alpha, temperature };
   const t0 = performance.now();

@@ -18,6 +18,7 @@ options:
   --optimizer adam|sgd  (default adam)
   --schedule cosine|step|constant (default cosine)
   --balanced            class-balanced sampling
+  --flip                random horizontal flips (off by default: chest X-rays are not left-right symmetric)
   --shift <px>          random shifts of up to px pixels (default 0)
   --seed <n>            seed for initialization, shuffles and augmentation (default 0)
   --resume              continue from <dir>/checkpoint.bin
@@ -38,7 +39,7 @@ export async function distill(argv: string[], out: (s: string) => void): Promise
     options: {
       teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, width: { type: 'string' }, epochs: { type: 'string' },
       temperature: { type: 'string' }, alpha: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
-      optimizer: { type: 'string' }, schedule: { type: 'string' }, balanced: { type: 'boolean' }, shift: { type: 'string' },
+      optimizer: { type: 'string' }, schedule: { type: 'string' }, balanced: { type: 'boolean' }, flip: { type: 'boolean' }, shift: { type: 'string' },
       seed: { type: 'string' }, resume: { type: 'boolean' }, backend: { type: 'string' }, 'cache-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -63,7 +64,7 @@ export async function distill(argv: string[], out: (s: string) => void): Promise
         batchSize: num(values['batch-size'], 'batch-size', (n) => int(n) && n >= 1, 'an integer ≥ 1'),
         lr: num(values.lr, 'lr', (n) => n > 0, 'a number > 0') ?? (optimizer === 'sgd' ? 0.05 : undefined),
         optimizer, schedule: values.schedule as 'cosine' | 'step' | 'constant' | undefined,
-        balanced: values.balanced, maxShift: num(values.shift, 'shift', (n) => int(n) && n >= 0 && n <= 8, 'an integer in [0, 8]'),
+        balanced: values.balanced, flip: values.flip, maxShift: num(values.shift, 'shift', (n) => int(n) && n >= 0 && n <= 8, 'an integer in [0, 8]'),
         seed: num(values.seed, 'seed', (n) => int(n) && n >= 0, 'an integer ≥ 0'),
       },
       resume: values.resume, prefer: values.backend as 'node-gpu' | 'node' | 'wasm' | undefined, cacheDir: values['cache-dir'],

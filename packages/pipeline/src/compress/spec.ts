@@ -72,7 +72,7 @@ export const PRESETS: Record<'quick' | 'standard', ResolvedStages> = {
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
   },
   standard: {
-    distill: { width: 1, epochs: 10, temperature: 4, alpha: 0.1, lr: 1e-3, batchSize: 64, teacherOnFlips: true },
+    distill: { width: 1, epochs: 10, temperature: 4, alpha: 0.1, lr: 1e-3, batchSize: 64, teacherOnFlips: false },
     prune: { targetParamsReduction: 0.5, minChannels: 8, fineTuneEpochs: 3, fineTuneLr: 5e-4 },
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
   },
