@@ -246,7 +246,9 @@ describe('API over app.request()', () => {
 
     const before = await allKeys();
     const put = (json: unknown, ifMatch?: string | null) => call('deployer', '/models/pneumonia/aliases/prod', { method: 'PUT', json, headers: ifMatch ? { 'if-match': ifMatch } : {} });
-    await expectError(put({ version: 2 }), 428, 'PRECONDITION_REQUIRED', /send If-Match/);
+    // The 428 says how to get the ETag but never quotes it: a client must read what it is about to replace.
+    const required = await expectError(put({ version: 2 }), 428, 'PRECONDITION_REQUIRED', /GET .*aliases\/prod.*send its ETag in If-Match/);
+    expect(JSON.stringify(required)).not.toContain(etag1.slice(1, -1));
     await expectError(put({ version: 2 }, '"0123456789abcdef"'), 412, 'PRECONDITION_FAILED', /stale/);
     await expectError(put({ targets: [{ version: 1, weight: 1.1 }, { version: 2, weight: -0.1 }] }, etag1), 400, 'INVALID', /weight must be a finite number ≥ 0/);
     await expectError(put({ targets: [{ version: 1, weight: 0.9 }, { version: 2, weight: 0.2 }] }, etag1), 400, 'INVALID', /sum to 1 \(got 1.1/);

@@ -142,3 +142,22 @@ describe('medslim CLI: more bad input found by a newcomer (exit 2, no stack trac
     expect(r.stderr).toMatch(/at least 20 characters/);
   });
 });
+
+describe('medslim compress: the gate decision and the exit code', () => {
+  it('exits 0 with the gate printed; with --require-gate a failed gate exits 3 (the second run reuses every cached stage)', async () => {
+    const dir = tempDir();
+    const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 16, counts: [64, 32, 32] });
+    const spec = join(dir, 'spec.json');
+    // Budgets no compressed model meets: agreement with the teacher must be 100 % and AUC may not drop at all.
+    writeFileSync(spec, JSON.stringify({ preset: 'quick', distill: { epochs: 1, batchSize: 32 }, prune: { fineTuneEpochs: 1 }, quantize: { calibrationSize: 32 }, budgets: { agreement: 1, auc: 0, ece: 0, sensitivity: 0 } }));
+    const args = ['compress', '--spec', spec, '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'out')];
+    const first = medslim(...args);
+    expect(first.stderr).not.toMatch(/\n\s+at /);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/gate: FAILED — /);
+    const strict = medslim(...args, '--require-gate');
+    expect(strict.code).toBe(3);
+    expect(strict.stdout).toMatch(/gate: FAILED — /);
+    expect(strict.stdout).toMatch(/cached stages: .*distill/);
+  });
+});

@@ -27,7 +27,7 @@ const commands: Record<string, { run: (argv: string[], out: (s: string) => void)
   worker: { run: worker, usage: workerUsage },
 };
 
-/** Runs the CLI with `argv` (without node and the script) and returns the exit code: 0 ok, 2 bad input, 1 internal error. */
+/** Runs the CLI with `argv` (without node and the script) and returns the exit code: 0 ok, 2 bad input, 3 gate failed (`compress --require-gate`), 1 internal error. */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err?: (s: string) => void): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {

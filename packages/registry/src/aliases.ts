@@ -152,7 +152,7 @@ export class Aliases {
 
     const current = await this.read(tenant, model, alias);
     if (current && !input.ifMatch) {
-      throw new RegistryError('PRECONDITION_REQUIRED', `alias '${alias}' exists: send If-Match: "${current.etag}" (its current ETag, from GET .../aliases/${alias}) so a concurrent change is not overwritten`);
+      throw new RegistryError('PRECONDITION_REQUIRED', `alias '${alias}' exists: GET .../aliases/${alias}, check what it points to, then send its ETag in If-Match so a concurrent change is not overwritten`);
     }
     if (!current && input.ifMatch) {
       throw new RegistryError('PRECONDITION_FAILED', `If-Match ${input.ifMatch} given but alias '${alias}' does not exist`);

@@ -18,9 +18,17 @@ options:
   --seed <n>                         seed for everything random (default 0)
   --spec <file.json>                 a full job spec (teacher, dataset, preset, distill, prune, quantize, budgets)
   --budget-auc <x> --budget-sensitivity <x> --budget-ece <x> --budget-agreement <x>   gate budgets in [0, 1]
-  --backend node-gpu|node|wasm       try this training backend first`;
+  --backend node-gpu|node|wasm       try this training backend first
+  --require-gate                     exit 3 when the clinical safety gate fails (for CI pipelines that must
+                                     not promote a failing model); without it a finished job exits 0 and
+                                     prints the gate decision
 
-/** `medslim compress`: the main job. Prints the gate decision and where the report is. */
+exit codes: 0 job finished (gate decision printed), 2 bad input, 3 gate failed with --require-gate, 1 other error`;
+
+/**
+ * `medslim compress`: the main job. Prints the gate decision and where the report is. Returns the exit code:
+ * 0 when the job finished, 3 when the gate failed and `--require-gate` was given.
+ */
 export async function compress(argv: string[], out: (s: string) => void): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -28,7 +36,7 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
       teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, preset: { type: 'string' },
       'target-params-reduction': { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, spec: { type: 'string' },
       'budget-auc': { type: 'string' }, 'budget-sensitivity': { type: 'string' }, 'budget-ece': { type: 'string' }, 'budget-agreement': { type: 'string' },
-      backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      backend: { type: 'string' }, 'require-gate': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) { out(compressUsage + '\n'); return 0; }
@@ -69,7 +77,7 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
       `model:  ${r.modelPath}`,
       `report: ${r.reportPath} (and report.md) — ${((performance.now() - t0) / 1000).toFixed(0)} s`,
     ].filter(Boolean).join('\n') + '\n');
-    return 0;
+    return !gate.passed && values['require-gate'] ? 3 : 0;
   } finally {
     bar.stop();
   }
