@@ -91,6 +91,7 @@ describe('API over app.request()', () => {
       ].sort(),
     );
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.info.description).toContain('/v1/inference/openapi.json'); // where the prediction routes are described
     await expectError(app.request('/v1/nope', { headers: { authorization: `Bearer ${key.admin}` } }), 404, 'NOT_FOUND', /no route GET \/v1\/nope/);
   });
 

@@ -250,6 +250,17 @@ describe('metrics', () => {
     expect(other.body).toMatchObject({ versions: [], all: { requests: 0 } });
   });
 
+  it('GET /v1/inference/openapi.json needs no key and describes every inference route with the enforced limits', async () => {
+    const r = await call('/v1/inference/openapi.json', { key: null });
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe('3.0.3');
+    expect(Object.keys(r.body.paths).sort()).toEqual(['/healthz', '/v1/models/{name}/metrics', '/v1/models/{name}/predict', '/v1/models/{name}/versions/{v}/metrics']);
+    const predict = r.body.paths['/v1/models/{name}/predict'].post;
+    expect(Object.keys(predict.requestBody.content).sort()).toEqual(['application/dicom', 'application/json', 'image/jpeg', 'image/png']);
+    expect(Object.keys(predict.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404', '413', '415']));
+    expect(r.body.info.description).toMatch(/At most \d+ images and 200000 bytes per request/);
+  });
+
   it('GET /healthz needs no key and shows the session cache', async () => {
     const r = await call('/healthz', { key: null });
     expect(r.status).toBe(200);
@@ -277,6 +288,7 @@ describe('@hono/node-server (keep-alive, Content-Length fast path) and API + inf
     expect((await post(JSON.stringify({ inputs: tinyInput() }))).status).toBe(200);
     expect(await (await fetch(`${server.url}/v1/models/tiny/versions`)).json()).toEqual({ api: '/v1/models/tiny/versions' });
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect(((await (await fetch(`${server.url}/v1/inference/openapi.json`)).json()) as Json).info.title).toBe('medslim inference');
     const png = await sharp(Buffer.alloc(64, 128), { raw: { width: 8, height: 8, channels: 1 } }).png().toBuffer();
     const img = await fetch(`${server.url}/v1/models/tiny/predict?version=2`, { method: 'POST', headers: { authorization: `Bearer ${READER}`, 'content-type': 'image/png' }, body: png });
     expect(img.status).toBe(200);

@@ -111,7 +111,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     info: {
       title: 'medslim API',
       version: '1',
-      description: 'Upload hospital image classifiers and datasets, run compression jobs, and roll versioned, traceable results out with aliases.',
+      description: 'Upload hospital image classifiers and datasets, run compression jobs, and roll versioned, traceable results out with aliases. Predictions (POST /v1/models/{name}/predict) and serving metrics are the inference function\'s routes, described at /v1/inference/openapi.json (same origin under `medslim serve`; the inference function URL on AWS).',
     },
   });
   return app;

@@ -9,12 +9,14 @@
  * Metrics are this process's counters since `since` (on Lambda: one instance's; the console sums
  * instances); a model or version without traffic here shows zeros, not 404.
  *   GET  /healthz                                               liveness and session cache state (no key)
+ *   GET  /v1/inference/openapi.json                             OpenAPI document of these routes (no key)
  *
  * Every /v1 route needs `Authorization: Bearer <key>`; every error is `{error: {code, message}}`.
  * Request bodies are never logged or echoed. Models are loaded on first use and stay warm across
  * requests (one ORT session per version, see `SessionCache`).
  */
 import { Hono } from 'hono';
+import { INFER_OPENAPI_PATH, inferenceOpenApi } from './openapi.ts';
 import { cors } from 'hono/cors';
 import {
   LAMBDA_PRICE_PER_GB_SECOND,
@@ -97,6 +99,8 @@ export function createInferApp(deps: InferAppDeps): InferApp {
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; predict with POST /v1/models/{name}/predict` } }, 404));
 
   app.get('/healthz', (c) => c.json({ ok: true, sessions: cache.stats() }));
+  const doc = inferenceOpenApi({ maxBatch: config.maxBatch, bodyLimitBytes: config.bodyLimitBytes });
+  app.get(INFER_OPENAPI_PATH, (c) => c.json(doc)); // before the key check: the document is public, as the API's
 
   if (deps.corsOrigins) {
     app.use('/v1/*', cors({ origin: deps.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'], allowMethods: ['GET', 'POST', 'OPTIONS'], maxAge: 600 }));
@@ -165,4 +169,5 @@ export { cachedAuthenticate } from './middleware/auth/index.ts';
 export type { Authenticate, Caller, InferEnv } from './env.ts';
 export { startInferServer, combineFetch, isInferPath, type RunningInferServer } from './server.ts';
 export { connectRegistry, connectFromEnv } from './connect.ts';
+export { INFER_OPENAPI_PATH, inferenceOpenApi } from './openapi.ts';
 export { RegistryModelSource } from './registry-source.ts';
