@@ -2,14 +2,20 @@
  * bench/distill-seeds — the effect of distillation with its spread: the reference student trained on
  * PneumoniaMNIST with the KD loss (T = 4, α = 0.1) and without a teacher (α = 1), 3 seeds each, 10 epochs
  * (the reference recipe of shared/fixtures/PROVENANCE.md). Prints test AUC and accuracy per run and mean ± sd.
- * Usage: npx tsx bench/distill-seeds.ts [--epochs 10] [--seeds 0,1,2] [--out bench/out/distill-seeds]
+ * Usage: npx tsx bench/distill-seeds.ts [--epochs 10] [--seeds 0,1,2] [--alphas 0.1,1] [--out bench/out/distill-seeds]
+ *   [--train key=value ...] (any other TrainConfig field, e.g. --train balanced=true --train flip=true)
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runDistillJob } from '@medslim/pipeline';
 
-const { values } = parseArgs({ options: { epochs: { type: 'string', default: '10' }, seeds: { type: 'string', default: '0,1,2' }, out: { type: 'string', default: 'bench/out/distill-seeds' }, alphas: { type: 'string', default: '0.1,1' } } });
+const { values } = parseArgs({ options: { epochs: { type: 'string', default: '10' }, seeds: { type: 'string', default: '0,1,2' }, out: { type: 'string', default: 'bench/out/distill-seeds' }, alphas: { type: 'string', default: '0.1,1' }, train: { type: 'string', multiple: true, default: [] } } });
+const extra = Object.fromEntries(values.train!.map((kv) => {
+  const [k, v] = kv.split('=');
+  if (!k || v === undefined) throw new Error(`--train takes key=value (got '${kv}'), e.g. --train balanced=true`);
+  return [k, v === 'true' ? true : v === 'false' ? false : Number.isFinite(Number(v)) ? Number(v) : v];
+}));
 const seeds = values.seeds!.split(',').map(Number);
 const alphas = values.alphas!.split(',').map(Number);
 const rows: { alpha: number; seed: number; auc: number; accuracy: number; params: number; seconds: number; ips: number }[] = [];
@@ -18,7 +24,7 @@ for (const alpha of alphas) {
   for (const seed of seeds) {
     const r = await runDistillJob({
       teacher: 'examples/pneumoniamnist/pneumoniamnist-resnet18.onnx', data: 'examples/pneumoniamnist/pneumoniamnist.npz',
-      outDir: join(values.out!, `alpha${alpha}-seed${seed}`), train: { epochs: Number(values.epochs), alpha, seed },
+      outDir: join(values.out!, `alpha${alpha}-seed${seed}`), train: { ...extra, epochs: Number(values.epochs), alpha, seed },
       latencyIterations: 20, throughputIterations: 2,
     });
     const s = r.report.stages[1];
