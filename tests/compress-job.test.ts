@@ -12,10 +12,13 @@ describe('compress job (tiny synthetic teacher and data)', () => {
     const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 16, counts: [128, 48, 64] });
     const spec: CompressSpecInput = {
       teacher: modelPath, dataset: dataPath, preset: 'quick', seed: 3,
-      distill: { epochs: 2, batchSize: 32 }, prune: { fineTuneEpochs: 1, targetParamsReduction: 0.4 }, quantize: { calibrationSize: 64 },
+      // 128 train images at batch 32 = 4 steps per epoch: a minimum of 8 steps makes the 1 epoch asked for 2.
+      distill: { epochs: 1, minSteps: 8, batchSize: 32 }, prune: { fineTuneEpochs: 1, targetParamsReduction: 0.4 }, quantize: { calibrationSize: 64 },
     };
     const full = await runCompressJob({ spec, outDir: join(dir, 'full'), ...fast });
     const r = full.report;
+    const training = r.training as { epochs: number; history: unknown[] };
+    expect([training.epochs, training.history.length]).toEqual([2, 2]);
     expect(r.stages.map((s) => s.name)).toEqual(['teacher', 'student', 'pruned', 'int8']);
     const gate = r.gate as { passed: boolean; checks: { name: string; value: number; ci95: number[]; budget: number; passed: boolean }[] };
     expect(gate.checks.map((c) => c.name)).toEqual(['auc_drop', 'sensitivity_drop[class0]', 'sensitivity_drop[class1]', 'ece_increase', 'agreement']);

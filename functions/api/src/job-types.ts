@@ -35,8 +35,8 @@ const compressOptions = z
   .object({
     preset: z.enum(['quick', 'standard']).optional(),
     seed: z.number().int().min(0).optional(),
-    distill: z.object({ width: z.number().gt(0).max(4), epochs: z.number().int().min(1).max(200), temperature: z.number().gt(0), alpha: unit, lr: z.number().gt(0), batchSize: z.number().int().min(1).max(1024), teacherOnFlips: z.boolean() }).partial().strict().optional(),
-    prune: z.object({ targetParamsReduction: z.number().min(0).max(0.99), minChannels: z.number().int().min(1), fineTuneEpochs: z.number().int().min(0).max(100), fineTuneLr: z.number().gt(0) }).partial().strict().optional(),
+    distill: z.object({ width: z.number().gt(0).max(4), epochs: z.number().int().min(1).max(200), minSteps: z.number().int().min(0).max(100_000), temperature: z.number().gt(0), alpha: unit, lr: z.number().gt(0), batchSize: z.number().int().min(1).max(1024), teacherOnFlips: z.boolean() }).partial().strict().optional(),
+    prune: z.object({ targetParamsReduction: z.number().min(0).max(0.99), minChannels: z.number().int().min(1), fineTuneEpochs: z.number().int().min(0).max(100), fineTuneMinSteps: z.number().int().min(0).max(100_000), fineTuneLr: z.number().gt(0) }).partial().strict().optional(),
     quantize: z.object({ calibrator: z.enum(['minmax', 'percentile', 'entropy']), calibrationSize: z.number().int().min(1).max(100_000), perChannel: z.boolean(), reduceRange: z.boolean() }).partial().strict().optional(),
     budgets: z.object({ auc: unit, sensitivity: unit, ece: unit, agreement: unit }).partial().strict().optional(),
     latencyIterations: z.number().int().min(1).max(10_000).optional(),

@@ -7,6 +7,7 @@ import {
 } from '@medslim/distill';
 import { readModel } from '@medslim/onnx';
 import { createHash } from 'node:crypto';
+import { epochsForSteps, PRESETS } from './compress/spec.ts';
 import { JobError } from './errors.ts';
 import { evaluateStage } from './evaluate-stage.ts';
 import { modelInterface } from './model-contract.ts';
@@ -64,7 +65,8 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
   }
   const test = ds.splits.test!;
   const batchSize = o.train?.batchSize ?? 64;
-  const epochs = o.train?.epochs ?? 10;
+  // Default: the standard preset's epochs, more on a small train split (at least its minimum of optimizer steps).
+  const epochs = o.train?.epochs ?? epochsForSteps(PRESETS.standard.distill.epochs, PRESETS.standard.distill.minSteps, ds.splits.train?.count ?? 0, batchSize);
   if (!Number.isInteger(epochs) || epochs < 1) throw new JobError('BAD_OPTION', `epochs must be an integer ≥ 1; got ${epochs}`);
   const alpha = o.train?.alpha ?? 0.1;
   const temperature = o.train?.temperature ?? 4;

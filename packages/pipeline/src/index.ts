@@ -15,7 +15,7 @@ export { medslimVersion } from './version.ts';
 export { runDistillJob, renderDistillMarkdown, type DistillJobOptions, type DistillJobResult } from './distill-job.ts';
 /** The compress job (distill → prune → fine-tune → quantize → evaluate → gate) and its spec. */
 export { runCompressJob, type CompressJobOptions, type CompressJobResult } from './compress/compress-job.ts';
-export { parseCompressSpec, CompressSpecSchema, PRESETS, type CompressSpec, type CompressSpecInput, type ResolvedStages } from './compress/spec.ts';
+export { parseCompressSpec, epochsForSteps, CompressSpecSchema, PRESETS, type CompressSpec, type CompressSpecInput, type ResolvedStages } from './compress/spec.ts';
 export { cachedStage, contentHash } from './compress/stage-cache.ts';
 /** The clinical safety gate. */
 export { clinicalGate, defaultGateBudgets, type GateBudgets, type GateCheck, type GateResult } from './gate.ts';

@@ -10,7 +10,7 @@ Knowledge distillation: trains a MobileNetV2-family student on the teacher's sof
 
 options:
   --width <w>           width multiplier of the reference student (default 1)
-  --epochs <n>          training epochs (default 10)
+  --epochs <n>          training epochs (default 10, more on a small train split: at least 700 steps)
   --temperature <T>     softmax temperature of the KD term (default 4)
   --alpha <a>           weight of the hard-label cross-entropy; 1 = no teacher (default 0.1)
   --batch-size <n>      images per step (default 64; ≤ 128 on the wasm backend)

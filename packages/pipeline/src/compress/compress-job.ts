@@ -19,7 +19,7 @@ import { toJson, type JobReport } from '../report.ts';
 import { prepareTrainingData } from '../training-data.ts';
 import { medslimVersion } from '../version.ts';
 import { renderCompressMarkdown, writeCompressCharts } from './report-md.ts';
-import { parseCompressSpec, type CompressSpecInput } from './spec.ts';
+import { epochsForSteps, parseCompressSpec, type CompressSpecInput } from './spec.ts';
 import { cachedStage } from './stage-cache.ts';
 
 export interface CompressJobOptions {
@@ -84,6 +84,10 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   if (iface.numClasses !== null && ds.numClasses !== iface.numClasses) {
     throw new JobError('CLASS_MISMATCH', `the teacher outputs ${iface.numClasses} classes but the dataset's labels have ${ds.numClasses}; use the teacher trained on this dataset`);
   }
+  // Small train splits train for more epochs: at least the preset's number of optimizer steps.
+  const trainCount = ds.splits.train?.count ?? 0;
+  stages.distill.epochs = epochsForSteps(stages.distill.epochs, stages.distill.minSteps, trainCount, stages.distill.batchSize);
+  if (stages.prune.fineTuneEpochs > 0) stages.prune.fineTuneEpochs = epochsForSteps(stages.prune.fineTuneEpochs, stages.prune.fineTuneMinSteps, trainCount, stages.distill.batchSize);
   const studentConfig = withWidth(referenceStudent(iface.channels, k, iface.height), stages.distill.width);
   const maxReduction = maxParamReduction(studentConfig, stages.prune.minChannels);
   if (stages.prune.targetParamsReduction > maxReduction) {

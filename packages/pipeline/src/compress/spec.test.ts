@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCompressSpec } from './spec.ts';
+import { epochsForSteps, parseCompressSpec } from './spec.ts';
 import { contentHash } from './stage-cache.ts';
 
 describe('compress spec', () => {
@@ -9,6 +9,23 @@ describe('compress spec', () => {
     expect(stages.distill.epochs).toBe(1);
     expect(stages.prune.targetParamsReduction).toBe(0.4);
     expect(parseCompressSpec({ teacher: 't', dataset: 'd' }).stages.distill.epochs).toBe(10); // standard by default
+  });
+
+  it('small train splits train at least the preset\'s optimizer steps; explicit epochs are taken literally', () => {
+    // PneumoniaMNIST: 4,708 images = 74 steps per epoch at batch 64 → the preset's 10 epochs (740 ≥ 700 steps).
+    expect(epochsForSteps(10, 700, 4708, 64)).toBe(10);
+    // BreastMNIST: 546 images = 9 steps per epoch (the last one partial) → ⌈700 / 9⌉ = 78 epochs; fine-tuning ⌈200 / 9⌉ = 23.
+    expect(epochsForSteps(10, 700, 546, 64)).toBe(78);
+    expect(epochsForSteps(3, 200, 546, 64)).toBe(23);
+    expect(epochsForSteps(10, 0, 546, 64)).toBe(10);
+    expect(epochsForSteps(10, 700, 0, 64)).toBe(10);
+    const standard = parseCompressSpec({ teacher: 't', dataset: 'd' }).stages;
+    expect([standard.distill.minSteps, standard.prune.fineTuneMinSteps]).toEqual([700, 200]);
+    const explicit = parseCompressSpec({ teacher: 't', dataset: 'd', distill: { epochs: 5 }, prune: { fineTuneEpochs: 2 } }).stages;
+    expect([explicit.distill.epochs, explicit.distill.minSteps, explicit.prune.fineTuneEpochs, explicit.prune.fineTuneMinSteps]).toEqual([5, 0, 2, 0]);
+    const both = parseCompressSpec({ teacher: 't', dataset: 'd', distill: { epochs: 5, minSteps: 100 } }).stages;
+    expect([both.distill.epochs, both.distill.minSteps]).toEqual([5, 100]);
+    expect(parseCompressSpec({ teacher: 't', dataset: 'd', preset: 'quick' }).stages.distill.minSteps).toBe(0);
   });
 
   it('refuses budgets outside [0, 1], an unknown preset and unknown fields, naming each', () => {
