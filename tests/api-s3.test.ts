@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { makeS3rverPutsAtomic } from '../packages/registry/src/store/testing/atomic-puts.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv, createApp } from '@medslim/api';
 import { Registry, S3BlobStore } from '@medslim/registry';
@@ -28,6 +29,7 @@ let files: { modelPath: string; dataPath: string };
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'medslim-api-s3-'));
   files = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 8, counts: [32, 8, 16] });
+  makeS3rverPutsAtomic();
   s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: path.join(dir, 's3rver'), configureBuckets: [{ name: 'medslim' }] });
   endpoint = `http://127.0.0.1:${(await s3.run()).port}`;
   process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { makeS3rverPutsAtomic } from './store/testing/atomic-puts.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateTargets } from './aliases.ts';
 import { RegistryError } from './errors.ts';
@@ -32,6 +33,7 @@ let n = 0;
 
 beforeAll(async () => {
   scratch = await mkdtemp(path.join(tmpdir(), 'medslim-registry-'));
+  makeS3rverPutsAtomic();
   s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: path.join(scratch, 's3rver'), configureBuckets: [{ name: 'reg' }] });
   endpoint = `http://127.0.0.1:${(await s3.run()).port}`;
 });

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { makeS3rverPutsAtomic } from './testing/atomic-puts.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from './blob-store.ts';
 import { blobStoreContract } from './contract.ts';
@@ -39,6 +40,7 @@ let n = 0;
 
 beforeAll(async () => {
   serverDir = await mkdtemp(path.join(tmpdir(), 'medslim-s3rver-'));
+  makeS3rverPutsAtomic();
   server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: serverDir, configureBuckets: [{ name: BUCKET }] });
   const address = await server.run(); // resolves to the bound address: port 0 → a free port
   endpoint = `http://127.0.0.1:${address.port}`;

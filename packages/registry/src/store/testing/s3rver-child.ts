@@ -8,6 +8,9 @@
  * `--openssl-legacy-provider`.
  */
 import S3rver from 's3rver';
+import { makeS3rverPutsAtomic } from './atomic-puts.ts';
+
+makeS3rverPutsAtomic();
 
 const [directory, bucket] = process.argv.slice(2);
 const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: bucket }] });
