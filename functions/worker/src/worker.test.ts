@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor, BlobStore, JobDoc, PutBody, PutOptions } from '@medslim/registry';
-import { FsBlobStore, layout, Registry } from '@medslim/registry';
+import { FsBlobStore, JobStore, layout, Registry } from '@medslim/registry';
 import { syntheticTeacherAndData } from '../../../tests/helpers/fixtures.ts';
 import type { JobExecutor } from './executors.ts';
 import { executors } from './executors.ts';
@@ -72,7 +72,15 @@ describe('Worker', () => {
   it('runs a quantize job: verified inputs, progress, version with artifacts, lineage, metrics; log kept', async () => {
     const { store, reg, job, t, d } = await setup();
     const w = new Worker({ store, log: quiet, progressIntervalMs: 0 });
-    const done = (await w.runOnce())!;
+    // What a client reading the log as soon as it sees the job finished would get.
+    let logWhenFinished = '';
+    const finish = JobStore.prototype.finish;
+    JobStore.prototype.finish = async function (this: JobStore, ...args: Parameters<JobStore['finish']>) {
+      logWhenFinished = await reg.jobs.readLog(T, job.id);
+      return finish.apply(this, args);
+    };
+    const done = await w.runOnce().finally(() => { JobStore.prototype.finish = finish; });
+    if (!done) throw new Error('no job ran');
     expect(done).toMatchObject({ id: job.id, status: 'succeeded', result: { model: 'm', version: 1 }, error: null, lease: null, attempts: 1 });
     expect(done.progress).toMatchObject({ percent: 100, etaSeconds: 0 });
     const v = await reg.versions.get(T, 'm', 1);
@@ -90,6 +98,7 @@ describe('Worker', () => {
     expect(log).toMatch(/claimed by worker/);
     expect(log).toMatch(/int8 calibrate-minmax: started/);
     expect(log).toMatch(/registered version 1/);
+    expect(logWhenFinished, 'the log is complete before the job is marked finished').toMatch(/registered version 1/);
     expect(await w.runOnce()).toBeNull();
     expect(await reg.jobs.runningIds()).toEqual([]);
   });

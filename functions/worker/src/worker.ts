@@ -332,6 +332,8 @@ export class Worker {
       if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
     }
     await writing;
+    // The log is complete before the job is seen as finished: a client that reads it once on `done` gets it all.
+    await flushLog();
     let final: JobDoc | null = null;
     for (let attempt = 0; final === null; attempt++) {
       try {
@@ -346,7 +348,7 @@ export class Worker {
         final = (await jobs.get(id).catch(() => null))?.value ?? claimed;
       }
     }
-    await flushLog();
+    await flushLog(); // only what recording the outcome itself logged
     this.log(`job ${id} ${final.status}${final.result ? ` → ${final.result.model} v${final.result.version}` : final.error ? ` [${final.error.code}]` : ''}`);
     if (this.current === current) this.current = null;
     return final;
