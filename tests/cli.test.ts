@@ -161,3 +161,36 @@ describe('medslim compress: the gate decision and the exit code', () => {
     expect(strict.stdout).toMatch(/cached stages: .*distill/);
   });
 });
+
+describe('medslim CLI: bad input found by the second newcomer check (exit 2, no stack trace)', () => {
+  it('batch too large for wasm, an empty or non-numeric flag value, a file where --out needs a directory, one-class splits', async () => {
+    const dir = tempDir();
+    const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 8, counts: [32, 8, 16] });
+    const noTrace = (r: { stderr: string }) => expect(r.stderr).not.toMatch(/\n\s+at /);
+    const batch = medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'b'), '--batch-size', '256');
+    expect(batch.code).toBe(2);
+    expect(batch.stderr).toMatch(/\[BATCH_TOO_LARGE\]: batch 256 is too large for the wasm backend.*use ≤ 128/);
+    noTrace(batch);
+    for (const [flag, value] of [['--budget-auc', ''], ['--target-params-reduction', ' '], ['--epochs', 'abc']] as const) {
+      const r = medslim('compress', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'c'), '--preset', 'quick', `${flag}=${value}`);
+      expect(r.code, `${flag}=${value}`).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`${flag} must be a number; got '${value}'`));
+    }
+    expect(medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'd'), '--seed=').code).toBe(2);
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const out = medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', file, '--epochs', '1');
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/\[EEXIST\]: a file is in the way where a directory is needed/);
+    noTrace(out);
+    const npz = join(dir, 'one-class.npz');
+    const zeros = (n: number) => ndarray('uint8', [n], new Uint8Array(n));
+    writeFileSync(npz, writeNpz({
+      train_images: seededImages(32, 8, 1, 11), train_labels: zeros(32), val_images: seededImages(8, 8, 1, 12), val_labels: zeros(8),
+      test_images: seededImages(16, 8, 1, 13), test_labels: ndarray('uint8', [16], Uint8Array.from({ length: 16 }, (_, i) => i % 2)),
+    }));
+    const one = medslim('distill', '--teacher', modelPath, '--data', npz, '--out', join(dir, 'o'), '--epochs', '1');
+    expect(one.code).toBe(2);
+    expect(one.stderr).toMatch(/the train split has images of one class only \(label 0\).*check the train_labels array/);
+  });
+});

@@ -8,7 +8,9 @@ import { syntheticTeacherAndData, tempDir } from './helpers/fixtures.ts';
 describe('distill job (tiny synthetic teacher and data, wasm backend)', () => {
   it('trains a student, exports it with the teacher contract and lineage, and reports both stages', async () => {
     const dir = tempDir();
-    const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 3, classes: 3, size: 16, counts: [96, 32, 48] });
+    // RGB and 2 classes: the tiny random teacher labels every image with one class when asked for 3, which the
+    // job now refuses (one-class splits); students with K > 2 are covered by the student tests (5 classes).
+    const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 3, classes: 2, size: 16, counts: [96, 32, 48] });
     const out = join(dir, 'out');
     const r = await runDistillJob({ teacher: modelPath, data: dataPath, outDir: out, train: { epochs: 2, batchSize: 32, seed: 1 }, cacheDir: join(dir, 'cache'), latencyIterations: 5, throughputIterations: 1 });
     expect(r.report.stages.map((s) => s.name)).toEqual(['teacher', 'student']);
@@ -20,7 +22,7 @@ describe('distill job (tiny synthetic teacher and data, wasm backend)', () => {
     const session = await ort.InferenceSession.create(s);
     expect(session.inputNames).toEqual(['input']);
     const meta = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    expect(meta.stages[1].test.perClass).toHaveLength(3);
+    expect(meta.stages[1].test.perClass).toHaveLength(2);
     expect(existsSync(join(dir, 'cache'))).toBe(true); // teacher logits cached for the next run
   });
 

@@ -27,11 +27,11 @@ export function seededImages(n: number, size: number, channels: number, seed: nu
  * A tiny teacher (C channels, K classes, size×size, x/255 contract in its metadata) and a dataset whose labels
  * are the teacher's own top-1 predictions — so the teacher's test accuracy is exactly 1, a known answer.
  */
-export async function syntheticTeacherAndData(dir: string, o: { channels: number; classes: number; size: number; counts?: [number, number, number] }) {
+export async function syntheticTeacherAndData(dir: string, o: { channels: number; classes: number; size: number; counts?: [number, number, number]; seed?: number }) {
   const [nTrain, nVal, nTest] = o.counts ?? [96, 32, 64];
   const labels = Array.from({ length: o.classes }, (_, i) => `class${i}`).join(',');
   const model = tinyResNet({
-    channels: o.channels, classes: o.classes, size: o.size, seed: 3, batchNorm: true,
+    channels: o.channels, classes: o.classes, size: o.size, seed: o.seed ?? 3, batchNorm: true,
     metadata: { 'medslim.preprocess': JSON.stringify({ layout: 'NCHW', scale: 1 / 255, mean: Array(o.channels).fill(0.5), std: Array(o.channels).fill(0.25) }), 'medslim.labels': labels },
   });
   const bytes = writeModel(model);

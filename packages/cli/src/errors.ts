@@ -14,8 +14,14 @@ export function reportError(err: unknown, write: (s: string) => void = (s) => pr
     return 2;
   }
   const fsCode = (e as NodeJS.ErrnoException)?.code;
-  if (fsCode === 'ENOENT' || fsCode === 'EISDIR' || fsCode === 'EACCES' || fsCode === 'ENOTDIR') {
-    const what = fsCode === 'EISDIR' ? 'a directory was given where a file is expected' : fsCode === 'ENOENT' ? 'no such file or directory' : fsCode === 'ENOTDIR' ? 'a path component is not a directory' : 'permission denied';
+  if (fsCode === 'ENOENT' || fsCode === 'EISDIR' || fsCode === 'EACCES' || fsCode === 'ENOTDIR' || fsCode === 'EEXIST') {
+    const what = {
+      EISDIR: 'a directory was given where a file is expected',
+      ENOENT: 'no such file or directory',
+      ENOTDIR: 'a path component is not a directory',
+      EEXIST: 'a file is in the way where a directory is needed (--out, --cache-dir and --data-dir name directories)',
+      EACCES: 'permission denied',
+    }[fsCode];
     write(`medslim: error [${fsCode}]: ${what}: ${(e as NodeJS.ErrnoException).path ?? e.message}\n`);
     return 2;
   }

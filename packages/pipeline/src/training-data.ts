@@ -23,7 +23,7 @@ export function blackValue(contract: InputContract, channels: number): number[] 
  * Everything a training stage needs from the dataset and the teacher: train/val images as NHWC float32 in the
  * teacher's contract, labels, and the teacher's logits on the train images and (`teacherOnFlips`) on their horizontal
  * flips (run once through onnxruntime-node, cached on disk under `cacheDir`).
- * @throws JobError BAD_OPTION when the train or val split is empty, CLASS_MISMATCH when the teacher's logits
+ * @throws JobError BAD_OPTION when the train or val split is empty or holds one class only, CLASS_MISMATCH when the teacher's logits
  *   do not match the dataset's classes.
  */
 export async function prepareTrainingData(iface: ModelInterface, ds: Dataset, teacher: Uint8Array, k: number, cacheDir: string, progress: (p: JobProgress) => void, withTeacher = true, teacherOnFlips = true): Promise<TrainData> {
@@ -31,6 +31,12 @@ export async function prepareTrainingData(iface: ModelInterface, ds: Dataset, te
   const val = ds.splits.val;
   if (!train || train.count === 0) throw new JobError('BAD_OPTION', 'the dataset has no train images; distillation trains on the train split');
   if (!val || val.count === 0) throw new JobError('BAD_OPTION', 'the dataset has no val images; distillation picks the best epoch by validation AUC');
+  for (const [name, split] of [['train', train], ['val', val]] as const) {
+    const present = [...new Set(split.labels)].sort((a, b) => a - b);
+    if (present.length < 2) {
+      throw new JobError('BAD_OPTION', `the ${name} split has images of one class only (label ${present[0]}); distillation needs at least two classes in train and in val (validation AUC picks the best epoch) — check the ${name}_labels array`);
+    }
+  }
   const opts = { channels: iface.channels, height: iface.height, width: iface.width };
   const nchw = { ...iface.contract, layout: 'NCHW' as const };
   const nhwc = { ...iface.contract, layout: 'NHWC' as const };

@@ -49,16 +49,22 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--spec ${values.spec} must hold a JSON object like {"teacher": "t.onnx", "dataset": "d.npz", "preset": "quick"}`);
     spec = parsed as Record<string, unknown>;
   }
-  const n = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  /** A numeric flag: absent → undefined; empty or not a number → a usage error naming the flag. */
+  const n = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const x = Number(v);
+    if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`--${flag} must be a number; got '${v}'`);
+    return x;
+  };
   if (values.teacher) spec.teacher = values.teacher;
   if (values.data) spec.dataset = values.data;
   if (!spec.teacher || !spec.dataset) throw new UsageError(`--teacher and --data (or a --spec with teacher and dataset) are required\n${compressUsage}`);
   if (values.preset) spec.preset = values.preset;
-  if (values.seed !== undefined) spec.seed = n(values.seed);
+  if (values.seed !== undefined) spec.seed = n('seed', values.seed);
   const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as object) : {});
-  if (values['target-params-reduction'] !== undefined) spec.prune = { ...obj(spec.prune), targetParamsReduction: n(values['target-params-reduction']) };
-  if (values.epochs !== undefined) spec.distill = { ...obj(spec.distill), epochs: n(values.epochs) };
-  const budgets = { auc: n(values['budget-auc']), sensitivity: n(values['budget-sensitivity']), ece: n(values['budget-ece']), agreement: n(values['budget-agreement']) };
+  if (values['target-params-reduction'] !== undefined) spec.prune = { ...obj(spec.prune), targetParamsReduction: n('target-params-reduction', values['target-params-reduction']) };
+  if (values.epochs !== undefined) spec.distill = { ...obj(spec.distill), epochs: n('epochs', values.epochs) };
+  const budgets = { auc: n('budget-auc', values['budget-auc']), sensitivity: n('budget-sensitivity', values['budget-sensitivity']), ece: n('budget-ece', values['budget-ece']), agreement: n('budget-agreement', values['budget-agreement']) };
   if (Object.values(budgets).some((v) => v !== undefined)) {
     spec.budgets = { ...(spec.budgets as object), ...Object.fromEntries(Object.entries(budgets).filter(([, v]) => v !== undefined)) };
   }

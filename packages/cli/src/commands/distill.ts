@@ -28,7 +28,7 @@ options:
 function num(v: string | undefined, name: string, check: (n: number) => boolean, what: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what}; got '${v}'`);
+  if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what}; got '${v}'`);
   return n;
 }
 

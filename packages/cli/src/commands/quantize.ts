@@ -23,7 +23,7 @@ options:
 function intOption(v: string | undefined, name: string, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (and below 2^53); got '${v}'`);
+  if (v.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (and below 2^53); got '${v}'`);
   return n;
 }
 
@@ -60,7 +60,7 @@ export async function quantize(argv: string[], out: (s: string) => void): Promis
   }
   if (values['reduce-range'] && values['no-reduce-range']) throw new UsageError('pass either --reduce-range or --no-reduce-range, not both');
   const percentile = values.percentile === undefined ? undefined : Number(values.percentile);
-  if (percentile !== undefined && !(percentile > 50 && percentile <= 100)) throw new UsageError(`--percentile must be a number in (50, 100]; got '${values.percentile}'`);
+  if (percentile !== undefined && (values.percentile!.trim() === '' || !(percentile > 50 && percentile <= 100))) throw new UsageError(`--percentile must be a number in (50, 100]; got '${values.percentile}'`);
   const bar = progressBar();
   const t0 = performance.now();
   try {

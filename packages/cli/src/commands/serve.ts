@@ -64,7 +64,7 @@ export async function serve(argv: string[], out: (s: string) => void): Promise<n
     return 0;
   }
   const port = values.port === undefined ? 8787 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer in 0…65535; got '${values.port}'`);
+  if (values.port?.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer in 0…65535; got '${values.port}'`);
   const maxMb = values['max-upload-mb'] === undefined ? 512 : Number(values['max-upload-mb']);
   if (!(Number.isInteger(maxMb) && maxMb >= 1)) throw new UsageError(`--max-upload-mb must be an integer ≥ 1; got '${values['max-upload-mb']}'`);
   const host = values.host ?? '127.0.0.1';
@@ -91,6 +91,8 @@ export async function serve(argv: string[], out: (s: string) => void): Promise<n
     server = await startServer({ fetch: hasConsole && !inferOnly ? withConsole(fetch, consoleDir) : fetch }, { port, host });
   } catch (e) {
     await runner?.close();
+    // The key exists now and is never shown again: print it even though this start failed.
+    if (admin.created) out(`admin key (tenant '${admin.tenant}', role admin) — created before the server failed to start, shown once, store it now:\n  ${admin.key}\n`);
     throw new UsageError((e as Error).message);
   }
   out(inferOnly

@@ -13,6 +13,9 @@ describe('wasm memory guard', () => {
       'batch 256 is too large for the wasm backend (peak ≈ 17 MB per image at batch 64, the wasm heap never shrinks); use ≤ 128',
     );
     expect(() => checkBatchForBackend('wasm', 129)).toThrow(/use ≤ 128/);
+    // A DistillError with its code, so the CLI exits 2 (bad input) rather than 1.
+    expect(() => checkBatchForBackend('wasm', 129)).toThrow(expect.objectContaining({ name: 'DistillError', code: 'BATCH_TOO_LARGE' }));
+    expect(() => checkBatchForBackend('wasm', 0)).toThrow(expect.objectContaining({ name: 'DistillError', code: 'BAD_CONFIG' }));
   });
 
   it('scales the limit with the image size', () => {

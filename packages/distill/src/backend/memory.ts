@@ -7,6 +7,8 @@
  * largest batch allowed; larger images scale the limit down proportionally.
  */
 
+import { DistillError } from '../errors.ts';
+
 /** Largest training batch allowed on the wasm backend (28×28×3 float32 images). */
 export const maxWasmBatch = 128;
 
@@ -27,14 +29,16 @@ export function maxBatchForBackend(backend: string, imageBytes: number = referen
  * Throws when `batchSize` is too large for `backend` ('wasm', 'tfjs-node',
  * 'tfjs-node-gpu', ...). `imageBytes` (bytes of one input image, default
  * 28·28·3·4) scales the wasm limit for larger inputs. Returns the limit.
+ * @throws DistillError BAD_CONFIG (not a positive integer), BATCH_TOO_LARGE (over the limit, naming it).
  */
 export function checkBatchForBackend(backend: string, batchSize: number, imageBytes?: number): number {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new DistillError('BAD_CONFIG', `batch size must be a positive integer, got ${batchSize}`);
   const limit = maxBatchForBackend(backend, imageBytes);
   if (batchSize > limit) {
     const scaled = imageBytes != null && imageBytes !== referenceImageBytes;
     const perImageMB = scaled ? (wasmPeakMBPerImage * imageBytes) / referenceImageBytes : wasmPeakMBPerImage;
-    throw new Error(
+    throw new DistillError(
+      'BATCH_TOO_LARGE',
       `batch ${batchSize} is too large for the wasm backend (peak ≈ ${wasmPeakMBPerImage} MB per image at batch 64` +
         (scaled ? ` for 28×28×3 inputs, ≈ ${perImageMB.toFixed(0)} MB for ${imageBytes}-byte images` : '') +
         `, the wasm heap never shrinks); use ≤ ${limit}`,
