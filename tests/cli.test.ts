@@ -192,5 +192,37 @@ describe('medslim CLI: bad input found by the second newcomer check (exit 2, no 
     const one = medslim('distill', '--teacher', modelPath, '--data', npz, '--out', join(dir, 'o'), '--epochs', '1');
     expect(one.code).toBe(2);
     expect(one.stderr).toMatch(/the train split has images of one class only \(label 0\).*check the train_labels array/);
+
+    const outside = join(dir, 'label-7.npz');
+    const alternating = (n: number) => Uint8Array.from({ length: n }, (_, i) => i % 2);
+    const train = alternating(32);
+    train[5] = 7;
+    writeFileSync(outside, writeNpz({
+      train_images: seededImages(32, 8, 1, 14), train_labels: ndarray('uint8', [32], train), val_images: seededImages(8, 8, 1, 15), val_labels: ndarray('uint8', [8], alternating(8)),
+      test_images: seededImages(16, 8, 1, 16), test_labels: ndarray('uint8', [16], alternating(16)),
+    }));
+    const seven = medslim('distill', '--teacher', modelPath, '--data', outside, '--out', join(dir, 's'), '--epochs', '1');
+    expect(seven.code).toBe(2);
+    expect(seven.stderr).toMatch(/\[CLASS_MISMATCH\]: the teacher outputs 2 classes but the dataset's labels have 8 \(0…7\); use the teacher trained on this dataset, or fix labels outside \[0, 2\)/);
+  });
+});
+
+describe('medslim serve: a first start that cannot listen', () => {
+  it('exits 2 naming the busy port and still prints the admin key it created (it is never shown again)', async () => {
+    const dir = tempDir();
+    const { createServer } = await import('node:net');
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const env = { ...process.env };
+      delete env.MEDSLIM_ADMIN_KEY;
+      const r = spawnSync(process.execPath, [bin, 'serve', '--port', String(port), '--data-dir', join(dir, 'd'), '--no-worker'], { encoding: 'utf8', env, timeout: 60_000 });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+      expect(r.stdout).toMatch(/admin key \(tenant '[^']+', role admin\) — created before the server failed to start, shown once, store it now:\n {2}\S{20,}/);
+    } finally {
+      busy.close();
+    }
   });
 });

@@ -33,7 +33,7 @@ describe('distill job (tiny synthetic teacher and data, wasm backend)', () => {
     const three = await syntheticTeacherAndData(join(dir, 'b'), { channels: 1, classes: 3, size: 16, counts: [16, 8, 8] });
     const small = await syntheticTeacherAndData(join(dir, 'c'), { channels: 1, classes: 2, size: 8, counts: [16, 8, 8] });
     const out = join(dir, 'out');
-    await expect(runDistillJob({ teacher: three.modelPath, data: a.dataPath, outDir: out })).rejects.toThrowError(/teacher outputs 3 classes but the dataset's labels have 2/);
+    await expect(runDistillJob({ teacher: three.modelPath, data: a.dataPath, outDir: out })).rejects.toThrowError(/teacher outputs 3 classes but the dataset.s labels have 2 \(0…1\); use the teacher trained on this dataset$/);
     await expect(runDistillJob({ teacher: a.modelPath, data: small.dataPath, outDir: out })).rejects.toThrowError(/8×8 but the model input 'input' expects 16×16/);
     await expect(runDistillJob({ teacher: a.modelPath, data: a.dataPath, outDir: out, train: { batchSize: 256 } })).rejects.toThrowError(/batch 256 is too large for the wasm backend.*use ≤ 128/);
     expect(existsSync(out)).toBe(false);

@@ -61,7 +61,7 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
   const ds = loadDataFor({ ...iface, numClasses: null }, o.data);
   const k = iface.numClasses ?? ds.numClasses;
   if (iface.numClasses !== null && ds.numClasses !== iface.numClasses) {
-    throw new JobError('CLASS_MISMATCH', `the teacher outputs ${iface.numClasses} classes but the dataset's labels have ${ds.numClasses} (0…${ds.numClasses - 1}); use the teacher trained on this dataset`);
+    throw new JobError('CLASS_MISMATCH', `the teacher outputs ${iface.numClasses} classes but the dataset's labels have ${ds.numClasses} (0…${ds.numClasses - 1}); use the teacher trained on this dataset${ds.numClasses > iface.numClasses ? `, or fix labels outside [0, ${iface.numClasses})` : ''}`);
   }
   const test = ds.splits.test!;
   const batchSize = o.train?.batchSize ?? 64;

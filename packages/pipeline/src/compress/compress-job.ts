@@ -82,7 +82,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   const ds = loadDataFor({ ...iface, numClasses: null }, spec.dataset);
   const k = iface.numClasses ?? ds.numClasses;
   if (iface.numClasses !== null && ds.numClasses !== iface.numClasses) {
-    throw new JobError('CLASS_MISMATCH', `the teacher outputs ${iface.numClasses} classes but the dataset's labels have ${ds.numClasses}; use the teacher trained on this dataset`);
+    throw new JobError('CLASS_MISMATCH', `the teacher outputs ${iface.numClasses} classes but the dataset's labels have ${ds.numClasses} (0…${ds.numClasses - 1}); use the teacher trained on this dataset${ds.numClasses > iface.numClasses ? `, or fix labels outside [0, ${iface.numClasses})` : ''}`);
   }
   // Small train splits train for more epochs: at least the preset's number of optimizer steps.
   const trainCount = ds.splits.train?.count ?? 0;
