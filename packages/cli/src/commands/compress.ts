@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runCompressJob, type CompressSpecInput } from '@medslim/pipeline';
 import { UsageError } from '../errors.ts';
+import { numberOption } from '../options.ts';
 import { progressBar } from '../progress.ts';
 
 export const compressUsage = `usage: medslim compress --teacher <teacher.onnx> --data <dataset.npz> --out <dir> [options]
@@ -49,13 +50,7 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--spec ${values.spec} must hold a JSON object like {"teacher": "t.onnx", "dataset": "d.npz", "preset": "quick"}`);
     spec = parsed as Record<string, unknown>;
   }
-  /** A numeric flag: absent → undefined; empty or not a number → a usage error naming the flag. */
-  const n = (flag: string, v: string | undefined) => {
-    if (v === undefined) return undefined;
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`--${flag} must be a number; got '${v}'`);
-    return x;
-  };
+  const n = (flag: string, v: string | undefined) => numberOption(v, flag);
   if (values.teacher) spec.teacher = values.teacher;
   if (values.data) spec.dataset = values.data;
   if (!spec.teacher || !spec.dataset) throw new UsageError(`--teacher and --data (or a --spec with teacher and dataset) are required\n${compressUsage}`);

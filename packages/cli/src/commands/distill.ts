@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runDistillJob } from '@medslim/pipeline';
 import { UsageError } from '../errors.ts';
+import { numberOption } from '../options.ts';
 import { progressBar } from '../progress.ts';
 
 export const distillUsage = `usage: medslim distill --teacher <teacher.onnx> --data <dataset.npz> --out <dir> [options]
@@ -24,13 +25,6 @@ options:
   --resume              continue from <dir>/checkpoint.bin
   --backend node-gpu|node|wasm  try this training backend first
   --cache-dir <dir>     where teacher logits are cached (default .medslim/cache/teacher-logits)`;
-
-function num(v: string | undefined, name: string, check: (n: number) => boolean, what: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what}; got '${v}'`);
-  return n;
-}
 
 /** `medslim distill`: runs the distill job and prints where the student and report are. */
 export async function distill(argv: string[], out: (s: string) => void): Promise<number> {
@@ -56,16 +50,16 @@ export async function distill(argv: string[], out: (s: string) => void): Promise
   try {
     const r = await runDistillJob({
       teacher: values.teacher!, data: values.data!, outDir: values.out!,
-      width: num(values.width, 'width', (n) => n > 0 && n <= 4, 'a number in (0, 4]'),
+      width: numberOption(values.width, 'width', (n) => n > 0 && n <= 4, 'a number in (0, 4]'),
       train: {
-        epochs: num(values.epochs, 'epochs', (n) => int(n) && n >= 1, 'an integer ≥ 1'),
-        temperature: num(values.temperature, 'temperature', (n) => n > 0, 'a number > 0'),
-        alpha: num(values.alpha, 'alpha', (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
-        batchSize: num(values['batch-size'], 'batch-size', (n) => int(n) && n >= 1, 'an integer ≥ 1'),
-        lr: num(values.lr, 'lr', (n) => n > 0, 'a number > 0') ?? (optimizer === 'sgd' ? 0.05 : undefined),
+        epochs: numberOption(values.epochs, 'epochs', (n) => int(n) && n >= 1, 'an integer ≥ 1'),
+        temperature: numberOption(values.temperature, 'temperature', (n) => n > 0, 'a number > 0'),
+        alpha: numberOption(values.alpha, 'alpha', (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
+        batchSize: numberOption(values['batch-size'], 'batch-size', (n) => int(n) && n >= 1, 'an integer ≥ 1'),
+        lr: numberOption(values.lr, 'lr', (n) => n > 0, 'a number > 0') ?? (optimizer === 'sgd' ? 0.05 : undefined),
         optimizer, schedule: values.schedule as 'cosine' | 'step' | 'constant' | undefined,
-        balanced: values.balanced, flip: values.flip, maxShift: num(values.shift, 'shift', (n) => int(n) && n >= 0 && n <= 8, 'an integer in [0, 8]'),
-        seed: num(values.seed, 'seed', (n) => int(n) && n >= 0, 'an integer ≥ 0'),
+        balanced: values.balanced, flip: values.flip, maxShift: numberOption(values.shift, 'shift', (n) => int(n) && n >= 0 && n <= 8, 'an integer in [0, 8]'),
+        seed: numberOption(values.seed, 'seed', (n) => int(n) && n >= 0, 'an integer ≥ 0'),
       },
       resume: values.resume, prefer: values.backend as 'node-gpu' | 'node' | 'wasm' | undefined, cacheDir: values['cache-dir'],
       onProgress: bar.onProgress, log,

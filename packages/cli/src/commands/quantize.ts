@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { runQuantizeJob } from '@medslim/pipeline';
 import type { Calibrator } from '@medslim/quantize';
 import { UsageError } from '../errors.ts';
+import { intOption } from '../options.ts';
 import { progressBar } from '../progress.ts';
 
 export const quantizeUsage = `usage: medslim quantize --model <teacher.onnx> --data <dataset.npz> --out <dir> [options]
@@ -19,13 +20,6 @@ options:
   --activation-type uint8|int8             activation type (default uint8, asymmetric)
   --threads <n>                            intraOpNumThreads for the latency measurement (default 1)
   --seed <n>                               seed for the calibration sample and bootstrap CIs (default 0)`;
-
-function intOption(v: string | undefined, name: string, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (and below 2^53); got '${v}'`);
-  return n;
-}
 
 /** `medslim quantize`: runs the quantize job and prints where the report is. */
 export async function quantize(argv: string[], out: (s: string) => void): Promise<number> {
