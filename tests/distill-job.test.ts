@@ -12,7 +12,10 @@ describe('distill job (tiny synthetic teacher and data, wasm backend)', () => {
     // job now refuses (one-class splits); students with K > 2 are covered by the student tests (5 classes).
     const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 3, classes: 2, size: 16, counts: [96, 32, 48] });
     const out = join(dir, 'out');
-    const r = await runDistillJob({ teacher: modelPath, data: dataPath, outDir: out, train: { epochs: 2, batchSize: 32, seed: 1 }, cacheDir: join(dir, 'cache'), latencyIterations: 5, throughputIterations: 1 });
+    const logs: string[] = [];
+    const r = await runDistillJob({ teacher: modelPath, data: dataPath, outDir: out, train: { epochs: 2, batchSize: 32, seed: 1 }, cacheDir: join(dir, 'cache'), latencyIterations: 5, throughputIterations: 1, resume: true, log: (m) => logs.push(m) });
+    expect(logs).toContain(`resume: no checkpoint at ${join(out, 'checkpoint.bin')}; training from scratch`);
+    expect(logs.filter((l) => l.startsWith('training backend: wasm'))).toHaveLength(1); // said once
     expect(r.report.stages.map((s) => s.name)).toEqual(['teacher', 'student']);
     const t = r.report.training as { backend: string; epochs: number; history: unknown[]; imagesPerSecond: number; studentParams: number; teacherParams: number };
     expect(t.backend).toBe('wasm');

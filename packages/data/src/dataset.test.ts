@@ -184,6 +184,7 @@ describe('loadDataset', () => {
     const path = join(dir, 'not.npz');
     writeFileSync(path, 'plain text');
     expect(errorOf(() => loadDataset(path)).code).toBe('NOT_NPZ');
+    expect(errorOf(() => loadDataset(path)).message).toContain(path); // the file, not 'npz bytes'
     const [ok] = writeTemp(medmnist());
     expect(errorOf(() => loadDataset(ok, { numClasses: 0 })).code).toBe('BAD_OPTION');
     expect(errorOf(() => loadDataset(ok, { requireSplits: ['dev' as SplitName] })).code).toBe('BAD_OPTION');

@@ -89,7 +89,7 @@ export function loadDataset(path: string, opts: LoadDatasetOptions = {}): Datase
   }
   const bytes = readFileBytes(path);
   const sha256 = sha256Hex(bytes);
-  const arrays = loadNpz(bytes);
+  const arrays = loadNpz(bytes, path);
   const file = basename(path);
   const present = Object.keys(arrays).sort();
   const presentList = present.length ? present.map((k) => `'${k}'`).join(', ') : '(none)';

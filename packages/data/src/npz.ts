@@ -35,10 +35,10 @@ export function readFileBytes(path: string): Uint8Array {
  * @returns arrays by key (a null-prototype object)
  * @throws DataError 'FILE_READ_FAILED' (path unreadable), 'NOT_NPZ' (not a zip
  *   archive), 'NPZ_CORRUPT' (zip cannot be decompressed), or any parseNpy error
- *   for a bad entry (the message names the entry).
+ *   for a bad entry (the message names the entry). `name` (e.g. the file path) names bytes in messages.
  */
-export function loadNpz(source: string | Uint8Array): Record<string, NdArray> {
-  const label = typeof source === 'string' ? source : 'npz bytes';
+export function loadNpz(source: string | Uint8Array, name?: string): Record<string, NdArray> {
+  const label = name ?? (typeof source === 'string' ? source : 'npz bytes');
   const bytes = typeof source === 'string' ? readFileBytes(source) : source;
   const isZip = bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
   if (!isZip) {

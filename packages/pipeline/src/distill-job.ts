@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { datasetSummary, toModelInput } from '@medslim/data';
 import {
@@ -75,7 +75,6 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
 
   const backend = await selectTrainingBackend({ prefer: o.prefer, log });
   checkBatchForBackend(backend.name, batchSize, iface.height * iface.width * iface.channels * 4);
-  log(`training backend: ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`);
 
   const config = o.student ?? withWidth(referenceStudent(iface.channels, k, iface.height), o.width ?? 1);
   if (config.inputChannels !== iface.channels || config.numClasses !== k || config.resolution !== iface.height) {
@@ -86,13 +85,15 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
   const data = await prepareTrainingData(iface, ds, teacherBytes, k, o.cacheDir ?? join('.medslim', 'cache', 'teacher-logits'), progress, alpha < 1, o.train?.flip === true);
   mkdirSync(o.outDir, { recursive: true });
   const trainCfg: Partial<TrainConfig> = { ...o.train, batchSize, epochs, alpha, temperature };
+  const checkpoint = join(o.outDir, 'checkpoint.bin');
+  if (o.resume) log(existsSync(checkpoint) ? `resuming from ${checkpoint}` : `resume: no checkpoint at ${checkpoint}; training from scratch`);
   const t0 = performance.now();
   const result = await trainStudent(
     config,
     data,
     trainCfg,
     {
-      checkpoint: join(o.outDir, 'checkpoint.bin'),
+      checkpoint,
       resume: o.resume,
       onProgress: (p) => progress({ stage: 'student', step: `train epoch ${p.epoch}/${p.epochs}`, done: p.step, total: p.steps }),
       onEpoch: (h) => log(`epoch ${h.epoch}: loss ${h.loss.toFixed(4)}, val AUC ${h.valAuc.toFixed(4)}, val accuracy ${(h.valAccuracy * 100).toFixed(2)} %, ${h.seconds.toFixed(1)} s`),

@@ -95,7 +95,6 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   }
   const backend = await selectTrainingBackend({ prefer: o.prefer, log });
   checkBatchForBackend(backend.name, stages.distill.batchSize, iface.height * iface.width * iface.channels * 4);
-  log(`training backend: ${backend.name}`);
   mkdirSync(o.outDir, { recursive: true });
   const cacheDir = o.cacheDir ?? join(o.outDir, 'cache', 'teacher-logits');
   const teacherSha256 = sha(teacherBytes);
