@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@medslim/api';
 import type { Actor, BlobStore } from '@medslim/registry';
 import { FsBlobStore, pollingOnlyRunner, Registry } from '@medslim/registry';
-import type { JobExecutor } from '@medslim/worker';
-import { executors, InProcessRunner, Worker } from '@medslim/worker';
+import type { JobExecutor } from '@medslim/jobs';
+import { executors, InProcessRunner, Worker } from '@medslim/jobs';
 import { syntheticTeacherAndData } from './helpers/fixtures.ts';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

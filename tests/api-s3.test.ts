@@ -15,7 +15,7 @@ import { makeS3rverPutsAtomic } from '../packages/registry/src/store/testing/ato
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv, createApp } from '@medslim/api';
 import { Registry, S3BlobStore } from '@medslim/registry';
-import { InProcessRunner, Worker } from '@medslim/worker';
+import { InProcessRunner, Worker } from '@medslim/jobs';
 import { syntheticTeacherAndData } from './helpers/fixtures.ts';
 
 const ADMIN = 's3-test-admin-key-0123456789';

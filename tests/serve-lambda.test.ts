@@ -10,7 +10,7 @@ import { tinyResNet } from '@medslim/onnx/testing';
 import { InMemoryModelSource } from '@medslim/serving';
 import { configFromEnv, createInferApp } from '@medslim/infer';
 
-vi.mock('../functions/infer/src/connect.ts', async () => {
+vi.mock('../packages/infer/src/connect.ts', async () => {
   const { writeModel } = await import('@medslim/onnx');
   const { tinyResNet } = await import('@medslim/onnx/testing');
   const { InMemoryModelSource } = await import('@medslim/serving');

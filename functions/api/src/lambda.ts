@@ -1,5 +1,5 @@
 /** AWS Lambda entry point: the API app behind `hono/aws-lambda`, configured from MEDSLIM_* variables (config.ts). */
 import { handle } from 'hono/aws-lambda';
-import { configFromEnv, createApp } from './app.ts';
+import { configFromEnv, createApp } from '@medslim/api';
 
 export const handler = handle(createApp(configFromEnv()));

@@ -1,4 +1,4 @@
-/** The API's settings (functions/api, `medslim serve`). */
+/** The API's settings (packages/api: the API Lambda and `medslim serve`). */
 import { ConfigError } from './errors.ts';
 import { LINK } from './links.ts';
 import { readInt, readString, type Env } from './read.ts';

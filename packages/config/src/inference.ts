@@ -1,4 +1,4 @@
-/** The inference function's tuning (functions/infer): memory, threads, limits and prices. */
+/** The inference function's tuning (packages/infer, functions/infer): memory, threads, limits and prices. */
 import { LAMBDA_PRICE_PER_GB_SECOND, LAMBDA_PRICE_PER_REQUEST, vcpusForMemory, type Architecture } from './prices.ts';
 import { readEnum, readInt, readNumber, type Env } from './read.ts';
 

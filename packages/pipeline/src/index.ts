@@ -1,6 +1,10 @@
 /** @medslim/pipeline — jobs: from an uploaded teacher and dataset to compressed models and their report. */
 /** The quantize job (INT8 QDQ + before/after report). */
-export { runQuantizeJob, renderQuantizeMarkdown, loadDataFor, predictionChanges, type PredictionChange, type QuantizeJobOptions, type QuantizeJobResult, type JobProgress } from './quantize-job.ts';
+export { runQuantizeJob, renderQuantizeMarkdown, type QuantizeJobOptions, type QuantizeJobResult } from './quantize/quantize-job.ts';
+/** Shared by the jobs: progress events, loading the test split for a model, prediction changes against the teacher. */
+export type { JobProgress } from './job-progress.ts';
+export { loadDataFor } from './load-data.ts';
+export { predictionChanges, type PredictionChange } from './prediction-changes.ts';
 /** Evaluation of one stage (metrics with CIs, latency). */
 export { evaluateStage, type StageInput } from './evaluate-stage.ts';
 /** report.json types and report.md tables. */
@@ -12,7 +16,7 @@ export { JobError } from './errors.ts';
 /** medslim's version, recorded in reports. */
 export { medslimVersion } from './version.ts';
 /** The distill job (teacher → MobileNetV2-family student, report). */
-export { runDistillJob, renderDistillMarkdown, type DistillJobOptions, type DistillJobResult } from './distill-job.ts';
+export { runDistillJob, renderDistillMarkdown, type DistillJobOptions, type DistillJobResult } from './distill/distill-job.ts';
 /** The compress job (distill → prune → fine-tune → quantize → evaluate → gate) and its spec. */
 export { runCompressJob, type CompressJobOptions, type CompressJobResult } from './compress/compress-job.ts';
 export { parseCompressSpec, epochsForSteps, CompressSpecSchema, PRESETS, type CompressSpec, type CompressSpecInput, type ResolvedStages } from './compress/spec.ts';

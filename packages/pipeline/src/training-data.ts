@@ -2,7 +2,7 @@ import { toModelInput, type Dataset, type InputContract } from '@medslim/data';
 import { teacherSignal, type TrainData } from '@medslim/distill';
 import { JobError } from './errors.ts';
 import type { ModelInterface } from './model-contract.ts';
-import type { JobProgress } from './quantize-job.ts';
+import type { JobProgress } from './job-progress.ts';
 
 /** Flips NCHW images horizontally (the teacher's view of flipped training images). */
 export function flipNchw(x: Float32Array, n: number, c: number, h: number, w: number): Float32Array {

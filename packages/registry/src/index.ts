@@ -1,5 +1,5 @@
 /** @medslim/registry — blob storage (filesystem and S3), model registry and jobs. */
-/** The BlobStore seam: one contract, a filesystem and an S3 implementation. */
+/** The BlobStore seam: one interface, a filesystem and an S3 implementation. */
 export * from './store/index.ts';
 /** A store from one string: `fs:<dir>` or `s3://bucket/prefix?region=…&endpoint=…`. */
 export { parseStoreUrl } from './store-url.ts';

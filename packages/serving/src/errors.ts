@@ -42,7 +42,7 @@ export const SERVING_ERROR_STATUS = {
 /** Stable codes of {@link ServingError}. */
 export type ServingErrorCode = keyof typeof SERVING_ERROR_STATUS;
 
-/** The one error class thrown by `@medslim/serving` (and used by `functions/infer` for its HTTP errors). */
+/** The one error class thrown by `@medslim/serving` (and used by `packages/infer` for its HTTP errors). */
 export class ServingError extends Error {
   /** Stable machine-readable reason. */
   readonly code: ServingErrorCode;

@@ -36,3 +36,6 @@ export { lambdaCost, billedMs, vcpusForMemory, LAMBDA_PRICE_PER_GB_SECOND, LAMBD
 
 /** The prediction core: route → session → decode → run → probabilities, with metrics. */
 export { Predictor, toPredictions, mediaKind, sessionKey, SUPPORTED_MEDIA_TYPES, type PredictorOptions, type PredictRequest, type PredictResponse, type Prediction, type MediaKind } from './predict.ts';
+
+/** A ModelSource on the registry (filesystem or S3 store): aliases with canary weights, sha256-checked artifacts. */
+export { RegistryModelSource } from './registry-source.ts';

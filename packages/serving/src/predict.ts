@@ -1,6 +1,6 @@
 /**
  * The prediction core: route → session (cached) → decode → run → probabilities, with metrics.
- * Knows nothing about HTTP; `functions/infer` maps requests onto `predict` and errors onto statuses.
+ * Knows nothing about HTTP; `packages/infer` maps requests onto `predict` and errors onto statuses.
  */
 import { decodeDicom } from './decode/dicom.ts';
 import { decodeImage } from './decode/image.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SseParser } from './sse.ts';
 
-// What GET /v1/jobs/{id}/events sends (functions/api/src/routes/jobs.ts, README-curl.md).
+// What GET /v1/jobs/{id}/events sends (packages/api/src/routes/jobs.ts, README-curl.md).
 const stream =
   'event: progress\ndata: {"status":"running","progress":{"percent":3.1}}\nid: 2\n\n' +
   ': keep-alive\n\n' +

@@ -1,6 +1,6 @@
 /**
- * The API's response shapes as the console reads them (functions/api/src/schemas.ts, the job
- * report written by packages/pipeline, and the inference app's metrics in functions/infer).
+ * The API's response shapes as the console reads them (packages/api/src/schemas.ts, the job
+ * report written by packages/pipeline, and the inference app's metrics in packages/infer).
  * Fields the console does not show are left out.
  */
 
@@ -212,7 +212,7 @@ export interface Quantiles {
   mean?: number | null;
 }
 
-/** Serving metrics of one version, or of all versions together (functions/infer). */
+/** Serving metrics of one version, or of all versions together (packages/infer). */
 export interface MetricsSummary {
   requests: number;
   errors: number;

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBlobStore, isId, parseStoreUrl } from '@medslim/registry';
-import type { WorkerMessage } from '@medslim/worker';
-import { Worker } from '@medslim/worker';
+import type { WorkerMessage } from '@medslim/jobs';
+import { Worker } from '@medslim/jobs';
 import { UsageError } from '../errors.ts';
 
 export const workerUsage = `usage: medslim worker [--data-dir .medslim] [--once | --job <id>] [--store <url>]

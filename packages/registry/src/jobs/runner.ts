@@ -3,7 +3,7 @@
  * queued and `cancel` after a cancel is requested; the job document in the store stays the only
  * source of truth, so a runner may also do nothing and let workers poll.
  *
- * Implementations (functions/worker): a child process started by `medslim serve`, an in-process
+ * Implementations (packages/jobs): a child process started by `medslim serve`, an in-process
  * worker (tests), and AWS Batch (builds the SubmitJob request; the deploy issue wires the client).
  */
 import type { JobDoc } from './types.ts';

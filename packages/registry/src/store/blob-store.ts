@@ -5,7 +5,7 @@
  * - `FsBlobStore` (fs-store.ts): a directory on local disk; the embedded default.
  * - `S3BlobStore` (s3-store.ts): an S3 bucket (or an S3-compatible server).
  *
- * Both are checked by the one shared contract suite in contract.ts.
+ * Both are checked by the one shared test suite in testing/blob-store-suite.ts.
  *
  * Conditional requests follow RFC 7232 and the S3 API's conditional writes:
  * `ifNoneMatch: '*'` means "only if the key does not exist", `ifMatch: etag`

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from './blob-store.ts';
-import { blobStoreContract } from './contract.ts';
+import { blobStoreSuite } from './testing/blob-store-suite.ts';
 import { FsBlobStore } from './fs-store.ts';
 import { createBlobStore } from './index.ts';
 
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 const freshDir = () => path.join(scratch, `s${++n}`);
 
-blobStoreContract(
+blobStoreSuite(
   'FsBlobStore',
   async () => {
     const dir = freshDir();

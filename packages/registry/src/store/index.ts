@@ -1,7 +1,7 @@
 /**
  * Blob storage for the registry: one `BlobStore` interface, a local-disk implementation
- * (`FsBlobStore`, the embedded default) and an S3 one (`S3BlobStore`), plus the shared
- * contract test suite both must pass (`blobStoreContract`).
+ * (`FsBlobStore`, the embedded default) and an S3 one (`S3BlobStore`), plus the
+ * shared test suite both must pass (`testing/blob-store-suite.ts`, not exported).
  */
 import type { BlobStore } from './blob-store.ts';
 import { FsBlobStore } from './fs-store.ts';
@@ -13,8 +13,6 @@ export type { FsBlobStoreOptions } from './fs-store.ts';
 export { FsBlobStore } from './fs-store.ts';
 export type { S3BlobStoreOptions } from './s3-store.ts';
 export { S3_DEFAULT_PART_SIZE, S3BlobStore } from './s3-store.ts';
-export type { ContractOptions, ContractTestApi, StoreFixture } from './contract.ts';
-export { blobStoreContract } from './contract.ts';
 
 /** Where blobs live: a local directory, or an S3 bucket (optionally under a key prefix). */
 export type BlobStoreConfig =

@@ -24,7 +24,7 @@ import S3rver from 's3rver';
 import { makeS3rverPutsAtomic } from './testing/atomic-puts.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from './blob-store.ts';
-import { blobStoreContract } from './contract.ts';
+import { blobStoreSuite } from './testing/blob-store-suite.ts';
 import { createBlobStore } from './index.ts';
 import { S3BlobStore } from './s3-store.ts';
 
@@ -79,7 +79,7 @@ function recordingClient(): { client: S3Client; sent: Sent[] } {
   return { client, sent };
 }
 
-blobStoreContract(
+blobStoreSuite(
   'S3BlobStore on s3rver',
   async () => {
     const store = new S3BlobStore({ bucket: BUCKET, prefix: freshPrefix(), client: makeClient() });

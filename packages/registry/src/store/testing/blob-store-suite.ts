@@ -1,21 +1,20 @@
 /**
- * The shared `BlobStore` contract: one test suite every implementation must pass.
- *
- * This module imports nothing from vitest at run time (only types), so it is safe to export from
- * the package; the caller passes its test functions in:
+ * The shared `BlobStore` test suite: one suite every implementation must pass (test-only; not
+ * exported from the package). It imports nothing from vitest at run time (only types); the
+ * caller passes its test functions in:
  *
  * @example
  *   import { describe, expect, it } from 'vitest';
- *   blobStoreContract('FsBlobStore', async () => ({ store, cleanup }), { enforcesConditions: true }, { describe, it, expect });
+ *   blobStoreSuite('FsBlobStore', async () => ({ store, cleanup }), { enforcesConditions: true }, { describe, it, expect });
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { describe as vitestDescribe, expect as vitestExpect, it as vitestIt } from 'vitest';
-import type { BlobStore, ListEntry } from './blob-store.ts';
-import { MAX_KEY_BYTES, StoreError } from './blob-store.ts';
+import type { BlobStore, ListEntry } from '../blob-store.ts';
+import { MAX_KEY_BYTES, StoreError } from '../blob-store.ts';
 
-/** The test-runner functions the contract registers its tests with (vitest's). */
-export interface ContractTestApi {
+/** The test-runner functions the suite registers its tests with (vitest's). */
+export interface SuiteTestApi {
   describe: typeof vitestDescribe;
   it: typeof vitestIt;
   expect: typeof vitestExpect;
@@ -28,7 +27,7 @@ export interface StoreFixture {
 }
 
 /** What the backend under test is known to guarantee. */
-export interface ContractOptions {
+export interface SuiteOptions {
   /**
    * Whether the backend really enforces If-Match / If-None-Match (the fs store, real S3). Servers that
    * accept but ignore the headers (s3rver) pass `false`, and the tests that expect a write to be
@@ -72,7 +71,7 @@ async function listAll(store: BlobStore, prefix: string): Promise<ListEntry[]> {
 }
 
 /**
- * Register the BlobStore contract tests under `describe('BlobStore contract: <name>')`.
+ * Register the BlobStore suite under `describe('BlobStore suite: <name>')`.
  * Every test gets its own fixture from `makeStore` and disposes of it afterwards.
  *
  * Covers: byte and stream round trips (a 20 MiB stream, multipart on S3), SHA-256 equal to
@@ -80,11 +79,11 @@ async function listAll(store: BlobStore, prefix: string): Promise<ListEntry[]> {
  * → TOO_LARGE leaving nothing behind, conditional writes (RFC 7232 / S3 conditional writes) and
  * concurrent writers.
  */
-export function blobStoreContract(
+export function blobStoreSuite(
   name: string,
   makeStore: () => Promise<StoreFixture>,
-  opts: ContractOptions,
-  api: ContractTestApi,
+  opts: SuiteOptions,
+  api: SuiteTestApi,
 ): void {
   const { describe, it, expect } = api;
   const enforced = it.skipIf(!opts.enforcesConditions);
@@ -114,7 +113,7 @@ export function blobStoreContract(
     throw new Error('expected the promise to reject with a StoreError');
   }
 
-  describe(`BlobStore contract: ${name}`, () => {
+  describe(`BlobStore suite: ${name}`, () => {
     it(
       'round-trips bytes; put, get and head agree on etag, size and sha256',
       withStore(async (store) => {

@@ -1,21 +1,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { datasetSummary, loadDataset, sampleIndices, toModelInput, type Dataset } from '@medslim/data';
+import { datasetSummary, sampleIndices, toModelInput } from '@medslim/data';
 import { readModel, summarize } from '@medslim/onnx';
 import { quantizeStatic, verifyIntegerKernels, type QuantizeConfig } from '@medslim/quantize';
-import { JobError } from './errors.ts';
-import { evaluateStage } from './evaluate-stage.ts';
-import { modelInterface, type ModelInterface } from './model-contract.ts';
-import { renderStagesMarkdown, toJson, type JobReport } from './report.ts';
-import { medslimVersion } from './version.ts';
-
-/** Progress of a job: which stage, what it is doing, and how far along (done/total units). */
-export interface JobProgress {
-  stage: string;
-  step: string;
-  done: number;
-  total: number;
-}
+import { JobError } from '../errors.ts';
+import { evaluateStage } from '../evaluate-stage.ts';
+import { modelInterface, type ModelInterface } from '../model-contract.ts';
+import { renderStagesMarkdown, toJson, type JobReport } from '../report.ts';
+import { medslimVersion } from '../version.ts';
+import type { JobProgress } from '../job-progress.ts';
+import { loadDataFor } from '../load-data.ts';
+import { predictionChanges, type PredictionChange } from '../prediction-changes.ts';
 
 export interface QuantizeJobOptions {
   /** Teacher ONNX (path or bytes). */
@@ -41,22 +36,6 @@ export interface QuantizeJobResult {
   modelPath: string;
   reportPath: string;
   markdownPath: string;
-}
-
-/**
- * Prepares the test split and checks that model and data fit: labels in [0, K), image size and channels.
- * @throws JobError CLASS_MISMATCH / SIZE_MISMATCH, DataError for a malformed dataset.
- */
-export function loadDataFor(iface: ModelInterface, dataPath: string): Dataset {
-  // Only the test split is required here; each job checks the splits it uses (calibration, training) itself.
-  const ds = loadDataset(dataPath, { requireSplits: ['test'], ...(iface.numClasses ? { numClasses: iface.numClasses } : {}) });
-  if (ds.height !== iface.height || ds.width !== iface.width) {
-    throw new JobError('SIZE_MISMATCH', `images in ${dataPath} are ${ds.height}×${ds.width} but the model input '${iface.inputName}' expects ${iface.height}×${iface.width}; resize the dataset or use the matching model`);
-  }
-  if (ds.channels === 3 && iface.channels === 1) {
-    throw new JobError('SIZE_MISMATCH', `images in ${dataPath} have 3 channels but the model expects 1; convert the dataset to grayscale`);
-  }
-  return ds;
 }
 
 /**
@@ -144,28 +123,6 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
   writeFileSync(reportPath, toJson(report));
   writeFileSync(markdownPath, renderQuantizeMarkdown(report, summarize(teacherModel, teacherBytes.byteLength).parameterCount));
   return { report, modelPath, reportPath, markdownPath };
-}
-
-/** A test image whose top-1 prediction differs between the teacher and a compressed stage. */
-export interface PredictionChange {
-  /** Index in the test split. */
-  index: number;
-  trueLabel: string;
-  teacher: string;
-  compressed: string;
-  /** 'fixed' (teacher wrong, compressed right), 'broken' (teacher right, compressed wrong) or 'both wrong'. */
-  effect: 'fixed' | 'broken' | 'both wrong';
-}
-
-/** Lists the test images whose prediction changed (at most `limit`), so a reviewer can see who is affected. */
-export function predictionChanges(teacher: Int32Array, compressed: Int32Array, labels: Int32Array, names: string[], limit = 100): PredictionChange[] {
-  const out: PredictionChange[] = [];
-  for (let i = 0; i < labels.length && out.length < limit; i++) {
-    if (teacher[i] === compressed[i]) continue;
-    const effect = compressed[i] === labels[i] ? 'fixed' : teacher[i] === labels[i] ? 'broken' : 'both wrong';
-    out.push({ index: i, trueLabel: names[labels[i]], teacher: names[teacher[i]], compressed: names[compressed[i]], effect });
-  }
-  return out;
 }
 
 /** report.md of the quantize job. */

@@ -7,14 +7,15 @@ import {
 } from '@medslim/distill';
 import { readModel } from '@medslim/onnx';
 import { createHash } from 'node:crypto';
-import { epochsForSteps, PRESETS } from './compress/spec.ts';
-import { JobError } from './errors.ts';
-import { evaluateStage } from './evaluate-stage.ts';
-import { modelInterface } from './model-contract.ts';
-import { loadDataFor, type JobProgress } from './quantize-job.ts';
-import { renderStagesMarkdown, toJson, type JobReport } from './report.ts';
-import { prepareTrainingData } from './training-data.ts';
-import { medslimVersion } from './version.ts';
+import { epochsForSteps, PRESETS } from '../compress/spec.ts';
+import { JobError } from '../errors.ts';
+import { evaluateStage } from '../evaluate-stage.ts';
+import { modelInterface } from '../model-contract.ts';
+import type { JobProgress } from '../job-progress.ts';
+import { loadDataFor } from '../load-data.ts';
+import { renderStagesMarkdown, toJson, type JobReport } from '../report.ts';
+import { prepareTrainingData } from '../training-data.ts';
+import { medslimVersion } from '../version.ts';
 
 export interface DistillJobOptions {
   teacher: string | Uint8Array;

@@ -9,10 +9,9 @@
  * when the store says it is gone; `authenticate` = `cachedAuthenticate(key => registry.keys.verify(key))`.
  */
 import { createBlobStore, parseStoreUrl, Registry } from '@medslim/registry';
-import type { ModelSource } from '@medslim/serving';
+import { RegistryModelSource, type ModelSource } from '@medslim/serving';
 import type { Authenticate } from './env.ts';
 import { cachedAuthenticate } from './middleware/auth/index.ts';
-import { RegistryModelSource } from './registry-source.ts';
 
 /** The model source and key check backed by one registry (its store holds models, aliases and API keys). */
 export function connectRegistry(registry: Registry): { source: ModelSource; authenticate: Authenticate } {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { RegistryError, StoreError, type AliasState, type Registry } from '@medslim/registry';
-import { missingArtifact, notFound, routeAlias, type ModelSource, type NotFound, type ResolvedTarget, type ResolveOptions } from '@medslim/serving';
+import { missingArtifact } from './errors.ts';
+import { routeAlias } from './route.ts';
+import { notFound, type ModelSource, type NotFound, type ResolvedTarget, type ResolveOptions } from './source.ts';
 
 /** Artifacts a version is served from, in order of preference: the INT8 student, else any ONNX file. */
 const SERVED = ['model.int8.onnx', 'pruned.onnx', 'student.onnx'];

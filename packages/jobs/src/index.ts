@@ -1,4 +1,4 @@
-/** @medslim/worker — runs queued jobs: the worker, the job-type table and the job runners. */
+/** @medslim/jobs — the job runtime: the worker, the job-type table and the job runners. */
 /** Claims queued jobs, runs them with progress, registers versions; recovers crashed jobs. */
 export { Worker, type WorkerOptions } from './worker.ts';
 /** The job types, one entry each (quantize; compress and distill later). */

@@ -3,7 +3,7 @@
  * student on the wasm backend with medslim's training kernels, with and
  * without the optional fast paths.
  *
- *   npx tsx packages/distill/src/kernels/bench-kernels.ts [--batch 64] [--steps 20] [--warmup 3]
+ *   npx tsx bench/kernels.ts [--batch 64] [--steps 20] [--warmup 3]
  *       [--configs all,brief,none,no-tile,no-conv1x1,no-relu6,no-bn,no-bn-grad,no-reductions] [--profile]
  *
  * Model (plain tfjs-core ops, tf.variable weights, NHWC 28×28×3 input):
@@ -17,11 +17,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { ensureTfjsGradients } from '../backend/gradients.ts';
-import { checkBatchForBackend } from '../backend/memory.ts';
-import { NO_FAST_PATHS, setWasmFastPaths, wasmFastPaths } from './flags.ts';
-import type { WasmFastPathFlags } from './flags.ts';
-import { registerWasmTrainingKernels } from './register.ts';
+import { ensureTfjsGradients } from '../packages/distill/src/backend/gradients.ts';
+import { checkBatchForBackend } from '../packages/distill/src/backend/memory.ts';
+import { NO_FAST_PATHS, setWasmFastPaths, wasmFastPaths } from '../packages/distill/src/kernels/flags.ts';
+import type { WasmFastPathFlags } from '../packages/distill/src/kernels/flags.ts';
+import { registerWasmTrainingKernels } from '../packages/distill/src/kernels/register.ts';
 
 type T4 = tf.Tensor4D;
 

@@ -170,4 +170,4 @@ export type { Authenticate, Caller, InferEnv } from './env.ts';
 export { startInferServer, combineFetch, isInferPath, type RunningInferServer } from './server.ts';
 export { connectRegistry, connectFromEnv } from './connect.ts';
 export { INFER_OPENAPI_PATH, inferenceOpenApi } from './openapi.ts';
-export { RegistryModelSource } from './registry-source.ts';
+export { RegistryModelSource } from '@medslim/serving';
