@@ -40,6 +40,28 @@ export const INFER_BUNDLE = {
   platform: LAMBDA_X64,
 };
 
+/**
+ * The API function's build: pure JavaScript, nothing external. It queues jobs and never runs them,
+ * so neither the job runtime nor tfjs, the distiller or onnxruntime-node may end up in it
+ * (`FORBIDDEN_IN_LAMBDA`; scripts/lambda-bundle-size fails a bundle that carries one).
+ */
+export const API_BUNDLE = {
+  handler: 'functions/api/src/lambda.handler',
+  externals: [] as const,
+  platform: LAMBDA_X64,
+};
+
+/**
+ * Code no Lambda bundle may carry, as esbuild input paths: training (tfjs, the distiller) and the
+ * job runtime belong in the GPU worker image; a match means an import chain pulls them in.
+ */
+export const FORBIDDEN_IN_LAMBDA: readonly { what: string; path: RegExp }[] = [
+  { what: 'tfjs', path: /(^|\/)node_modules\/@tensorflow\// },
+  { what: 'the distiller (packages/distill)', path: /(^|\/)packages\/distill\// },
+  { what: 'the pipeline (packages/pipeline)', path: /(^|\/)packages\/pipeline\// },
+  { what: 'the job worker (packages/jobs/src/worker.ts)', path: /(^|\/)packages\/jobs\/src\/worker\.ts$/ },
+];
+
 /** `nodejs` options for `sst.aws.Function` (ESM, minified, no source maps, the natives external). */
 export const INFER_NODEJS = {
   format: 'esm' as const,

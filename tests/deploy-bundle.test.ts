@@ -1,7 +1,9 @@
 /**
- * The inference Lambda bundle: scripts/lambda-bundle-size builds it as `sst deploy` does (same
- * esbuild options, the same postbuild from infra/lambda-bundle.ts) and must report it within
- * Lambda's 250 MB unzipped limit, with only linux/x64 binaries left — and those must still load.
+ * The Lambda bundles: scripts/lambda-bundle-size builds them as `sst deploy` does (same esbuild
+ * options, the same postbuild from infra/lambda-bundle.ts). The inference bundle must fit Lambda's
+ * 250 MB unzipped limit with only linux/x64 binaries left — and those must still load; the API bundle
+ * is pure JavaScript and must answer requests from the bundle alone. Neither may carry tfjs, the
+ * distiller, the pipeline or the job worker.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,6 +41,9 @@ describe('scripts/lambda-bundle-size', () => {
     expect(stdout).toMatch(/^ {2}onnxruntime-node +\d+\.\d MB {2}\d+ packages: onnxruntime-node@\d+\.\d+\.\d+,/m);
     expect(stdout).toMatch(/^ {2}sharp +\d+\.\d MB {2}\d+ packages: sharp@\d+\.\d+\.\d+,.*@img\/sharp-linux-x64@/m);
     expect(stdout).toMatch(/^ {2}pruned \(not sent\) +\d+\.\d MB {2}.*darwin\/arm64 binaries/m);
+    expect(stdout).toMatch(/^ {2}tfjs, distiller, pipeline, worker: none bundled$/m);
+    expect(stdout).toMatch(/^ {2}bundled packages +\d+ {2}.*\bhono\b/m);
+    expect(stdout).not.toMatch(/@tensorflow\//);
   });
 
   it('measures what it leaves on disk (sum of file sizes)', () => {
@@ -169,5 +174,54 @@ describe('copyExternals (node_modules for the bundle, from the lockfile)', () =>
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('scripts/lambda-bundle-size --function api', () => {
+  const work = mkdtempSync(join(tmpdir(), 'medslim-api-bundle-test-'));
+  const out = join(work, 'bundle');
+  let report: { bytes: number; fits: boolean; bundledPackages: string[]; forbidden: { what: string; input: string }[]; parts: { name: string }[] };
+
+  beforeAll(async () => {
+    const { stdout } = await run(SCRIPT, ['--function', 'api', '--out', out, '--json'], { cwd: ROOT, maxBuffer: 8 * 1024 * 1024 });
+    report = JSON.parse(stdout);
+  }, 180_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('builds with nothing external, carries no tfjs, distiller, pipeline or worker, and is one file', () => {
+    expect(report.forbidden).toEqual([]);
+    expect(report.bundledPackages.filter((p) => p.startsWith('@tensorflow/') || p === 'onnxruntime-node' || p === 'sharp')).toEqual([]);
+    // What the API really uses is in there: Hono, zod, the S3 client (the store) and the Batch client (the runner).
+    expect(report.bundledPackages).toEqual(expect.arrayContaining(['hono', 'zod', '@aws-sdk/client-s3', '@aws-sdk/client-batch']));
+    expect(listFiles(out).map((f) => relative(out, f.path))).toEqual(['lambda.mjs']);
+    expect(report.parts.map((p) => p.name)).toEqual(['code']);
+    expect(report.fits).toBe(true);
+    expect(report.bytes).toBeLessThan(5 * 1024 * 1024); // ~1.1 MB today; tfjs-core alone would add ~3 MB
+  });
+
+  it('answers from the bundle alone: the OpenAPI document, and 401 without a key', async () => {
+    const probeDir = join(work, 'probe');
+    mkdirSync(probeDir);
+    const event = (path: string) => ({
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: path,
+      rawQueryString: '',
+      headers: { host: 'api.example' },
+      requestContext: { http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' }, domainName: 'api.example', requestId: 'r1', stage: '$default', timeEpoch: 0 },
+      isBase64Encoded: false,
+    });
+    writeFileSync(
+      join(out, 'probe.mjs'),
+      [
+        "const { handler } = await import('./lambda.mjs');",
+        `const doc = await handler(${JSON.stringify(event('/v1/openapi.json'))}, {});`,
+        `const models = await handler(${JSON.stringify(event('/v1/models'))}, {});`,
+        'console.log(JSON.stringify({ doc: [doc.statusCode, JSON.parse(doc.body).info.title], models: [models.statusCode, JSON.parse(models.body).error.code] }));',
+      ].join('\n'),
+    );
+    const env = { PATH: process.env.PATH, MEDSLIM_STORE: `fs:${join(work, 'store')}` };
+    const { stdout: probeOut } = await run(process.execPath, [join(out, 'probe.mjs')], { cwd: probeDir, env });
+    expect(JSON.parse(probeOut)).toEqual({ doc: [200, 'medslim API'], models: [401, 'UNAUTHORIZED'] });
   });
 });

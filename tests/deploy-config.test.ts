@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildSubmitJobInput } from '@medslim/jobs';
+import { buildSubmitJobInput } from '@medslim/jobs/runners';
 import { LINK, loadConfig, vcpusForMemory } from '@medslim/config';
 import * as servingCost from '../packages/serving/src/cost.ts';
 import { evaluateConfig, type Evaluation } from '../infra/testing/sst-harness.ts';

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { buildSubmitJobInput } from '@medslim/jobs';
+import { buildSubmitJobInput } from '@medslim/jobs/runners';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOCKERFILE = readFileSync(join(ROOT, 'functions/worker/Dockerfile'), 'utf8');

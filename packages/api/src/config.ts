@@ -9,7 +9,7 @@
  */
 import { jobRunnerConfig, readSstLinks } from '@medslim/config';
 import { createBlobStore, parseStoreUrl, type JobRunner } from '@medslim/registry';
-import { AwsBatchRunner } from '@medslim/jobs';
+import { AwsBatchRunner } from '@medslim/jobs/runners';
 import type { AppDeps } from './app.ts';
 
 /** A Batch `SubmitJob` sender; the SDK client is created once, on first use (module scope, as SDK v3 advises). */

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { createApp, startServer, withConsole } from '@medslim/api';
 import { combineFetch, connectRegistry, createInferApp } from '@medslim/infer';
 import { FsBlobStore, Registry } from '@medslim/registry';
-import { LocalProcessRunner } from '@medslim/jobs';
+import { LocalProcessRunner } from '@medslim/jobs/runners';
 import { UsageError } from '../errors.ts';
 
 export const serveUsage = `usage: medslim serve [--port 8787] [--host 127.0.0.1] [--data-dir .medslim] [options]
