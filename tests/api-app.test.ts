@@ -84,7 +84,7 @@ describe('API over app.request()', () => {
     const doc: any = await r.json();
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
-        '/v1/keys', '/v1/uploads', '/v1/uploads/presign', '/v1/uploads/{id}', '/v1/uploads/{id}/complete',
+        '/v1/keys', '/v1/keys/audit', '/v1/keys/{id}', '/v1/keys/{id}/rotate', '/v1/uploads', '/v1/uploads/presign', '/v1/uploads/{id}', '/v1/uploads/{id}/complete',
         '/v1/models', '/v1/models/{name}', '/v1/models/{name}/versions', '/v1/models/{name}/versions/{v}', '/v1/models/{name}/versions/{v}/artifacts/{file}',
         '/v1/models/{name}/aliases', '/v1/models/{name}/aliases/{alias}', '/v1/models/{name}/aliases/{alias}/rollback', '/v1/models/{name}/audit',
         '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/jobs/{id}/logs', '/v1/jobs/{id}/cancel',
@@ -374,7 +374,7 @@ describe('API job cancel', () => {
       const stream = a.request(`/v1/jobs/${running.id}/events`, { headers: h });
       const c2 = await post(a, `/jobs/${running.id}/cancel`);
       expect(c2.status).toBe(202);
-      expect(await c2.json()).toMatchObject({ status: 'running', cancelRequested: { by: { role: 'admin' } } });
+      expect(await c2.json()).toMatchObject({ status: 'running', cancelRequested: { by: { role: 'platform' } } });
       const events = await sseEvents(await stream);
       expect(events.at(-1)).toMatchObject({ event: 'cancelled', data: { status: 'cancelled', error: { code: 'CANCELLED' } } });
       expect(events.some((e) => e.event === 'progress' && (e.data.progress as { percent: number } | null)?.percent !== undefined)).toBe(true);

@@ -220,7 +220,7 @@ describe('medslim serve: a first start that cannot listen', () => {
       const r = spawnSync(process.execPath, [bin, 'serve', '--port', String(port), '--data-dir', join(dir, 'd'), '--no-worker'], { encoding: 'utf8', env, timeout: 60_000 });
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(new RegExp(`port ${port} on 127.0.0.1 is already in use`));
-      expect(r.stdout).toMatch(/admin key \(tenant '[^']+', role admin\) — created before the server failed to start, shown once, store it now:\n {2}\S{20,}/);
+      expect(r.stdout).toMatch(/admin key \(tenant '[^']+', role platform: manages every tenant's keys\) — created before the server failed to start, shown once, store it now:\n {2}\S{20,}/);
     } finally {
       busy.close();
     }

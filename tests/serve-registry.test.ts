@@ -14,7 +14,7 @@ describe('inference from the registry (the ModelSource medslim serve and the Lam
     const dir = tempDir();
     const store = new FsBlobStore(join(dir, 'store'));
     const reg = new Registry(store);
-    const { key } = await reg.keys.create({ tenant: 'st-marys', role: 'reader', createdBy: null });
+    const { key } = await reg.keys.create({ tenant: 'st-marys', role: 'reader', by: null });
     await reg.models.create('st-marys', { name: 'chest', createdBy: author });
     const model = (seed: number) => writeModel(tinyResNet({ channels: 1, classes: 2, size: 8, seed, metadata: { 'medslim.labels': 'normal,pneumonia' } }));
     for (const seed of [1, 2]) {

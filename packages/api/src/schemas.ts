@@ -1,6 +1,6 @@
 /** Zod schemas of the API (request and response bodies), registered as OpenAPI components. */
 import { z } from '@hono/zod-openapi';
-import { MAX_ALIAS_TARGETS, ROLES } from '@medslim/registry';
+import { MAX_ALIAS_TARGETS, MAX_ROTATION_GRACE_SECONDS, ROLES } from '@medslim/registry';
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const nameMessage = "use 1–63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit";
@@ -12,17 +12,61 @@ export const ErrorSchema = z
 export const ActorSchema = z.object({ keyId: z.string(), name: z.string().nullable(), role: z.enum(ROLES) }).openapi('Actor');
 
 // Keys
+const TENANT = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "use 1–63 lower-case letters, digits or '-'");
 export const CreateKeySchema = z
   .object({
-    tenant: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "use 1–63 lower-case letters, digits or '-'").optional().openapi({ description: "Tenant of the new key (default: the caller's tenant)." }),
-    role: z.enum(ROLES),
+    tenant: TENANT.optional().openapi({ description: "Tenant of the new key (default: the caller's tenant). Another tenant needs a 'platform' key." }),
+    role: z.enum(ROLES).openapi({ description: "reader, deployer, admin (manages the tenant's keys) or platform (the operator: every tenant; only a platform key may create one)." }),
     name: z.string().min(1).max(100).optional().openapi({ description: 'A label, recorded in audit entries.' }),
+    expiresInDays: z.number().int().min(1).max(3650).optional().openapi({ description: 'The key stops working after this many days (default: never).' }),
   })
   .strict()
   .openapi('CreateKey');
 export const KeySchema = z
-  .object({ key: z.string().openapi({ description: 'Shown once; only its SHA-256 is stored.' }), tenant: z.string(), role: z.enum(ROLES), keyId: z.string(), name: z.string().nullable() })
+  .object({
+    key: z.string().openapi({ description: 'Shown once; only its SHA-256 is stored.' }),
+    tenant: z.string(),
+    role: z.enum(ROLES),
+    keyId: z.string().openapi({ description: 'First 12 hex digits of the key’s SHA-256: names the key in listings, audit entries, revoke and rotate.' }),
+    name: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+  })
   .openapi('ApiKey');
+export const KeyInfoSchema = z
+  .object({
+    keyId: z.string(),
+    tenant: z.string(),
+    role: z.enum(ROLES),
+    name: z.string().nullable(),
+    createdAt: z.string(),
+    createdBy: ActorSchema.nullable(),
+    lastUsedAt: z.string().nullable().openapi({ description: 'Last request with this key, to within 5 minutes.' }),
+    expiresAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+    revokedBy: ActorSchema.nullable(),
+    replacedBy: z.string().nullable().openapi({ description: 'Id of the key that replaced this one in a rotation.' }),
+    status: z.enum(['active', 'revoked', 'expired']),
+  })
+  .openapi('ApiKeyInfo');
+export const RotateKeySchema = z
+  .object({ graceSeconds: z.number().int().min(0).max(MAX_ROTATION_GRACE_SECONDS).optional().openapi({ description: 'Keep the old key working this long (default 0: revoked at once).' }) })
+  .strict()
+  .openapi('RotateKey');
+export const RotatedKeySchema = KeySchema.extend({ old: KeyInfoSchema }).openapi('RotatedKey');
+export const KeyEventSchema = z
+  .object({
+    id: z.string(),
+    at: z.string(),
+    action: z.enum(['create', 'revoke', 'rotate']),
+    keyId: z.string(),
+    tenant: z.string(),
+    role: z.enum(ROLES),
+    name: z.string().nullable(),
+    replacedBy: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    who: ActorSchema.extend({ tenant: z.string() }).nullable(),
+  })
+  .openapi('KeyEvent');
 
 // Uploads
 export const UploadSchema = z

@@ -6,16 +6,16 @@
  * implement `resolveTarget` with `registry.aliases.get(…).doc.targets` → `routeAlias(targets, requestId)`
  * (cache alias documents a few seconds) and pinned versions with `registry.versions.exists(…)`;
  * `loadModel` reads the version's ONNX artifact and throws `missingArtifact(model, version, key)`
- * when the store says it is gone; `authenticate` = `cachedAuthenticate(key => registry.keys.verify(key))`.
+ * when the store says it is gone; `authenticate` = `registry.keys.verify` (cached there: a revoked key is
+ * refused within `KEY_CACHE_TTL_MS`, 4 s, on every warm instance).
  */
 import { createBlobStore, parseStoreUrl, Registry } from '@medslim/registry';
 import { RegistryModelSource, type ModelSource } from '@medslim/serving';
 import type { Authenticate } from './env.ts';
-import { cachedAuthenticate } from './middleware/auth/index.ts';
 
 /** The model source and key check backed by one registry (its store holds models, aliases and API keys). */
 export function connectRegistry(registry: Registry): { source: ModelSource; authenticate: Authenticate } {
-  return { source: new RegistryModelSource(registry), authenticate: cachedAuthenticate((key) => registry.keys.verify(key)) };
+  return { source: new RegistryModelSource(registry), authenticate: (key) => registry.keys.verify(key) };
 }
 
 /**

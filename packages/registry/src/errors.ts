@@ -6,6 +6,8 @@
 
 /** Stable reasons a `RegistryError` carries in `code`, with the HTTP status the API answers. */
 export const REGISTRY_ERROR_STATUS = {
+  /** The caller's role or tenant does not allow this, e.g. a tenant admin creating a key for another tenant (403). */
+  FORBIDDEN: 403,
   /** A model, version, alias, upload or job that does not exist for this tenant (404). */
   NOT_FOUND: 404,
   /** A create of something that already exists, e.g. a model name (409). */

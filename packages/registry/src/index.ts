@@ -12,7 +12,23 @@ export { ROLES, roleAtLeast, type Role, type Actor, type Principal } from './pri
 /** Names and ids. */
 export { NAME_PATTERN, TENANT_PATTERN, FILE_PATTERN, checkName, checkTenant, isId } from './names.ts';
 /** API keys (stored as SHA-256 only). */
-export { ApiKeys, generateApiKey, MIN_KEY_LENGTH, DEFAULT_TENANT, type ApiKeyRecord } from './keys.ts';
+export {
+  ApiKeys,
+  generateApiKey,
+  MIN_KEY_LENGTH,
+  MAX_KEY_LENGTH,
+  DEFAULT_TENANT,
+  KEY_CACHE_TTL_MS,
+  KEY_NEGATIVE_TTL_MS,
+  LAST_USED_RESOLUTION_MS,
+  MAX_ROTATION_GRACE_SECONDS,
+  type ApiKeyRecord,
+  type ApiKeyInfo,
+  type ApiKeysOptions,
+  type KeyEvent,
+} from './keys.ts';
+/** A bounded LRU with time-to-live (every cache keyed by client input uses it). */
+export { TtlCache, type TtlCacheOptions } from './ttl-cache.ts';
 /** Uploads of teachers and datasets. */
 export { Uploads, DEFAULT_MAX_UPLOAD_BYTES, type UploadRecord } from './uploads.ts';
 /** Models. */

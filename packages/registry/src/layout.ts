@@ -13,6 +13,7 @@
  *   tenants/{t}/models/{m}/versions/{v}/manifest.json  version manifest (written last: makes it visible)
  *   tenants/{t}/models/{m}/aliases/{a}.json            alias document (its store ETag is the HTTP ETag)
  *   tenants/{t}/models/{m}/audit/{entry id}.json       one audit entry per alias change (append-only)
+ *   tenants/{t}/key-audit/{entry id}.json              one entry per key event (create, revoke, rotate; append-only)
  *   tenants/{t}/jobs/{id}                              marker: lists a tenant's jobs
  *   jobs/{id}/job.json                                 job document
  *   jobs/{id}/log.txt                                  job log (capped)
@@ -24,6 +25,9 @@ const modelRoot = (t: string, m: string) => `${tenantRoot(t)}/models/${m}`;
 
 export const layout = {
   apiKey: (hash: string) => `keys/${hash}.json`,
+  apiKeysPrefix: () => 'keys/',
+  keyAuditPrefix: (t: string) => `${tenantRoot(t)}/key-audit/`,
+  keyAuditEntry: (t: string, id: string) => `${tenantRoot(t)}/key-audit/${id}.json`,
   adminMarker: () => 'system/admin-key.json',
 
   uploadsPrefix: (t: string) => `${tenantRoot(t)}/uploads/`,

@@ -1,8 +1,13 @@
 /** Who is acting: the tenant and role an API key is bound to, and how entries name the key. */
 
 /** Roles, weakest first. A role may do everything the roles before it may. */
-export const ROLES = ['reader', 'deployer', 'admin'] as const;
-/** `reader`: read everything of the tenant; `deployer`: also upload, create models, run jobs, move aliases; `admin`: also create API keys. */
+export const ROLES = ['reader', 'deployer', 'admin', 'platform'] as const;
+/**
+ * `reader`: read everything of the tenant; `deployer`: also upload, create models, run jobs, move aliases;
+ * `admin`: also create, list, revoke and rotate the tenant's API keys; `platform` (the operator, e.g. the
+ * first key `medslim serve` prints): also manage keys of every tenant and create `platform` keys. Every
+ * other role acts on its own tenant only.
+ */
 export type Role = (typeof ROLES)[number];
 
 /** True when `role` may do what `needed` may. */

@@ -196,7 +196,7 @@ describe.each(stores)('Registry on %s', (_name, makeStore) => {
     await expect(reg.uploads.get('other', up.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await reg.uploads.presign(T, { createdBy: actor, expiresInSeconds: 60 }).then((r) => r?.url ?? null)).toSatisfy((u: string | null) => (store instanceof FsBlobStore ? u === null : /^http/.test(u!)));
 
-    const made = await reg.keys.create({ tenant: T, role: 'reader', name: 'dashboard', createdBy: null });
+    const made = await reg.keys.create({ tenant: T, role: 'reader', name: 'dashboard', by: null });
     expect(await reg.keys.verify(made.key)).toEqual({ tenant: T, role: 'reader', keyId: made.keyId, name: 'dashboard' });
     expect(await reg.keys.verify(made.key + 'x')).toBeNull();
     const keyDocs = await keysUnder(store, 'keys/');
@@ -234,15 +234,15 @@ describe('Registry conditional writes on the filesystem store', () => {
     for (const m of made) expect((await reg.versions.get(T, 'm', m.version)).artifacts[0].sha256).toBe(m.artifacts[0].sha256);
   });
 
-  it('ensureAdmin creates the first admin key once; with a given key it registers that value', async () => {
+  it('ensureAdmin creates the first (platform) key once; with a given key it registers that value', async () => {
     const reg = new Registry(new FsBlobStore(path.join(scratch, 'admin')));
     const first = await reg.keys.ensureAdmin();
     expect(first).toMatchObject({ created: true, tenant: 'default', key: expect.stringMatching(/^msk_/) });
     expect(await reg.keys.ensureAdmin()).toEqual({ created: false, tenant: 'default' });
-    expect(await reg.keys.verify(first.key!)).toMatchObject({ role: 'admin', tenant: 'default' });
+    expect(await reg.keys.verify(first.key!)).toMatchObject({ role: 'platform', tenant: 'default' });
     const envKey = 'scripted-admin-key-0123456789';
     expect(await reg.keys.ensureAdmin({ key: envKey })).toEqual({ created: false, tenant: 'default' });
-    expect(await reg.keys.verify(envKey)).toMatchObject({ role: 'admin' });
+    expect(await reg.keys.verify(envKey)).toMatchObject({ role: 'platform' });
     await expect(reg.keys.ensureAdmin({ key: 'short' })).rejects.toMatchObject({ code: 'INVALID' });
   });
 });

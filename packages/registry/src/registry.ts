@@ -8,7 +8,7 @@ import { Audit, type AuditEntry } from './audit.ts';
 import { RegistryError } from './errors.ts';
 import { JobStore, type JobStoreOptions } from './jobs/job-store.ts';
 import type { JobDoc } from './jobs/types.ts';
-import { ApiKeys } from './keys.ts';
+import { ApiKeys, type ApiKeysOptions } from './keys.ts';
 import { Models } from './models.ts';
 import { checkName } from './names.ts';
 import type { Actor } from './principal.ts';
@@ -20,6 +20,8 @@ import { Versions } from './versions.ts';
 export interface RegistryOptions extends JobStoreOptions {
   /** Largest upload in bytes (default `DEFAULT_MAX_UPLOAD_BYTES`, 512 MiB). */
   maxUploadBytes?: number;
+  /** Key verification cache (revocation bound); see `ApiKeys`. */
+  keys?: ApiKeysOptions;
 }
 
 /** Everything the API and workers need, on one store. */
@@ -36,7 +38,7 @@ export class Registry {
     readonly store: BlobStore,
     opts: RegistryOptions = {},
   ) {
-    this.keys = new ApiKeys(store);
+    this.keys = new ApiKeys(store, opts.keys);
     this.uploads = new Uploads(store, opts.maxUploadBytes);
     this.models = new Models(store);
     this.versions = new Versions(store, this.models);

@@ -4,7 +4,7 @@
  * Fields the console does not show are left out.
  */
 
-export type Role = 'reader' | 'deployer' | 'admin';
+export type Role = 'reader' | 'deployer' | 'admin' | 'platform';
 
 export interface Actor {
   keyId: string;

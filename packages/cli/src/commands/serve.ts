@@ -92,7 +92,7 @@ export async function serve(argv: string[], out: (s: string) => void): Promise<n
   } catch (e) {
     await runner?.close();
     // The key exists now and is never shown again: print it even though this start failed.
-    if (admin.created) out(`admin key (tenant '${admin.tenant}', role admin) — created before the server failed to start, shown once, store it now:\n  ${admin.key}\n`);
+    if (admin.created) out(`admin key (tenant '${admin.tenant}', role platform: manages every tenant's keys) — created before the server failed to start, shown once, store it now:\n  ${admin.key}\n`);
     throw new UsageError((e as Error).message);
   }
   out(inferOnly
@@ -101,7 +101,7 @@ export async function serve(argv: string[], out: (s: string) => void): Promise<n
   out(hasConsole ? `console: ${server.url}/\n` : `console: not built (npm run build -w web, then restart)\n`);
   out(`store: ${store.describe()}; worker: ${runner ? `process ${runner.pid}` : "none (run 'medslim worker')"}\n`);
   if (admin.created) {
-    out(`\nadmin key (tenant '${admin.tenant}', role admin) — shown once, store it now:\n  ${admin.key}\n\n`);
+    out(`\nadmin key (tenant '${admin.tenant}', role platform: manages every tenant's keys) — shown once, store it now:\n  ${admin.key}\n\n`);
   } else if (envKey) {
     out(`admin key: the value of MEDSLIM_ADMIN_KEY (tenant '${admin.tenant}')\n`);
   } else {

@@ -17,8 +17,8 @@ let admin: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'medslim-auth-'));
   reg = new Registry(new FsBlobStore(dir, { fsync: false }));
-  reader = (await reg.keys.create({ tenant: 'st-marys', role: 'reader', name: 'dash', createdBy: null })).key;
-  admin = (await reg.keys.create({ tenant: 'ops', role: 'admin', createdBy: null })).key;
+  reader = (await reg.keys.create({ tenant: 'st-marys', role: 'reader', name: 'dash', by: null })).key;
+  admin = (await reg.keys.create({ tenant: 'ops', role: 'admin', by: null })).key;
   app = new Hono<AppEnv>();
   app.onError(errorHandler(() => {}));
   app.use('*', bearerAuth({ keys: reg.keys, publicPaths: ['/open'] }));

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { KEY_CACHE_TTL_MS, KEY_NEGATIVE_TTL_MS, TtlCache } from '@medslim/registry';
 import { ServingError } from '@medslim/serving';
 import type { Authenticate, Caller, InferEnv } from '../../env.ts';
 
@@ -30,24 +31,21 @@ export function bearerAuth(authenticate: Authenticate): MiddlewareHandler<InferE
 }
 
 /**
- * Wrap an `authenticate` (e.g. the registry's key lookup, a store read) with a cache of accepted
- * keys for `ttlMs` (default 60 s), keyed by the key's SHA-256 — so a warm function does not read the
- * store on every request. Unknown keys are not cached. A revoked key keeps working for at most `ttlMs`.
+ * Wrap an `authenticate` that has no cache of its own with a bounded one (`TtlCache`, keyed by the key's
+ * SHA-256): accepted keys for `ttlMs` (default `KEY_CACHE_TTL_MS`, 4 s — the revocation bound), unknown
+ * keys for `negativeTtlMs` (default 2 s) so a flood of bad keys does not reach the store.
+ * The registry's own `ApiKeys.verify` caches the same way: `connectRegistry` does not wrap it again.
  */
-export function cachedAuthenticate(authenticate: Authenticate, opts: { ttlMs?: number; maxEntries?: number; now?: () => number } = {}): Authenticate {
-  const ttl = opts.ttlMs ?? 60_000;
-  const max = opts.maxEntries ?? 1000;
-  const now = opts.now ?? Date.now;
-  const cache = new Map<string, { caller: Caller; until: number }>();
+export function cachedAuthenticate(authenticate: Authenticate, opts: { ttlMs?: number; negativeTtlMs?: number; maxEntries?: number; now?: () => number } = {}): Authenticate {
+  const ttl = opts.ttlMs ?? KEY_CACHE_TTL_MS;
+  const negative = opts.negativeTtlMs ?? KEY_NEGATIVE_TTL_MS;
+  const cache = new TtlCache<Caller | null>({ maxEntries: opts.maxEntries ?? 10_000, now: opts.now });
   return async (bearer) => {
     const id = createHash('sha256').update(bearer).digest('base64');
     const hit = cache.get(id);
-    if (hit && hit.until > now()) return hit.caller;
+    if (hit !== undefined) return hit;
     const caller = await authenticate(bearer);
-    if (caller) {
-      if (cache.size >= max) cache.delete(cache.keys().next().value as string);
-      cache.set(id, { caller, until: now() + ttl });
-    } else cache.delete(id);
+    cache.set(id, caller, caller ? ttl : negative);
     return caller;
   };
 }
