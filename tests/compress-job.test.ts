@@ -28,6 +28,13 @@ describe('compress job (tiny synthetic teacher and data)', () => {
       expect(c.passed).toBe(c.name === 'agreement' ? c.value >= c.budget : c.value <= c.budget);
     }
     expect(gate.passed).toBe(gate.checks.every((c) => c.passed));
+    expect(r.gate).toMatchObject({ decision: 'point', split: 'test' });
+    // The serving target (default x86_64 without VNNI) decides reduce-range; the report says where INT8 was measured.
+    const qz = r.quantization as { target: string; reduceRange: boolean; measuredOn: { cpu: string; arch: string; note: string } };
+    expect(qz.target).toBe('x86_64');
+    expect(qz.reduceRange).toBe(true);
+    expect(qz.measuredOn.arch).toBe(process.arch);
+    expect(qz.measuredOn.note).toContain('INT8 figures measured on');
     const sens = r.sensitivity as { rows: unknown[] };
     expect(sens.rows).toHaveLength(7 * 3);
     const pruning = r.pruning as { paramsReduction: number; paramsAfter: number };
@@ -37,7 +44,7 @@ describe('compress job (tiny synthetic teacher and data)', () => {
     for (const f of ['model.int8.onnx', 'student.onnx', 'pruned.onnx', 'report.md', 'size-vs-auc.svg', 'sensitivity.svg', 'per-class-sensitivity.svg']) {
       expect(existsSync(join(dir, 'full', f)), f).toBe(true);
     }
-    expect(readFileSync(join(dir, 'full', 'report.md'), 'utf8')).toMatch(/## Clinical safety gate: \*\*(PASSED|FAILED)\*\*/);
+    expect(readFileSync(join(dir, 'full', 'report.md'), 'utf8')).toMatch(/## Clinical safety gate: \*\*(PASSED|FAILED)\*\*\n\nDecided by the point estimates on the test split\./);
 
     // Kill the same job during the prune stage's fine-tuning, start it again: finished stages are skipped
     // and every figure equals the uninterrupted run's.

@@ -20,6 +20,7 @@ const quantizeOptions = z
     calibrationSize: z.number().int().min(1).max(100_000).optional(),
     perChannel: z.boolean().optional(),
     reduceRange: z.boolean().optional(),
+    target: z.enum(['x86_64', 'x86_64-vnni', 'arm64']).optional(),
     activationType: z.enum(['uint8', 'int8']).optional(),
     exclude: z.array(z.string().min(1).max(200)).max(1000).optional(),
     seed: z.number().int().min(0).optional(),
@@ -39,6 +40,8 @@ const compressOptions = z
     prune: z.object({ targetParamsReduction: z.number().min(0).max(0.99), minChannels: z.number().int().min(1), fineTuneEpochs: z.number().int().min(0).max(100), fineTuneMinSteps: z.number().int().min(0).max(100_000), fineTuneLr: z.number().gt(0) }).partial().strict().optional(),
     quantize: z.object({ calibrator: z.enum(['minmax', 'percentile', 'entropy']), calibrationSize: z.number().int().min(1).max(100_000), perChannel: z.boolean(), reduceRange: z.boolean() }).partial().strict().optional(),
     budgets: z.object({ auc: unit, sensitivity: unit, ece: unit, agreement: unit }).partial().strict().optional(),
+    gate: z.object({ decision: z.enum(['point', 'ci']) }).partial().strict().optional(),
+    target: z.enum(['x86_64', 'x86_64-vnni', 'arm64']).optional(),
     latencyIterations: z.number().int().min(1).max(10_000).optional(),
     throughputIterations: z.number().int().min(1).max(1_000).optional(),
   })

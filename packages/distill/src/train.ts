@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { mulberry32 as rng, rocAuc, softmax } from '@medslim/eval';
+import { mulberry32 as rng, rocAucFromLogits } from '@medslim/eval';
 import { copyAugmented } from './augment.ts';
 import { ensureTfjsGradients } from './backend/gradients.ts';
 import { DistillError } from './errors.ts';
@@ -129,14 +129,13 @@ export function predictLogits(config: StudentConfig, params: StudentParams, x: F
 function evaluate(config: StudentConfig, params: StudentParams, d: TrainData): { auc: number; accuracy: number } {
   const k = config.numClasses;
   const logits = predictLogits(config, params, d.val.x, d.val.n, d.height, d.width, d.channels);
-  const probs = softmax(logits, d.val.n, k);
   let correct = 0;
   for (let i = 0; i < d.val.n; i++) {
     let best = 0;
     for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
     if (best === d.val.y[i]) correct++;
   }
-  return { auc: rocAuc(probs, d.val.y, k), accuracy: correct / d.val.n };
+  return { auc: rocAucFromLogits(logits, d.val.y, k), accuracy: correct / d.val.n };
 }
 
 interface CheckpointFile {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rocAuc } from './auc.ts';
+import { rocAuc, rocAucFromLogits } from './auc.ts';
 import type { EvalError } from './errors.ts';
 import { mulberry32 } from './prng.ts';
 
@@ -96,5 +96,28 @@ describe('rocAuc errors', () => {
     expect(code(() => rocAuc(binary([0.1, 0.2, 0.3]), i32([0, 1]), 2))).toBe('LENGTH_MISMATCH');
     expect(code(() => rocAuc(new Float32Array([0.1, 0.2]), i32([0, 0]), 1))).toBe('INVALID_NUM_CLASSES');
     expect(code(() => rocAuc(new Float32Array([]), i32([]), 2))).toBe('EMPTY_INPUT');
+  });
+});
+
+describe('rocAucFromLogits (float64 log-odds ranking)', () => {
+  it('known answer: margins 30, 25, 20 vs 18, −3 give 1.0 (float32 softmax probabilities tie them at 1.0 and give 0.75)', () => {
+    const logits = Float32Array.from([30, 25, 20, 18, -3].flatMap((m) => [0, m]));
+    const labels = i32([1, 1, 1, 0, 0]);
+    expect(rocAucFromLogits(logits, labels, 2)).toBe(1);
+    // The old computation, for the record: P(class 1) in float32.
+    const p = Float32Array.from([30, 25, 20, 18, -3].flatMap((m) => { const q = 1 / (1 + Math.exp(-m)); return [1 - q, q]; }));
+    expect(rocAuc(p, labels, 2)).toBe(0.75);
+  });
+
+  it('does not saturate where float64 log-softmax would (margins 60 vs 45 differ only below 1e-19)', () => {
+    expect(rocAucFromLogits(Float32Array.from([0, 60, 0, 45]), i32([1, 0]), 2)).toBe(1);
+  });
+
+  it('multi-class: one-vs-rest log-odds keep the order of confident rows', () => {
+    // Class 2 scores: 40 and 35 for its positives, 30 for a negative — all p ≈ 1 in float32.
+    const logits = Float32Array.from([0, 0, 40, 0, 0, 35, 0, 0, 30, 50, 0, 0, 0, 50, 0]);
+    const labels = i32([2, 2, 0, 0, 1]);
+    // Class 2 log-odds: 40 − ln 2, 35 − ln 2 (positives) vs 30 − ln 2, −50, −50; classes 0 and 1 separate likewise.
+    expect(rocAucFromLogits(logits, labels, 3)).toBe(1);
   });
 });

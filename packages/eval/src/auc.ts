@@ -7,6 +7,7 @@
  * + ½·P(tie). Multi-class: macro one-vs-rest average as in scikit-learn's
  * `roc_auc_score(multi_class='ovr', average='macro')`.
  */
+import { logOdds } from './softmax.ts';
 import { checkClassIndices, checkFinite, checkMatrix, checkNonEmpty, checkNumClasses } from './validate.ts';
 
 /**
@@ -67,7 +68,7 @@ export function aucFromOrder(
  * Column c of a row-major `[n,k]` matrix as float64 (internal).
  * @internal
  */
-export function column(probs: Float32Array, n: number, k: number, c: number): Float64Array {
+export function column(probs: Float32Array | Float64Array, n: number, k: number, c: number): Float64Array {
   const col = new Float64Array(n);
   for (let i = 0; i < n; i++) col[i] = probs[i * k + c];
   return col;
@@ -84,8 +85,8 @@ export function column(probs: Float32Array, n: number, k: number, c: number): Fl
  * Computed by the Mann–Whitney U statistic with ties counted ½ (sort, then
  * average ranks within tied groups): AUC = U / (P·Q).
  *
- * @param probs `[N,k]` row-major Float32Array of per-class scores (probabilities
- *   from {@link softmax}, or any monotone scores; only the order matters).
+ * @param probs `[N,k]` row-major per-class scores (only the order matters). Prefer
+ *   {@link rocAucFromLogits}: float32 probabilities saturate at 1.0 for confident rows and tie them.
  * @param labels Int32Array `[N]` true class ids in [0, k).
  * @param k number of classes, >= 2.
  * @returns AUC in [0, 1]; **NaN** when undefined (K = 2 with only one class in
@@ -94,7 +95,7 @@ export function column(probs: Float32Array, n: number, k: number, c: number): Fl
  *   `INVALID_NUM_CLASSES` if k < 2; `OUT_OF_RANGE` for a label outside [0, k);
  *   `NON_FINITE` if a score is NaN or ±Infinity.
  */
-export function rocAuc(probs: Float32Array, labels: Int32Array, k: number): number {
+export function rocAuc(probs: Float32Array | Float64Array, labels: Int32Array, k: number): number {
   checkNumClasses(k);
   const n = labels.length;
   checkNonEmpty(n, 'labels.length');
@@ -115,4 +116,23 @@ export function rocAuc(probs: Float32Array, labels: Int32Array, k: number): numb
     }
   }
   return count === 0 ? NaN : sum / count;
+}
+
+/**
+ * ROC AUC ranked by float64 one-vs-rest log-odds of the logits ({@link logOdds}; for K = 2 the logit
+ * difference z₁ − z₀) — what every AUC in medslim (evaluation, the gate and its bootstrap, training's
+ * validation) uses. Ranking by float32 softmax probabilities ties every row whose margin exceeds ~17:
+ * margins 30, 25, 20 for the positives against 18 and −3 for the negatives give 0.75 that way and 1.0 here.
+ *
+ * @param logits `[N,k]` row-major raw model outputs.
+ * @param labels Int32Array `[N]` true class ids in [0, k).
+ * @param k number of classes, >= 2.
+ * @returns AUC in [0, 1]; NaN when undefined (see {@link rocAuc}).
+ * @throws {EvalError} as {@link rocAuc} and {@link logOdds}.
+ */
+export function rocAucFromLogits(logits: Float32Array | Float64Array, labels: Int32Array, k: number): number {
+  checkNumClasses(k);
+  checkNonEmpty(labels.length, 'labels.length');
+  checkMatrix(logits, 'logits', labels.length, k, 'N = labels.length');
+  return rocAuc(logOdds(logits, labels.length, k), labels, k);
 }

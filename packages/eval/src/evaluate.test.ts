@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { accuracy, agreement } from './accuracy.ts';
-import { rocAuc } from './auc.ts';
+import { rocAucFromLogits } from './auc.ts';
 import { expectedCalibrationError } from './calibration.ts';
 import { perClassRates } from './confusion.ts';
 import type { EvalError } from './errors.ts';
 import { evaluateClassifier, resampleStatistics } from './evaluate.ts';
 import { mulberry32 } from './prng.ts';
-import { argmax, softmax } from './softmax.ts';
+import { argmax, logOdds, softmax } from './softmax.ts';
 
 const i32 = (xs: number[]) => Int32Array.from(xs);
 
@@ -85,7 +85,7 @@ describe('evaluateClassifier', () => {
       const probs = softmax(l, n, k);
       const pred = argmax(l, n, k);
       const teacherPred = argmax(synthetic(n, k, 99).logits, n, k);
-      const stats = resampleStatistics(probs, pred, y, k, teacherPred);
+      const stats = resampleStatistics(probs, logOdds(l, n, k), pred, y, k, teacherPred);
       const rng = mulberry32(5);
       const identity = Int32Array.from({ length: n }, (_, i) => i);
       const resample = Int32Array.from({ length: n }, () => Math.floor(rng() * n));
@@ -96,13 +96,25 @@ describe('evaluateClassifier', () => {
         const gteacher = Int32Array.from(idx, (s) => teacherPred[s]);
         const v = stats(idx);
         expect(v[0]).toBeCloseTo(accuracy(gpred, g.labels), 12);
-        expect(v[1]).toBeCloseTo(rocAuc(gp, g.labels, k), 12);
+        expect(v[1]).toBeCloseTo(rocAucFromLogits(g.logits, g.labels, k), 12);
         expect(v[2]).toBeCloseTo(expectedCalibrationError(gp, g.labels, k), 12);
         expect(v[3]).toBeCloseTo(agreement(gpred, gteacher), 12);
         const rates = perClassRates(gpred, g.labels, k);
         for (let c = 0; c < k; c++) expect(v[4 + c]).toBeCloseTo(rates[c].sensitivity, 12);
       }
     }
+  });
+
+  it('AUC known answer: logit margins 30, 25, 20 (positives) vs 18, −3 (negatives) rank perfectly (float32 softmax tied them: 0.75)', () => {
+    const margins = [30, 25, 20, 18, -3];
+    const y = i32([1, 1, 1, 0, 0]);
+    const l = Float32Array.from(margins.flatMap((m) => [0, m]));
+    // The saturation this replaces: float32 softmax reads the first four rows as exactly 1.0.
+    const p = softmax(l, 5, 2);
+    expect([p[1], p[3], p[5], p[7]]).toEqual([1, 1, 1, 1]);
+    const m = evaluateClassifier(l, y, 2, { bootstrap: { iterations: 200, seed: 1 } });
+    expect(m.auc).toBe(1);
+    expect(m.ci95.auc).toEqual([1, 1]);
   });
 
   it('CIs bracket the point estimates on a larger set', () => {

@@ -8,7 +8,7 @@ import { bootstrapCis, type ConfidenceInterval } from './bootstrap.ts';
 import { calibrationTable, eceFromTable } from './calibration.ts';
 import { confusionMatrix, perClassRates } from './confusion.ts';
 import { EvalError } from './errors.ts';
-import { argmax, softmax } from './softmax.ts';
+import { argmax, logOdds, softmax } from './softmax.ts';
 import { checkClassIndices, checkNonEmpty, checkNumClasses, checkSameLength } from './validate.ts';
 
 /** Number of equal-width ECE bins used by {@link evaluateClassifier} (Guo et al. 2017). */
@@ -23,7 +23,7 @@ export interface TestMetrics {
   n: number;
   /** Top-1 accuracy. */
   accuracy: number;
-  /** ROC AUC: binary on P(class 1) for K = 2, macro one-vs-rest for K > 2 (see rocAuc). */
+  /** ROC AUC ranked by float64 log-odds (see rocAucFromLogits): binary for K = 2, macro one-vs-rest for K > 2. */
   auc: number;
   /** Expected calibration error, 15 equal-width bins (see expectedCalibrationError). */
   ece: number;
@@ -64,6 +64,7 @@ export interface EvaluateOptions {
  */
 export function resampleStatistics(
   probs: Float32Array,
+  scores: Float64Array,
   pred: Int32Array,
   labels: Int32Array,
   k: number,
@@ -73,10 +74,10 @@ export function resampleStatistics(
   const table = calibrationTable(probs, labels, pred, k, ECE_BINS);
   const aucClasses = k === 2 ? [1] : Array.from({ length: k }, (_, c) => c);
   const aucInputs = aucClasses.map((c) => {
-    const scores = column(probs, n, k, c);
+    const col = column(scores, n, k, c);
     const isPos = new Uint8Array(n);
     for (let i = 0; i < n; i++) isPos[i] = labels[i] === c ? 1 : 0;
-    return { scores, isPos, order: ascendingOrder(scores) };
+    return { scores: col, isPos, order: ascendingOrder(col) };
   });
   const counts = new Int32Array(n);
   const tp = new Float64Array(k);
@@ -125,7 +126,8 @@ const pair = (ci: ConfidenceInterval): [number, number] => [ci.low, ci.high];
  * a reference model, and percentile-bootstrap 95% CIs.
  *
  * Definitions: probabilities = {@link softmax}(logits); prediction =
- * argmax(logits) (ties → lowest index); AUC = {@link rocAuc}(probs); ECE =
+ * argmax(logits) (ties → lowest index); AUC ranked by float64 one-vs-rest log-odds ({@link logOdds}; the
+ * logit difference for K = 2 — float32 probabilities saturate and tie confident rows); ECE =
  * Guo et al. 2017 with 15 bins ({@link expectedCalibrationError}) on the softmax
  * probability of the predicted class; see the individual
  * metric functions for references and conventions. The bootstrap
@@ -174,10 +176,11 @@ export function evaluateClassifier(
   }
 
   const probs = softmax(logits, n, k);
+  const scores = logOdds(logits, n, k);
   const pred = argmax(logits, n, k);
   const rates = perClassRates(pred, labels, k);
 
-  const cis = bootstrapCis(n, resampleStatistics(probs, pred, labels, k, ref), {
+  const cis = bootstrapCis(n, resampleStatistics(probs, scores, pred, labels, k, ref), {
     iterations: opts?.bootstrap?.iterations ?? 1000,
     seed: opts?.bootstrap?.seed ?? 0,
     level: 0.95,
@@ -186,7 +189,7 @@ export function evaluateClassifier(
   return {
     n,
     accuracy: accuracy(pred, labels),
-    auc: rocAuc(probs, labels, k),
+    auc: rocAuc(scores, labels, k),
     ece: eceFromTable(calibrationTable(probs, labels, pred, k, ECE_BINS), ECE_BINS, null),
     agreement: ref === null ? null : agreement(pred, ref),
     perClass: rates.map((r) => ({

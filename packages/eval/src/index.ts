@@ -7,13 +7,13 @@
 /** Error thrown on bad input; `code` says which kind (see EvalErrorCode). */
 export { EvalError, type EvalErrorCode } from './errors.ts';
 /** Row-wise stable softmax / argmax over `[N,K]` Float32Array. */
-export { softmax, argmax } from './softmax.ts';
+export { softmax, argmax, logOdds } from './softmax.ts';
 /** Top-1 accuracy vs labels, and top-1 agreement between two models. */
 export { accuracy, agreement } from './accuracy.ts';
 /** K×K confusion matrix (rows = true) and per-class one-vs-rest sensitivity/specificity. */
 export { confusionMatrix, perClassRates, type ClassRates } from './confusion.ts';
-/** ROC AUC by Mann–Whitney U (binary on P(class 1); macro one-vs-rest for K > 2). */
-export { rocAuc } from './auc.ts';
+/** ROC AUC by Mann–Whitney U (binary; macro one-vs-rest for K > 2); rocAucFromLogits ranks by float64 log-odds. */
+export { rocAuc, rocAucFromLogits } from './auc.ts';
 /** Expected calibration error, Guo et al. 2017 (15 equal-width bins by default). */
 export { expectedCalibrationError } from './calibration.ts';
 /** Seeded percentile-bootstrap CIs for one statistic or several on shared resamples. */

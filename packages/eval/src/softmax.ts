@@ -35,6 +35,42 @@ export function softmax(logits: Float32Array, n: number, k: number): Float32Arra
 }
 
 /**
+ * Row-wise one-vs-rest log-odds in float64, the ranking score AUC uses.
+ *
+ * For each row r and class c: `s[r,c] = log(p_c / (1 − p_c)) = z_c − log Σ_{j≠c} exp(z_j)` with
+ * p = softmax(z), computed in float64 from the logits (never through probabilities). It is a strictly
+ * increasing function of p_c, so it ranks samples exactly as p_c does, but it does not saturate: float32
+ * softmax rounds every logit margin above ~17 to p = 1.0 and ties confident rows (margins 30, 25, 20
+ * against 18 would all read 1.0), and even float64 log-softmax rounds margins above ~37 to 0. For K = 2
+ * the score of class 1 is exactly the logit difference z₁ − z₀.
+ *
+ * @param logits `[n,k]` row-major raw class scores (Float32Array or Float64Array).
+ * @param n number of rows, >= 1.
+ * @param k number of classes, >= 2.
+ * @returns new `[n,k]` row-major Float64Array of log-odds.
+ * @throws {EvalError} `LENGTH_MISMATCH` if `logits.length !== n*k`; `INVALID_NUM_CLASSES` if k < 2;
+ *   `EMPTY_INPUT` if n = 0; `NON_FINITE` if any logit is NaN or ±Infinity.
+ */
+export function logOdds(logits: Float32Array | Float64Array, n: number, k: number): Float64Array {
+  checkNumClasses(k);
+  checkNonEmpty(n, 'n');
+  checkMatrix(logits, 'logits', n, k);
+  checkFinite(logits, 'logits', k);
+  const out = new Float64Array(n * k);
+  for (let r = 0; r < n; r++) {
+    const base = r * k;
+    for (let c = 0; c < k; c++) {
+      let max = -Infinity;
+      for (let j = 0; j < k; j++) if (j !== c && logits[base + j] > max) max = logits[base + j];
+      let sum = 0;
+      for (let j = 0; j < k; j++) if (j !== c) sum += Math.exp(logits[base + j] - max);
+      out[base + c] = logits[base + c] - max - Math.log(sum);
+    }
+  }
+  return out;
+}
+
+/**
  * Row-wise argmax (top-1 class). Ties resolve to the lowest column index
  * (same as `numpy.argmax`).
  *

@@ -93,6 +93,7 @@ const quantize: JobExecutor = {
         ...(o.percentile !== undefined ? { percentile: num(o.percentile) } : {}),
         ...(o.perChannel !== undefined ? { perChannel: o.perChannel === true } : {}),
         ...(o.reduceRange !== undefined ? { reduceRange: o.reduceRange === true } : {}),
+        ...(o.target !== undefined ? { target: o.target as 'x86_64' | 'x86_64-vnni' | 'arm64' } : {}),
         ...(o.activationType !== undefined ? { activationType: o.activationType as 'uint8' | 'int8' } : {}),
         ...(Array.isArray(o.exclude) ? { exclude: o.exclude as string[] } : {}),
       },

@@ -62,6 +62,10 @@ export async function calibrate(
         let mx = hi.get(t)!;
         for (let i = 0; i < v.length; i++) {
           const x = v[i];
+          // NaN compares false with everything, so a min/max scan alone would pass it unseen.
+          if (!Number.isFinite(x)) {
+            throw new QuantizeError('BAD_RANGE', `tensor '${t}' took the value ${x} on calibration batch ${done + 1} of ${total} (element ${i}); a quantization range cannot hold NaN or ±Infinity — check the input data (NaN pixels?) and the model (overflow in this layer)`);
+          }
           if (x < mn) mn = x;
           if (x > mx) mx = x;
         }

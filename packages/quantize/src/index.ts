@@ -2,7 +2,9 @@
 /** The whole pass: optimize → plan → calibrate → insert QDQ. */
 export { quantizeStatic, type QuantizeResult, type QuantizeProgress } from './quantize.ts';
 /** Settings with ORT's defaults. */
-export { defaultQuantizeConfig, resolveConfig, type QuantizeConfig, type Calibrator, type QType } from './config.ts';
+export { defaultQuantizeConfig, resolveConfig, reduceRangeFor, SERVING_TARGETS, type QuantizeConfig, type Calibrator, type QType, type ServingTarget } from './config.ts';
+/** The CPU this process runs on (model, architecture, VNNI) — where INT8 figures were measured. */
+export { hostCpu, type HostCpu } from './host.ts';
 /** Errors: one class, stable codes. */
 export { QuantizeError } from './errors.ts';
 /** Scale/zero-point formulas and (de)quantization of one value. */

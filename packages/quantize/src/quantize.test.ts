@@ -99,4 +99,42 @@ describe('quantizeStatic on a tiny 3-channel, 5-class residual conv net', () => 
     expect(err).toBeInstanceOf(QuantizeError);
     expect(err.message).toMatch(/per-channel quantization needs opset ≥ 13.*opset 11.*--per-tensor/);
   });
+
+  it('refuses NaN or ±Infinity in calibration activations, naming the tensor (NaN compares false and used to pass)', async () => {
+    for (const bad of [NaN, Infinity]) {
+      const data = Float32Array.from(calibration[1].data);
+      data[5] = bad;
+      const err = await quantizeStatic(floatModel, [calibration[0], { data, dims: calibration[1].dims }]).catch((e) => e);
+      expect(err).toBeInstanceOf(QuantizeError);
+      expect(err.code).toBe('BAD_RANGE');
+      expect(err.message).toMatch(new RegExp(`tensor 'input' took the value ${bad} on calibration batch 2 of 2`));
+    }
+  });
+});
+
+
+describe('serving target decides reduce-range (not the quantizing host)', () => {
+  it('x86_64 → 7-bit weights; x86_64-vnni and arm64 → 8-bit; an explicit reduceRange wins; a bad target is refused', async () => {
+    const { resolveConfig } = await import('./config.ts');
+    expect(resolveConfig({}).target).toBe('x86_64');
+    expect(resolveConfig({}).reduceRange).toBe(true);
+    expect(resolveConfig({ target: 'x86_64-vnni' }).reduceRange).toBe(false);
+    expect(resolveConfig({ target: 'arm64' }).reduceRange).toBe(false);
+    expect(resolveConfig({ target: 'arm64', reduceRange: true }).reduceRange).toBe(true);
+    expect(() => resolveConfig({ target: 'riscv' as never })).toThrow(/target must be one of x86_64, x86_64-vnni, arm64; got 'riscv'/);
+  });
+
+  it('the weights of an arm64 model use the full int8 range, those of an x86_64 model 7 bits', async () => {
+    const maxAbsWeight = (bytes: Uint8Array) => {
+      let m = 0;
+      for (const t of readModel(bytes).graph!.initializer ?? []) {
+        if (t.dataType !== 3) continue; // INT8
+        const raw = t.rawData!;
+        for (let i = 0; i < raw.length; i++) m = Math.max(m, Math.abs((raw[i] << 24) >> 24));
+      }
+      return m;
+    };
+    expect(maxAbsWeight((await quantizeStatic(floatModel, calibration, { target: 'x86_64' })).bytes)).toBe(64);
+    expect(maxAbsWeight((await quantizeStatic(floatModel, calibration, { target: 'arm64' })).bytes)).toBe(127);
+  });
 });

@@ -77,6 +77,7 @@ export async function quantizeStatic(
       ...(config.calibrator === 'percentile' ? { percentile: config.percentile } : {}),
       calibrationImages: calibration.reduce((a, b) => a + b.dims[0], 0),
       reduceRange: config.reduceRange,
+      target: config.target,
     }),
   });
   const bytes = writeModel(optimized);

@@ -19,6 +19,8 @@ options:
   --seed <n>                         seed for everything random (default 0)
   --spec <file.json>                 a full job spec (teacher, dataset, preset, distill, prune, quantize, budgets)
   --budget-auc <x> --budget-sensitivity <x> --budget-ece <x> --budget-agreement <x>   gate budgets in [0, 1]
+  --target x86_64|x86_64-vnni|arm64 the serving CPU; decides INT8 reduce-range (default x86_64: safe everywhere)
+  --gate-decision point|ci           the gate decides on point estimates (default) or on 95 % CI bounds
   --backend node-gpu|node|wasm       try this training backend first
   --require-gate                     exit 3 when the clinical safety gate fails (for CI pipelines that must
                                      not promote a failing model); without it a finished job exits 0 and
@@ -37,6 +39,7 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
       teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, preset: { type: 'string' },
       'target-params-reduction': { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, spec: { type: 'string' },
       'budget-auc': { type: 'string' }, 'budget-sensitivity': { type: 'string' }, 'budget-ece': { type: 'string' }, 'budget-agreement': { type: 'string' },
+      target: { type: 'string' }, 'gate-decision': { type: 'string' },
       backend: { type: 'string' }, 'require-gate': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -63,6 +66,8 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
   if (Object.values(budgets).some((v) => v !== undefined)) {
     spec.budgets = { ...(spec.budgets as object), ...Object.fromEntries(Object.entries(budgets).filter(([, v]) => v !== undefined)) };
   }
+  if (values.target !== undefined) spec.target = values.target;
+  if (values['gate-decision'] !== undefined) spec.gate = { ...obj(spec.gate), decision: values['gate-decision'] };
   if (values.backend && !['node-gpu', 'node', 'wasm'].includes(values.backend)) throw new UsageError(`--backend must be node-gpu, node or wasm; got '${values.backend}'`);
   const bar = progressBar();
   const log = process.stderr.isTTY ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
@@ -70,10 +75,10 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
   try {
     const r = await runCompressJob({ spec: spec as CompressSpecInput, outDir: values.out, prefer: values.backend as 'node-gpu' | 'node' | 'wasm' | undefined, onProgress: bar.onProgress, log });
     bar.stop();
-    const gate = r.report.gate as { passed: boolean; checks: { name: string; passed: boolean; detail: string }[] };
+    const gate = r.report.gate as { passed: boolean; decision: 'point' | 'ci'; split: string; checks: { name: string; passed: boolean; detail: string }[] };
     out([
       ...r.report.stages.map((s) => `${s.name.padEnd(8)} ${(s.bytes / 1e6).toFixed(3).padStart(8)} MB  ${s.params.toLocaleString('en-US').padStart(11)} params  test AUC ${s.test.auc.toFixed(4)}  accuracy ${(s.test.accuracy * 100).toFixed(2)} %  p50 ${s.latencyMs.p50.toFixed(2)} ms`),
-      `gate: ${gate.passed ? 'PASSED' : 'FAILED'}${gate.passed ? '' : ' — ' + gate.checks.filter((c) => !c.passed).map((c) => c.detail).join('; ')}`,
+      `gate: ${gate.passed ? 'PASSED' : 'FAILED'} (decided by ${gate.decision === 'ci' ? '95 % CI bounds' : 'point estimates'} on the ${gate.split} split)${gate.passed ? '' : ' — ' + gate.checks.filter((c) => !c.passed).map((c) => c.detail).join('; ')}`,
       r.cachedStages.length ? `cached stages: ${r.cachedStages.join(', ')}` : '',
       `model:  ${r.modelPath}`,
       `report: ${r.reportPath} (and report.md) — ${((performance.now() - t0) / 1000).toFixed(0)} s`,

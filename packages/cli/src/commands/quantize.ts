@@ -16,7 +16,8 @@ options:
   --calibration-size <n>                   train images used for calibration (default 512)
   --per-tensor                             one weight scale per tensor instead of per output channel
   --exclude <node,…>                       node names or op types to keep in float (e.g. the final Gemm)
-  --reduce-range / --no-reduce-range       7-bit weights for x86 CPUs without VNNI (default: on for x86-64)
+  --target x86_64|x86_64-vnni|arm64       the serving CPU; sets reduce-range (default x86_64: 7-bit weights, safe everywhere)
+  --reduce-range / --no-reduce-range       override: 7-bit weights for x86 CPUs without VNNI
   --activation-type uint8|int8             activation type (default uint8, asymmetric)
   --threads <n>                            intraOpNumThreads for the latency measurement (default 1)
   --seed <n>                               seed for the calibration sample and bootstrap CIs (default 0)`;
@@ -35,6 +36,7 @@ export async function quantize(argv: string[], out: (s: string) => void): Promis
       'per-tensor': { type: 'boolean' },
       exclude: { type: 'string' },
       'reduce-range': { type: 'boolean' },
+      target: { type: 'string' },
       'no-reduce-range': { type: 'boolean' },
       'activation-type': { type: 'string' },
       threads: { type: 'string' },
@@ -52,6 +54,7 @@ export async function quantize(argv: string[], out: (s: string) => void): Promis
   if (values['activation-type'] && !['uint8', 'int8'].includes(values['activation-type'])) {
     throw new UsageError(`--activation-type must be uint8 or int8; got '${values['activation-type']}'`);
   }
+  if (values.target !== undefined && !['x86_64', 'x86_64-vnni', 'arm64'].includes(values.target)) throw new UsageError(`--target must be x86_64, x86_64-vnni or arm64 (the serving CPU); got '${values.target}'`);
   if (values['reduce-range'] && values['no-reduce-range']) throw new UsageError('pass either --reduce-range or --no-reduce-range, not both');
   const percentile = values.percentile === undefined ? undefined : Number(values.percentile);
   if (percentile !== undefined && (values.percentile!.trim() === '' || !(percentile > 50 && percentile <= 100))) throw new UsageError(`--percentile must be a number in (50, 100]; got '${values.percentile}'`);
@@ -71,6 +74,7 @@ export async function quantize(argv: string[], out: (s: string) => void): Promis
         perChannel: values['per-tensor'] ? false : undefined,
         exclude: values.exclude ? values.exclude.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
         reduceRange: values['reduce-range'] ? true : values['no-reduce-range'] ? false : undefined,
+        target: values.target as 'x86_64' | 'x86_64-vnni' | 'arm64' | undefined,
         activationType: values['activation-type'] as 'uint8' | 'int8' | undefined,
       },
       onProgress: bar.onProgress,

@@ -6,10 +6,11 @@ import {
   checkBatchForBackend, disposeStudent, exportStudentOnnx, loadStudent, parameterCount, predictLogits, referenceStudent, saveStudent,
   selectTrainingBackend, trainStudent, withWidth, type StudentConfig, type StudentParams, type TrainData,
 } from '@medslim/distill';
-import { rocAuc, softmax } from '@medslim/eval';
+import { rocAucFromLogits } from '@medslim/eval';
 import { readModel } from '@medslim/onnx';
 import { choosePruneRatios, maxParamReduction, pruneStudent, sensitivityAnalysis, type SensitivityTable } from '@medslim/prune';
 import { quantizeStatic, verifyIntegerKernels } from '@medslim/quantize';
+import { measuredOn } from '../measured-on.ts';
 import { JobError } from '../errors.ts';
 import { evaluateStage } from '../evaluate-stage.ts';
 import { clinicalGate, type GateResult } from '../gate.ts';
@@ -58,7 +59,7 @@ function validationMetrics(config: StudentConfig, params: StudentParams, d: Trai
     for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
     if (best === d.val.y[i]) correct++;
   }
-  return { auc: rocAuc(softmax(logits, d.val.n, k), d.val.y, k), accuracy: correct / d.val.n };
+  return { auc: rocAucFromLogits(logits, d.val.y, k), accuracy: correct / d.val.n };
 }
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -191,17 +192,17 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
 
   // --- 5. Quantize the pruned student.
   checkCancel();
-  const quantize = await cachedStage(o.outDir, 'quantize', { pruned: sha(prunedBytes), quantize: stages.quantize, seed: spec.seed }, async (dir) => {
+  const quantize = await cachedStage(o.outDir, 'quantize', { pruned: sha(prunedBytes), quantize: stages.quantize, target: spec.target, seed: spec.seed }, async (dir) => {
     const train = ds.splits.train!;
     const idx = sampleIndices(train.count, stages.quantize.calibrationSize, spec.seed);
     const batches = [];
     for (let s = 0; s < idx.length; s += 32) batches.push(toModelInput(train.images, nchw, { channels: iface.channels, height: iface.height, width: iface.width, indices: idx.subarray(s, s + 32) }));
-    const q = await quantizeStatic(prunedBytes, batches, { calibrator: stages.quantize.calibrator, perChannel: stages.quantize.perChannel, reduceRange: stages.quantize.reduceRange },
+    const q = await quantizeStatic(prunedBytes, batches, { calibrator: stages.quantize.calibrator, perChannel: stages.quantize.perChannel, reduceRange: stages.quantize.reduceRange, target: spec.target },
       (p) => progress({ stage: 'quantize', step: p.phase, done: p.done, total: p.total }));
     writeFileSync(join(dir, 'model.int8.onnx'), q.bytes);
     const kernels = await verifyIntegerKernels(q.bytes);
     return {
-      calibrator: q.config.calibrator, calibrationImages: q.calibrationImages, perChannel: q.config.perChannel, reduceRange: q.config.reduceRange,
+      calibrator: q.config.calibrator, calibrationImages: q.calibrationImages, perChannel: q.config.perChannel, reduceRange: q.config.reduceRange, target: q.config.target,
       quantizedOps: q.quantizedOps, foldedActivations: q.foldedActivations, floatNodes: q.floatNodes,
       integerKernels: kernels.integerKernels, integerKernelCount: kernels.integerKernelCount,
     };
@@ -224,7 +225,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   const student = await ev('student', 'student.onnx', studentBytes, teacher.pred);
   const pruned = await ev('pruned', 'pruned.onnx', prunedBytes, teacher.pred);
   const int8 = await ev('int8', 'model.int8.onnx', int8Bytes, teacher.pred);
-  const gate: GateResult = clinicalGate(teacher.logits, int8.logits, test.labels, k, labelNames, spec.budgets, { seed: spec.seed });
+  const gate: GateResult = clinicalGate(teacher.logits, int8.logits, test.labels, k, labelNames, spec.budgets, { seed: spec.seed, decision: spec.gate.decision });
 
   const d = distill.result;
   const report: JobReport = {
@@ -240,7 +241,8 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     sensitivity: sensitivity.result,
     pruning: { plan: prune.result.plan, studentConfig: prune.result.config, valBeforeFineTune: prune.result.valBeforeFineTune, valAfterFineTune: prune.result.valAfterFineTune, fineTune: prune.result.fineTune, paramsBefore: d.params, paramsAfter: prune.result.params, paramsReduction: 1 - prune.result.params / d.params },
     training: { backend: d.backend, epochs: stages.distill.epochs, bestEpoch: d.bestEpoch, bestValAuc: d.bestValAuc, imagesPerSecond: d.imagesPerSecond, seconds: d.seconds, history: d.history },
-    quantization: quantize.result,
+    // INT8 accuracy and latency depend on the CPU's integer kernels: say where they were measured.
+    quantization: { ...quantize.result, measuredOn: measuredOn(spec.target) },
     changes: predictionChanges(teacher.pred, int8.pred, test.labels, labelNames),
     lineage: { teacherSha256, datasetSha256: ds.sha256, spec, medslimVersion },
     stageSeconds: { distill: distill.seconds, sensitivity: sensitivity.seconds, prune: prune.seconds, quantize: quantize.seconds },

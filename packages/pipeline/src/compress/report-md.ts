@@ -29,6 +29,8 @@ export function renderCompressMarkdown(report: JobReport, charts: { size: string
   const pr = report.pruning as { plan: { ratios: number[]; predictedAucDrop: number }; paramsBefore: number; paramsAfter: number; paramsReduction: number; valBeforeFineTune: { auc: number }; valAfterFineTune: { auc: number } };
   const tr = report.training as { backend: string; epochs: number; imagesPerSecond: number; seconds: number; bestEpoch: number };
   const [t, , , q] = report.stages;
+  const qz = report.quantization as { target?: string; measuredOn?: { note: string } } | undefined;
+  const measured = qz?.measuredOn ? { target: qz.target ?? 'x86_64', note: qz.measuredOn.note } : null;
   const lines = [
     '# medslim compress report',
     '',
@@ -36,12 +38,15 @@ export function renderCompressMarkdown(report: JobReport, charts: { size: string
     '',
     `## Clinical safety gate: ${gate.passed ? '**PASSED**' : '**FAILED**'}`,
     '',
+    `Decided by ${gate.decision === 'ci' ? 'the 95 % bootstrap intervals (the whole interval must be inside each budget)' : 'the point estimates'} on the ${gate.split} split.`,
+    '',
     `The INT8 student is ${(t.bytes / q.bytes).toFixed(0)}× smaller than the teacher (${(q.bytes / 1e6).toFixed(3)} MB vs ${(t.bytes / 1e6).toFixed(2)} MB). ${gate.rationale}`,
     '',
     '| check | value | 95 % CI | budget | result |',
     '|---|---|---|---|---|',
-    ...gate.checks.map((c) => `| ${c.name} | ${c.value.toFixed(4)} | ${c.ci95[0].toFixed(4)} – ${c.ci95[1].toFixed(4)} | ${c.kind === 'max' ? '≤' : '≥'} ${c.budget} | ${c.passed ? 'pass' : '**fail**'} |`),
+    ...gate.checks.map((c) => `| ${c.name} | ${c.value.toFixed(4)} | ${c.ci95[0].toFixed(4)} – ${c.ci95[1].toFixed(4)} | ${c.kind === 'max' ? '≤' : '≥'} ${c.budget} | ${c.passed ? 'pass' : `**fail**${Number.isFinite(c.value) ? '' : ': ' + c.detail}`} |`),
     '',
+    ...(measured ? [`Serving target: ${measured.target}. ${measured.note}.`, ''] : []),
     '## Stages (test split)',
     '',
     renderStagesMarkdown(report),

@@ -11,6 +11,15 @@ describe('compress spec', () => {
     expect(parseCompressSpec({ teacher: 't', dataset: 'd' }).stages.distill.epochs).toBe(10); // standard by default
   });
 
+  it('the serving target and the gate decision are part of the spec, with safe defaults and named errors', () => {
+    const d = parseCompressSpec({ teacher: 't', dataset: 'd' }).spec;
+    expect([d.target, d.gate.decision]).toEqual(['x86_64', 'point']);
+    const a = parseCompressSpec({ teacher: 't', dataset: 'd', target: 'arm64', gate: { decision: 'ci' } }).spec;
+    expect([a.target, a.gate.decision]).toEqual(['arm64', 'ci']);
+    expect(() => parseCompressSpec({ teacher: 't', dataset: 'd', target: 'x64' })).toThrow(/target: target must be 'x86_64', 'x86_64-vnni' or 'arm64' \(the serving CPU\); got "x64"/);
+    expect(() => parseCompressSpec({ teacher: 't', dataset: 'd', gate: { decision: 'mean' } })).toThrow(/gate.decision: gate.decision must be 'point' or 'ci'/);
+  });
+
   it('small train splits train at least the preset\'s optimizer steps; explicit epochs are taken literally', () => {
     // PneumoniaMNIST: 4,708 images = 74 steps per epoch at batch 64 → the preset's 10 epochs (740 ≥ 700 steps).
     expect(epochsForSteps(10, 700, 4708, 64)).toBe(10);

@@ -52,6 +52,15 @@ export const CompressSpecSchema = z.strictObject({
   prune: PruneOptionsSchema.default({}),
   quantize: QuantizeOptionsSchema.default({}),
   budgets: BudgetsSchema.default({ auc: 0.01, sensitivity: 0.03, ece: 0.02, agreement: 0.95 }),
+  /** How the gate decides (see gate.ts GateDecision): 'point' estimates, or the whole 95 % 'ci' inside the budget. */
+  gate: z.strictObject({
+    decision: z.enum(['point', 'ci'], { error: (i) => `gate.decision must be 'point' or 'ci'; got ${JSON.stringify(i.input)}` }).default('point'),
+  }).default({ decision: 'point' }),
+  /**
+   * The CPU the model will be served on (see @medslim/quantize ServingTarget): decides reduce-range unless
+   * quantize.reduceRange is set. x86_64 (no VNNI) is the default because its 7-bit weights run correctly on every CPU.
+   */
+  target: z.enum(['x86_64', 'x86_64-vnni', 'arm64'], { error: (i) => `target must be 'x86_64', 'x86_64-vnni' or 'arm64' (the serving CPU); got ${JSON.stringify(i.input)}` }).default('x86_64'),
 });
 
 export type CompressSpecInput = z.input<typeof CompressSpecSchema>;

@@ -11,6 +11,7 @@ import { medslimVersion } from '../version.ts';
 import type { JobProgress } from '../job-progress.ts';
 import { loadDataFor } from '../load-data.ts';
 import { predictionChanges, type PredictionChange } from '../prediction-changes.ts';
+import { measuredOn } from '../measured-on.ts';
 
 export interface QuantizeJobOptions {
   /** Teacher ONNX (path or bytes). */
@@ -103,6 +104,8 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
       weights: `int8 symmetric ${q.config.perChannel ? 'per-channel' : 'per-tensor'}${q.config.reduceRange ? ', 7-bit range (reduce-range)' : ''}`,
       activations: `${q.config.activationType} ${q.config.activationSymmetric ? 'symmetric' : 'asymmetric'} per-tensor`,
       reduceRange: q.config.reduceRange,
+      target: q.config.target,
+      measuredOn: measuredOn(q.config.target),
       excluded: q.config.exclude,
       quantizedOps: q.quantizedOps,
       foldedActivations: q.foldedActivations,
@@ -146,6 +149,7 @@ export function renderQuantizeMarkdown(report: JobReport, teacherParams: number)
     `- Integer kernels ONNX Runtime runs (optimized graph at 'all'): ${qz.integerKernelCount} — ${Object.entries(qz.integerKernels as Record<string, number>).map(([k, v]) => `${k}×${v}`).join(', ') || 'none'}.`,
     `- Left in float: ${(qz.floatNodes as { name: string; opType: string; reason: string }[]).map((f) => `${f.name} (${f.opType}: ${f.reason})`).join('; ') || 'none'}.`,
     `- Largest weight rounding error: ${((qz.maxRelativeWeightError as number) * 100).toFixed(3)} % of that tensor's max |w|.`,
+    `- Serving target ${qz.target}; ${(qz.measuredOn as { note: string }).note}.`,
     `- Latency: onnxruntime-node, intraOpNumThreads ${t.intraOpNumThreads}, batch 1 percentiles over 100 runs; throughput at batch ${t.throughputBatch}.`,
     '',
     '## Predictions that changed',
