@@ -61,6 +61,9 @@ describe('compress job (tiny synthetic teacher and data)', () => {
     expect(again.cachedStages).toEqual(['distill', 'sensitivity']);
     const figures = (rep: typeof r) => rep.stages.map((s) => [s.name, s.bytes, s.params, s.test.auc, s.test.accuracy, s.test.ece, s.test.agreement]);
     expect(figures(again.report)).toEqual(figures(r));
+    // Reproducible: the resumed job trained its own student from scratch (another folder, same seed), and every
+    // model is byte-identical — student.onnx, pruned.onnx, model.int8.onnx.
+    expect(again.report.stages.map((s) => s.sha256)).toEqual(r.stages.map((s) => s.sha256));
     expect((again.report.gate as { checks: { value: number }[] }).checks.map((c) => c.value)).toEqual(gate.checks.map((c) => c.value));
   });
 
