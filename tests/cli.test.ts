@@ -154,10 +154,10 @@ describe('medslim compress: the gate decision and the exit code', () => {
     const first = medslim(...args);
     expect(first.stderr).not.toMatch(/\n\s+at /);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/gate: FAILED — /);
+    expect(first.stdout).toMatch(/gate: FAILED \(decided by point estimates on the test split\) — /);
     const strict = medslim(...args, '--require-gate');
     expect(strict.code).toBe(3);
-    expect(strict.stdout).toMatch(/gate: FAILED — /);
+    expect(strict.stdout).toMatch(/gate: FAILED \(decided by point estimates on the test split\) — /);
     expect(strict.stdout).toMatch(/cached stages: .*distill/);
   });
 });
