@@ -1,5 +1,5 @@
 /** @medslim/onnx — read, edit and write ONNX models (onnx.proto via protobufjs). */
-export { onnx, int64ToNumber, type ModelProto, type GraphProto, type NodeProto, type TensorProto, type AttributeProto, type ValueInfoProto } from './proto.ts';
+export { onnx, int64ToNumber, UNKNOWN_FIELDS, type Int64, type ModelProto, type GraphProto, type NodeProto, type TensorProto, type AttributeProto, type ValueInfoProto } from './proto.ts';
 /** Errors: one class, stable codes. */
 export { OnnxError } from './errors.ts';
 /** Element types: one table (ONNX enum ↔ typed array ↔ TensorProto field). */

@@ -4,7 +4,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { onnx, type ModelProto } from './proto.ts';
 
 /** ModelProto's field numbers and wire types (onnx.proto): 0 varint, 2 length-delimited. */
-const MODEL_FIELDS = new Map([[1, 0], [2, 2], [3, 2], [4, 2], [5, 0], [6, 2], [7, 2], [8, 2], [14, 2], [20, 2], [25, 2]]);
+const MODEL_FIELDS = new Map([[1, 0], [2, 2], [3, 2], [4, 2], [5, 0], [6, 2], [7, 2], [8, 2], [14, 2], [20, 2], [25, 2], [26, 2]]);
 
 /**
  * True when the top-level fields read before the bytes run out are all ModelProto fields with the right

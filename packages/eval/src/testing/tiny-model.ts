@@ -1,11 +1,9 @@
 /**
  * TEST-ONLY helper: hand-builds tiny ONNX classifiers in memory with
- * `onnx-proto` (hoisted from packages/onnx's dependencies). Not exported from
+ * @medslim/onnx's protobuf codecs. Not exported from
  * the package index; import it from *.test.ts files only.
  */
-import onnxProto from 'onnx-proto';
-
-const { onnx } = onnxProto;
+import { onnx } from '@medslim/onnx';
 
 /** Gemm weight `[4,2]` row-major of {@link tinyGemmModel}. */
 export const TINY_W = [
