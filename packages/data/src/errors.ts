@@ -25,6 +25,7 @@ export type DataErrorCode =
   | 'NOT_NPZ'
   | 'NPZ_CORRUPT'
   | 'NPZ_MISSING_KEY'
+  | 'NPZ_TOO_LARGE'
   | 'FILE_READ_FAILED'
   // dataset contents
   | 'SHAPE_MISMATCH'

@@ -34,32 +34,25 @@ const CODE_TO_DTYPE: Readonly<Record<string, DType>> = {
 
 const SUPPORTED = "'|b1', '|u1', '|i1', '<u2', '<i2', '<u4', '<i4', '<u8', '<i8', '<f4', '<f8'";
 
+/** What a .npy file's preamble and header say, before any element is read. */
+export interface NpyPreamble {
+  /** Byte offset of the first element. */
+  dataStart: number;
+  dtype: DType;
+  shape: number[];
+  /** Elements: product(shape). */
+  count: number;
+  /** Data bytes the header declares: count × itemsize. */
+  nbytes: number;
+}
+
 /**
- * Parse a `.npy` file (NumPy NEP-1 format, versions 1.0, 2.0 and 3.0).
- *
- * The result has the file's shape in C order (e.g. images `[N, H, W]` stay
- * NHW(C)); no layout change or value conversion happens here. dtype mapping:
- * `|b1`→bool (Uint8Array of 0/1), `|u1`→uint8, `|i1`→int8, `<u2`/`<i2`,
- * `<u4`/`<i4`, `<f4`→float32, `<f8`→float64 (kept as Float64Array, not
- * narrowed), `<i8`/`<u8`→int64/uint64 kept exactly as BigInt64Array /
- * BigUint64Array (convert e.g. labels with a range check downstream).
- * `=` (native) is read as little-endian.
- *
- * `data` is a zero-copy view into `bytes` when the data offset is aligned to
- * the element size, otherwise an aligned copy; do not mutate `bytes` afterwards
- * if you keep the array. Bytes after the last element are ignored.
- *
- * @param bytes the whole .npy file
- * @param name array name used in error messages (e.g. `'train_images.npy'`)
- * @throws DataError
- *   'NPY_BAD_MAGIC' (not a .npy file), 'NPY_BAD_VERSION' (not 1.x/2.x/3.x),
- *   'NPY_BAD_HEADER' (unparseable header dict), 'NPY_FORTRAN_ORDER'
- *   (`fortran_order: True`), 'NPY_OBJECT_DTYPE' (`|O`, i.e. pickled objects —
- *   never unpickled), 'NPY_BIG_ENDIAN' (`>` multi-byte dtypes),
- *   'NPY_UNSUPPORTED_DTYPE' (anything else not listed above),
- *   'NPY_TRUNCATED' (file shorter than header or than product(shape) × itemsize).
+ * Read the magic, version and header of a .npy file — all of it that is needed to know the
+ * array's size (`dataStart + nbytes`) before reading or inflating the data. `bytes` may be just the
+ * file's first bytes (a prefix long enough to hold the header).
+ * @throws DataError as `parseNpy`, except 'NPY_TRUNCATED' for short data.
  */
-export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NdArray {
+export function readNpyPreamble(bytes: Uint8Array, name = 'array.npy'): NpyPreamble {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
     const hint =
       bytes[0] === 0x50 && bytes[1] === 0x4b ? ' It looks like a zip archive (.npz); use loadNpz instead.' : ' Re-save the array with numpy.save.';
@@ -106,9 +99,40 @@ export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NdArray {
   const info = DTYPES[dtype];
   const count = elementCount(header.shape);
   const nbytes = count * info.itemsize;
+  return { dataStart, dtype, shape: header.shape, count, nbytes };
+}
+
+/**
+ * Parse a `.npy` file (NumPy NEP-1 format, versions 1.0, 2.0 and 3.0).
+ *
+ * The result has the file's shape in C order (e.g. images `[N, H, W]` stay
+ * NHW(C)); no layout change or value conversion happens here. dtype mapping:
+ * `|b1`→bool (Uint8Array of 0/1), `|u1`→uint8, `|i1`→int8, `<u2`/`<i2`,
+ * `<u4`/`<i4`, `<f4`→float32, `<f8`→float64 (kept as Float64Array, not
+ * narrowed), `<i8`/`<u8`→int64/uint64 kept exactly as BigInt64Array /
+ * BigUint64Array (convert e.g. labels with a range check downstream).
+ * `=` (native) is read as little-endian.
+ *
+ * `data` is a zero-copy view into `bytes` when the data offset is aligned to
+ * the element size, otherwise an aligned copy; do not mutate `bytes` afterwards
+ * if you keep the array. Bytes after the last element are ignored.
+ *
+ * @param bytes the whole .npy file
+ * @param name array name used in error messages (e.g. `'train_images.npy'`)
+ * @throws DataError
+ *   'NPY_BAD_MAGIC' (not a .npy file), 'NPY_BAD_VERSION' (not 1.x/2.x/3.x),
+ *   'NPY_BAD_HEADER' (unparseable header dict), 'NPY_FORTRAN_ORDER'
+ *   (`fortran_order: True`), 'NPY_OBJECT_DTYPE' (`|O`, i.e. pickled objects —
+ *   never unpickled), 'NPY_BIG_ENDIAN' (`>` multi-byte dtypes),
+ *   'NPY_UNSUPPORTED_DTYPE' (anything else not listed above),
+ *   'NPY_TRUNCATED' (file shorter than header or than product(shape) × itemsize).
+ */
+export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NdArray {
+  const { dataStart, dtype, shape, count, nbytes } = readNpyPreamble(bytes, name);
+  const info = DTYPES[dtype];
   const available = bytes.length - dataStart;
   if (available < nbytes) {
-    throw truncated(name, `shape ${formatShape(header.shape)} of ${dtype} needs ${nbytes} data bytes but only ${available} are present`);
+    throw truncated(name, `shape ${formatShape(shape)} of ${dtype} needs ${nbytes} data bytes but only ${available} are present`);
   }
   if (info.itemsize > 1 && !HOST_LITTLE_ENDIAN) {
     throw new DataError('NPY_HOST_BIG_ENDIAN', `'${name}': reading multi-byte dtypes on a big-endian host is not supported.`);
@@ -118,10 +142,12 @@ export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NdArray {
   if (absolute % info.itemsize === 0) {
     data = new info.ctor(bytes.buffer, absolute, count);
   } else {
-    const copy = bytes.slice(dataStart, dataStart + nbytes);
+    // A fresh, aligned copy (not `bytes.slice`: on a Node Buffer that is a view into the same memory).
+    const copy = new Uint8Array(nbytes);
+    copy.set(bytes.subarray(dataStart, dataStart + nbytes));
     data = new info.ctor(copy.buffer, 0, count);
   }
-  return { dtype, shape: header.shape, data } as NdArray;
+  return { dtype, shape, data } as NdArray;
 }
 
 /**

@@ -1,0 +1,123 @@
+/**
+ * Issue 14, item 3: an .npz zip bomb (a ~1.5 MB archive whose member inflates to 1.5 GiB) is refused
+ * before it is inflated — by the size the zip directory declares, by the shape × dtype the member's .npy
+ * header declares, or, when both lie, by the inflater's hard limit — with a DataError naming the member,
+ * in well under a second and without the process's memory growing by the bomb's size.
+ */
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { DataError } from './errors.ts';
+import { writeNpy } from './npy.ts';
+import { loadNpz, writeNpz } from './npz.ts';
+
+const MiB = 1024 * 1024;
+const BOMB_BYTES = 1536 * MiB;
+
+/** A .npy v1.0 header for `shape` of uint8 (padded to 64 bytes as numpy.save does). */
+function npyHeader(shape: number[]): Uint8Array {
+  const dict = `{'descr': '|u1', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
+  const out = new Uint8Array(total);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  new DataView(out.buffer).setUint16(8, total - 10, true);
+  out.set(Buffer.from(dict.padEnd(total - 11, ' ') + '\n', 'latin1'), 10);
+  return out;
+}
+
+/** A raw deflate stream of `header` followed by `zeroMiB` MiB of zeros, built from one compressed MiB repeated. */
+function deflatedBomb(header: Uint8Array, zeroMiB: number): Uint8Array {
+  const flush = { finishFlush: constants.Z_SYNC_FLUSH, level: 9 };
+  const parts = [deflateRawSync(header, flush)];
+  const mib = deflateRawSync(new Uint8Array(MiB), flush); // non-final blocks ending byte-aligned: safe to repeat
+  for (let i = 0; i < zeroMiB; i++) parts.push(mib);
+  parts.push(Uint8Array.from([0x03, 0x00])); // a final, empty fixed-Huffman block
+  return Buffer.concat(parts);
+}
+
+/** A zip archive of one deflated member whose directory entry declares `declaredSize`. */
+function zipOf(name: string, deflated: Uint8Array, declaredSize: number): Uint8Array {
+  const fname = Buffer.from(name);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(deflated.length, 18);
+  local.writeUInt32LE(declaredSize, 22);
+  local.writeUInt16LE(fname.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(deflated.length, 20);
+  central.writeUInt32LE(declaredSize, 24);
+  central.writeUInt16LE(fname.length, 28);
+  central.writeUInt32LE(0, 42);
+  const cdOffset = 30 + fname.length + deflated.length;
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(1, 8);
+  eocd.writeUInt16LE(1, 10);
+  eocd.writeUInt32LE(46 + fname.length, 12);
+  eocd.writeUInt32LE(cdOffset, 16);
+  return Buffer.concat([local, fname, deflated, central, fname, eocd]);
+}
+
+function refusal(bytes: Uint8Array): { error: DataError; ms: number; rssGrowth: number } {
+  globalThis.gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  try {
+    loadNpz(bytes, 'bomb.npz');
+  } catch (e) {
+    const ms = performance.now() - t0;
+    expect(e).toBeInstanceOf(DataError);
+    return { error: e as DataError, ms, rssGrowth: process.memoryUsage().rss - rss0 };
+  }
+  throw new Error('the bomb was loaded');
+}
+
+describe('npz zip bombs (issue 14, item 3)', () => {
+  const header = npyHeader([BOMB_BYTES / 1024, 32, 32]);
+  const stream = deflatedBomb(header, BOMB_BYTES / MiB);
+
+  it('the attack stream is ~1.5 MB; the same construction at 16 MiB inflates to exactly header + 16 MiB', () => {
+    expect(stream.length).toBeLessThan(3 * MiB);
+    const small = inflateRawSync(deflatedBomb(header, 16));
+    expect(small.length).toBe(header.length + 16 * MiB);
+    expect(Buffer.compare(small.subarray(0, header.length), header)).toBe(0);
+  });
+
+  it('a member whose zip entry declares 1.5 GiB is refused before inflating, naming the member', () => {
+    const r = refusal(zipOf('train_images.npy', stream, header.length + BOMB_BYTES));
+    expect(r.error.code).toBe('NPZ_TOO_LARGE');
+    expect(r.error.message).toMatch(/member 'train_images\.npy' declares \d+ bytes in the zip directory/);
+    expect(r.ms).toBeLessThan(500);
+    expect(r.rssGrowth).toBeLessThan(500 * MiB);
+  });
+
+  it('a directory that lies (1 KB) is caught by the .npy header: shape (1572864, 32, 32) of uint8 is over the cap', () => {
+    const r = refusal(zipOf('train_images.npy', stream, 1024));
+    expect(r.error.code).toBe('NPZ_TOO_LARGE');
+    expect(r.error.message).toMatch(/member 'train_images\.npy' declares shape \(1572864, 32, 32\) of uint8/);
+    expect(r.ms).toBeLessThan(500);
+    expect(r.rssGrowth).toBeLessThan(500 * MiB);
+  });
+
+  it('when directory and header both lie, inflation stops at the declared size', () => {
+    const small = npyHeader([10, 28, 28]);
+    const r = refusal(zipOf('train_images.npy', deflatedBomb(small, BOMB_BYTES / MiB), small.length + 7840));
+    expect(r.error.code).toBe('NPZ_CORRUPT');
+    expect(r.error.message).toMatch(/member 'train_images\.npy' inflates past the \d+ bytes it declares/);
+    expect(r.ms).toBeLessThan(500);
+    expect(r.rssGrowth).toBeLessThan(500 * MiB);
+  });
+
+  it('the cap counts all members together, and a caller may lower it', () => {
+    const arr = { dtype: 'uint8' as const, shape: [1000], data: new Uint8Array(1000) };
+    const npz = writeNpz({ a: arr, b: arr }, { compress: true });
+    expect(Object.keys(loadNpz(npz, { maxBytes: 4096 }))).toEqual(['a', 'b']);
+    expect(() => loadNpz(npz, { name: 'two.npz', maxBytes: 1500 })).toThrow(/'two\.npz': member 'b\.npy' declares/);
+    expect(writeNpy(arr).length).toBe(1128); // 128-byte header + 1000 bytes: what each member counts
+  });
+});
