@@ -27,7 +27,7 @@ function npyHeader(shape: number[]): Uint8Array {
 /** A raw deflate stream of `header` followed by `zeroMiB` MiB of zeros, built from one compressed MiB repeated. */
 function deflatedBomb(header: Uint8Array, zeroMiB: number): Uint8Array {
   const flush = { finishFlush: constants.Z_SYNC_FLUSH, level: 9 };
-  const parts = [deflateRawSync(header, flush)];
+  const parts: Uint8Array[] = [deflateRawSync(header, flush)];
   const mib = deflateRawSync(new Uint8Array(MiB), flush); // non-final blocks ending byte-aligned: safe to repeat
   for (let i = 0; i < zeroMiB; i++) parts.push(mib);
   parts.push(Uint8Array.from([0x03, 0x00])); // a final, empty fixed-Huffman block
