@@ -47,6 +47,12 @@ describe('functions/worker/Dockerfile', () => {
     expect(ci).toContain('--include=optional');
     expect(ci).toContain('tfjs-node-gpu');
     expect(lines('ENV')).toContain('ENV ONNXRUNTIME_NODE_INSTALL=skip');
+    // It ships JavaScript: npm ci runs the build (the root prepare script) before the dev dependencies go.
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.prepare).toMatch(/scripts\/build\.ts/);
+    expect(ci.slice(ci.indexOf('npm ci'), ci.indexOf('&&', ci.indexOf('npm ci')))).not.toContain('--omit=dev'); // esbuild is a dev dependency
+    expect(ci.indexOf('test -f packages/cli/dist/medslim.mjs')).toBeGreaterThan(ci.indexOf('npm ci'));
+    expect(ci.indexOf('npm prune --omit=dev')).toBeGreaterThan(ci.indexOf('test -f packages/cli/dist/medslim.mjs'));
     expect(IGNORE).toMatch(/^\*\*\/node_modules$/m);
   });
 

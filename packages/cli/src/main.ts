@@ -1,9 +1,3 @@
-import { compress, compressUsage } from './commands/compress.ts';
-import { distill, distillUsage } from './commands/distill.ts';
-import { inspect, inspectUsage } from './commands/inspect.ts';
-import { quantize, quantizeUsage } from './commands/quantize.ts';
-import { serve, serveUsage } from './commands/serve.ts';
-import { worker, workerUsage } from './commands/worker.ts';
 import { reportError, UsageError } from './errors.ts';
 
 const usage = `medslim — make hospital image classifiers small, fast and cheap to serve, and prove they are still safe.
@@ -18,13 +12,23 @@ commands:
 
 Run 'medslim <command> --help' for a command's options.`;
 
-const commands: Record<string, { run: (argv: string[], out: (s: string) => void) => Promise<number>; usage: string }> = {
-  compress: { run: compress, usage: compressUsage },
-  quantize: { run: quantize, usage: quantizeUsage },
-  distill: { run: distill, usage: distillUsage },
-  inspect: { run: inspect, usage: inspectUsage },
-  serve: { run: serve, usage: serveUsage },
-  worker: { run: worker, usage: workerUsage },
+/** A command: what it runs and its usage text. */
+interface Command {
+  run: (argv: string[], out: (s: string) => void) => Promise<number>;
+  usage: string;
+}
+
+/**
+ * Each command's module, loaded only when that command runs: `medslim --help` loads none of them
+ * (no tfjs, onnxruntime or AWS SDK), so it answers in tens of milliseconds.
+ */
+const commands: Record<string, () => Promise<Command>> = {
+  compress: () => import('./commands/compress.ts').then((m) => ({ run: m.compress, usage: m.compressUsage })),
+  quantize: () => import('./commands/quantize.ts').then((m) => ({ run: m.quantize, usage: m.quantizeUsage })),
+  distill: () => import('./commands/distill.ts').then((m) => ({ run: m.distill, usage: m.distillUsage })),
+  inspect: () => import('./commands/inspect.ts').then((m) => ({ run: m.inspect, usage: m.inspectUsage })),
+  serve: () => import('./commands/serve.ts').then((m) => ({ run: m.serve, usage: m.serveUsage })),
+  worker: () => import('./commands/worker.ts').then((m) => ({ run: m.worker, usage: m.workerUsage })),
 };
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit code: 0 ok, 2 bad input, 3 gate failed (`compress --require-gate`), 1 internal error. */
@@ -34,9 +38,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     out(usage + '\n');
     return name ? 0 : 2;
   }
-  const cmd = commands[name];
+  let cmd: Command | undefined;
   try {
-    if (!cmd) throw new UsageError(`unknown command '${name}'\n${usage}`);
+    const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+    if (!load) throw new UsageError(`unknown command '${name}'\n${usage}`);
+    cmd = await load();
     return await cmd.run(rest, out);
   } catch (e) {
     const error = e as Error & { code?: string };

@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
+import pkg from '../../../package.json' with { type: 'json' };
 
-/** medslim's version (root package.json) and, when run from a git checkout, the commit — the code version recorded in lineage. */
-export const medslimVersion: string = (() => {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-})();
+/** medslim's version (the root package.json's, inlined by the build) — the code version recorded in lineage. */
+export const medslimVersion: string = pkg.version;

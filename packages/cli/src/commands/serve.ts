@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApp, startServer, withConsole } from '@medslim/api';
 import { combineFetch, connectRegistry, createInferApp } from '@medslim/infer';
 import { FsBlobStore, Registry } from '@medslim/registry';
 import { LocalProcessRunner } from '@medslim/jobs/runners';
 import { UsageError } from '../errors.ts';
+import { defaultConsoleDir, medslimBin } from '../paths.ts';
 
 export const serveUsage = `usage: medslim serve [--port 8787] [--host 127.0.0.1] [--data-dir .medslim] [options]
 
@@ -25,11 +25,6 @@ options:
   --infer-only               serve only the inference function (POST /v1/models/{name}/predict, metrics)
   --console-dir <dir>        the built web console to serve at / (default: web/dist of this checkout)`;
 
-/** The built web console of this checkout (`npm run build -w web`). */
-const defaultConsoleDir = fileURLToPath(new URL('../../../../web/dist', import.meta.url));
-
-/** The `medslim` executable, for starting the worker as a child process. */
-const medslimBin = fileURLToPath(new URL('../../bin/medslim.js', import.meta.url));
 
 function waitForSignal(): Promise<NodeJS.Signals> {
   return new Promise((done) => {
