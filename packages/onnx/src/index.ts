@@ -9,7 +9,9 @@ export { toFloat16Bits, fromFloat16Bits } from './float16.ts';
 /** Tensors ↔ typed arrays. */
 export { tensorToArray, tensorToFloat32, arrayToTensor, tensorDims, tensorByteSize, sizeOf, type NdTensor } from './tensor.ts';
 /** Model codec and metadata_props. */
-export { readModel, writeModel, saveModel, getMetadata, setMetadata, defaultOpset } from './model.ts';
+export { readModel, readModelBytes, writeModel, saveModel, getMetadata, setMetadata, defaultOpset } from './model.ts';
+/** External data (`model.onnx` + `model.onnx.data`): read into the model, so it is one self-contained file. */
+export { inlineExternalData, inlineExternalDataBeside, hasExternalData, externalDataFiles, externalLocation, type ExternalDataSource } from './external.ts';
 /** Graph helpers. */
 export { producers, consumers, initializerMap, realInputs, topologicalOrder, addGraphOutputs, replaceNodes, setInitializer, removeUnusedInitializers, valueShape, uniqueNamer } from './graph.ts';
 /** Builders for nodes, values, graphs and models. */

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { OnnxError } from './errors.ts';
 import protobuf from 'protobufjs/minimal.js';
 import { onnx, type ModelProto } from './proto.ts';
+import { hasExternalData, inlineExternalDataBeside } from './external.ts';
 
 /** ModelProto's field numbers and wire types (onnx.proto): 0 varint, 2 length-delimited. */
 const MODEL_FIELDS = new Map([[1, 0], [2, 2], [3, 2], [4, 2], [5, 0], [6, 2], [7, 2], [8, 2], [14, 2], [20, 2], [25, 2], [26, 2]]);
@@ -27,9 +28,12 @@ function startsLikeModelProto(bytes: Uint8Array): boolean {
 }
 
 /**
- * Decodes an ONNX ModelProto from bytes or a file path.
+ * Decodes an ONNX ModelProto from bytes or a file path. Read from a path, tensors kept in external data files
+ * (`model.onnx.data`, location relative to the model's folder) are read into the model, so it is self-contained;
+ * from bytes they stay external (see `inlineExternalData` to resolve them from uploaded files).
  * @throws OnnxError NOT_ONNX when the bytes are not a protobuf ModelProto with a graph and an opset
- *   (e.g. a PNG or a text file), TRUNCATED when the protobuf ends early (an interrupted download/upload).
+ *   (e.g. a PNG or a text file), TRUNCATED when the protobuf ends early (an interrupted download/upload),
+ *   EXTERNAL_DATA when an external data file next to the model is missing (naming it).
  * Spec: onnx.proto ModelProto; ONNX IR (docs/IR.md).
  */
 export function readModel(source: string | Uint8Array, what = typeof source === 'string' ? source : 'model bytes'): ModelProto {
@@ -48,7 +52,22 @@ export function readModel(source: string | Uint8Array, what = typeof source === 
   if (!graph || !graph.node || graph.node.length === 0 || !model.opsetImport || model.opsetImport.length === 0 || !graph.output?.length) {
     throw new OnnxError('NOT_ONNX', `${what} is not an ONNX model (no graph nodes, outputs or opset import found); pass a .onnx file exported with torch.onnx.export or tf2onnx`);
   }
+  if (typeof source === 'string' && hasExternalData(model)) inlineExternalDataBeside(model, source);
   return model;
+}
+
+/**
+ * The bytes of the model file at `path` as one self-contained model: the file itself when it holds all its
+ * tensors, else the model re-encoded with its external data files (beside it) read in. Works from any working
+ * directory: locations are resolved against the model's folder.
+ * @throws OnnxError as {@link readModel}; node's ENOENT when `path` itself does not exist.
+ */
+export function readModelBytes(path: string): Uint8Array {
+  const bytes = new Uint8Array(readFileSync(path));
+  const model = readModel(bytes, path);
+  if (!hasExternalData(model)) return bytes;
+  inlineExternalDataBeside(model, path);
+  return writeModel(model);
 }
 
 /** Encodes a ModelProto to bytes (protobuf wire format). */

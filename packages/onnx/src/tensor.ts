@@ -25,8 +25,8 @@ export function tensorDims(t: TensorProto): number[] {
  * Reads a TensorProto's values into a typed array (a copy, aligned, little-endian as ONNX stores them).
  * Accepts `raw_data` and the typed fields (`float_data`, `int32_data`, `int64_data`, `double_data`);
  * float16 comes back as Uint16Array bits (see `fromFloat16Bits`).
- * @throws OnnxError EXTERNAL_DATA when the tensor's data lives in an external file (not supported: re-save
- *   the model with all tensors inside it), UNSUPPORTED_DTYPE for string/complex/bfloat16, BAD_TENSOR when
+ * @throws OnnxError EXTERNAL_DATA when the tensor's data still lives in an external file (a model decoded from
+ *   bytes: read it by path, or resolve it with inlineExternalData first), UNSUPPORTED_DTYPE for string/complex/bfloat16, BAD_TENSOR when
  *   the data length disagrees with the dims.
  * Spec: onnx.proto TensorProto.
  */
@@ -35,8 +35,9 @@ export function tensorToArray(t: TensorProto): NdTensor {
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData && t.externalData.length > 0)) {
     throw new OnnxError(
       'EXTERNAL_DATA',
-      `tensor '${name}' stores its data in an external file, which medslim does not read; ` +
-        `save the model with all tensors inside the .onnx file (onnx.save_model(m, path, save_as_external_data=False)).`,
+      `tensor '${name}' stores its data in an external file that was not read in; ` +
+        `pass the model by its path with its .data file beside it, upload both files together (or one zip), ` +
+        `or save the model with all tensors inside the .onnx file (onnx.save_model(m, path, save_as_external_data=False)).`,
     );
   }
   const info = dtypeFromOnnx(t.dataType ?? 0);

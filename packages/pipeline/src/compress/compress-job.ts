@@ -7,7 +7,7 @@ import {
   selectTrainingBackend, trainStudent, withWidth, type StudentConfig, type StudentParams, type TrainData,
 } from '@medslim/distill';
 import { rocAucFromLogits } from '@medslim/eval';
-import { readModel } from '@medslim/onnx';
+import { readModel, readModelBytes } from '@medslim/onnx';
 import { choosePruneRatios, maxParamReduction, pruneStudent, sensitivityAnalysis, type SensitivityTable } from '@medslim/prune';
 import { quantizeStatic, verifyIntegerKernels } from '@medslim/quantize';
 import { measuredOn } from '../measured-on.ts';
@@ -80,7 +80,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   const checkCancel = () => { if (o.cancelled?.()) throw new JobError('CANCELLED', 'the job was cancelled'); };
 
   // --- Validate everything before work starts.
-  const teacherBytes = new Uint8Array(readFileSync(spec.teacher));
+  const teacherBytes = readModelBytes(spec.teacher);
   const iface = modelInterface(readModel(teacherBytes, spec.teacher));
   const ds = loadDataFor({ ...iface, numClasses: null }, spec.dataset);
   const k = iface.numClasses ?? ds.numClasses;

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { datasetSummary, toModelInput } from '@medslim/data';
 import {
   checkBatchForBackend, disposeStudent, exportStudentOnnx, parameterCount, referenceStudent, selectTrainingBackend,
   trainStudent, withWidth, type StudentConfig, type TrainConfig,
 } from '@medslim/distill';
-import { readModel } from '@medslim/onnx';
+import { readModel, readModelBytes } from '@medslim/onnx';
 import { createHash } from 'node:crypto';
 import { epochsForSteps, PRESETS } from '../compress/spec.ts';
 import { JobError } from '../errors.ts';
@@ -56,7 +56,7 @@ export interface DistillJobResult {
 export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobResult> {
   const progress = o.onProgress ?? (() => {});
   const log = o.log ?? (() => {});
-  const teacherBytes = typeof o.teacher === 'string' ? new Uint8Array(readFileSync(o.teacher)) : o.teacher;
+  const teacherBytes = typeof o.teacher === 'string' ? readModelBytes(o.teacher) : o.teacher;
   const teacherModel = readModel(teacherBytes, typeof o.teacher === 'string' ? o.teacher : 'teacher model');
   const iface = modelInterface(teacherModel);
   const ds = loadDataFor({ ...iface, numClasses: null }, o.data);

@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { datasetSummary, sampleIndices, toModelInput } from '@medslim/data';
-import { readModel, summarize } from '@medslim/onnx';
+import { readModel, readModelBytes, summarize } from '@medslim/onnx';
 import { quantizeStatic, verifyIntegerKernels, type QuantizeConfig } from '@medslim/quantize';
 import { JobError } from '../errors.ts';
 import { evaluateStage } from '../evaluate-stage.ts';
@@ -47,7 +47,7 @@ export interface QuantizeJobResult {
  *   class mismatch, empty calibration split), QuantizeError — all before any file is written.
  */
 export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJobResult> {
-  const teacherBytes = typeof o.model === 'string' ? new Uint8Array(readFileSync(o.model)) : o.model;
+  const teacherBytes = typeof o.model === 'string' ? readModelBytes(o.model) : o.model;
   const teacherModel = readModel(teacherBytes, typeof o.model === 'string' ? o.model : 'teacher model');
   const iface = modelInterface(teacherModel);
   const ds = loadDataFor(iface, o.data);
