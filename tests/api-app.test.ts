@@ -3,6 +3,7 @@
  * "Done when", tenant isolation, and two concurrent rollouts → exactly one 412. Jobs run in an
  * in-process worker on a tiny synthetic model (about a second each).
  */
+import { DEFAULT_GATE_BUDGETS, type GateResult } from '@medslim/contracts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -235,9 +236,10 @@ describe('API over app.request()', () => {
 
   it('aliases: prod → v1, canary 10 % to v2 with If-Match, rollback in one call, audit; every bad change is refused and changes nothing', async () => {
     const author: Actor = { keyId: 'seed', name: 'seed', role: 'admin' };
+    const gateResult = (passed: boolean): GateResult => ({ passed, candidate: 'int8', budgets: DEFAULT_GATE_BUDGETS, checks: [], rationale: 'test' });
     const lineage = { teacher: null, dataset: null, job: null, codeVersion: 'test' };
-    await reg.versions.register('st-marys', 'pneumonia', { artifacts: [{ file: 'model.int8.onnx', bytes: Buffer.from('v2') }], lineage, metrics: [], gate: { passed: true, checks: [] }, createdBy: author });
-    await reg.versions.register('st-marys', 'pneumonia', { artifacts: [{ file: 'model.int8.onnx', bytes: Buffer.from('v3') }], lineage, metrics: [], gate: { passed: false, checks: [{ name: 'sensitivity', passed: false }] }, createdBy: author });
+    await reg.versions.register('st-marys', 'pneumonia', { artifacts: [{ file: 'model.int8.onnx', bytes: Buffer.from('v2') }], lineage, metrics: [], gate: gateResult(true), createdBy: author });
+    await reg.versions.register('st-marys', 'pneumonia', { artifacts: [{ file: 'model.int8.onnx', bytes: Buffer.from('v3') }], lineage, metrics: [], gate: gateResult(false), createdBy: author });
 
     const created = await call('deployer', '/models/pneumonia/aliases/prod', { method: 'PUT', json: { version: 1, reason: 'first release' } });
     expect(created.status).toBe(201);

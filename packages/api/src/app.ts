@@ -121,7 +121,5 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 export { startServer, withConsole, type RunningServer, type ServerOptions } from './server.ts';
 /** `configFromEnv` builds `AppDeps` from MEDSLIM_* environment variables (Lambda, containers). */
 export { configFromEnv } from './config.ts';
-/** Job types the API accepts, with their options and presets. */
-export { jobTypes, type JobTypeSpec } from './job-types.ts';
 export { ApiError } from './errors.ts';
 export type { AppEnv } from './env.ts';

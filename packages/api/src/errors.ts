@@ -10,6 +10,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { RegistryError, StoreError } from '@medslim/registry';
+import { describeIssues } from '@medslim/contracts';
 
 /** Stable error codes the API answers with (besides the registry's own: NOT_FOUND, INVALID, …). */
 export type ApiErrorCode =
@@ -39,16 +40,6 @@ export interface ErrorBody {
   error: { code: string; message: string };
 }
 
-/** Describe zod issues as `field: problem; field: problem` (paths joined with '.'). */
-export function describeIssues(error: ZodError, prefix = ''): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => {
-      const field = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
-      return field ? `${field}: ${i.message}` : i.message;
-    })
-    .join('; ');
-}
 
 const TARGET_NAMES: Record<string, string> = { json: 'body', query: 'query', param: 'path', header: 'header' };
 

@@ -7,6 +7,7 @@
  * the job's report; the worker registers the listed artifacts as the new version.
  * `@medslim/pipeline` is imported lazily so that loading this table stays cheap.
  */
+import type { JobReport } from '@medslim/contracts';
 import type { ProgressEvent, ProgressPlan } from './progress.ts';
 
 /** What an executor gets. */
@@ -27,12 +28,8 @@ export interface ExecutorContext {
   cancelled: () => boolean;
 }
 
-/** The report fields the registry records; the full report is stored as an artifact. */
-export interface ExecutorReport {
-  stages: unknown[];
-  gate?: { passed: boolean; checks: unknown[] } | null;
-  [section: string]: unknown;
-}
+/** The job's report.json: the registry records its stages and gate; the full report is stored as an artifact. */
+export type ExecutorReport = JobReport;
 
 /** What an executor resolves with. */
 export interface ExecutorResult {

@@ -1,4 +1,5 @@
 /** Worker: runs jobs to a version, or to a recorded failure that registers nothing. */
+import type { JobReport } from '@medslim/contracts';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,8 +56,10 @@ function scripted(steps: number, delayMs: number, end: 'throw' | 'succeed' = 'su
       }
       if (end === 'throw') throw Object.assign(new Error('labels in test split exceed the class count'), { name: 'DataError', code: 'LABEL_RANGE' });
       await writeFile(path.join(ctx.outDir, 'model.onnx'), 'fake model');
-      await writeFile(path.join(ctx.outDir, 'report.json'), JSON.stringify({ stages: [{ name: 'fake' }], gate: { passed: true, checks: [] } }));
-      return { report: { stages: [{ name: 'fake' }], gate: { passed: true, checks: [] } }, codeVersion: 'test' };
+      // A stand-in report: the worker passes stages and gate on to the registry without reading their fields.
+      const report = { stages: [{ name: 'fake' }], gate: { passed: true, checks: [] } } as unknown as JobReport;
+      await writeFile(path.join(ctx.outDir, 'report.json'), JSON.stringify(report));
+      return { report, codeVersion: 'test' };
     },
   };
 }

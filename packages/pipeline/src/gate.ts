@@ -1,52 +1,10 @@
+import { DEFAULT_GATE_BUDGETS, type GateBudgets, type GateCheck, type GateDecision, type GateResult } from '@medslim/contracts';
 import { argmax, bootstrapCis, expectedCalibrationError, logOdds, perClassRates, rocAuc, softmax } from '@medslim/eval';
 
-/** Budgets of the clinical safety gate; all in [0, 1]. */
-export interface GateBudgets {
-  /** Largest allowed test AUC drop vs the teacher (default 0.01). */
-  auc: number;
-  /** Largest allowed drop of any class's sensitivity vs the teacher (default 0.03). */
-  sensitivity: number;
-  /** Largest allowed ECE increase vs the teacher (default 0.02). */
-  ece: number;
-  /** Smallest allowed top-1 agreement with the teacher (default 0.95). */
-  agreement: number;
-}
-
-export const defaultGateBudgets: GateBudgets = { auc: 0.01, sensitivity: 0.03, ece: 0.02, agreement: 0.95 };
-
-/**
- * What decides a check: `point` — the point estimate must be inside the budget; `ci` — the whole paired 95 %
- * bootstrap interval must be (the upper bound of a drop/increase ≤ budget, the lower bound of agreement ≥
- * budget), i.e. the data must show with 95 % confidence that the budget holds. `ci` is stricter and, on a
- * small test split, can fail a candidate whose point estimates are fine.
- */
-export type GateDecision = 'point' | 'ci';
-
-export interface GateCheck {
-  name: string;
-  /** What is compared: 'drop' and 'increase' must be ≤ budget; 'agreement' must be ≥ budget. */
-  kind: 'max' | 'min';
-  value: number;
-  budget: number;
-  /** Paired 95 % bootstrap CI of `value` (same resamples for teacher and candidate). */
-  ci95: [number, number];
-  passed: boolean;
-  /** One line a reviewer reads (says why a check failed, including an undefined value). */
-  detail: string;
-}
-
-export interface GateResult {
-  passed: boolean;
-  candidate: string;
-  /** Which estimate decided every check (see GateDecision). */
-  decision: GateDecision;
-  /** Which split the gate measured ('test' unless the caller says otherwise, e.g. 'val' during a search). */
-  split: string;
-  budgets: GateBudgets;
-  checks: GateCheck[];
-  /** Why this gate exists. */
-  rationale: string;
-}
+/** Budgets, checks, the decision rule and the verdict: schemas in @medslim/contracts (reports.ts). */
+export type { GateBudgets, GateCheck, GateDecision, GateResult } from '@medslim/contracts';
+/** The budgets a spec that names none gets (auc 0.01, sensitivity 0.03, ece 0.02, agreement 0.95). */
+export const defaultGateBudgets: GateBudgets = DEFAULT_GATE_BUDGETS;
 
 /**
  * The clinical safety gate: a compressed model is promotable only if, on the test split and against the

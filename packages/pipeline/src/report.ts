@@ -1,44 +1,9 @@
-import type { TestMetrics } from '@medslim/eval';
+import type { JobReport } from '@medslim/contracts';
 
-/** Latency of one model through onnxruntime-node (see `@medslim/eval` benchmarkLatency). */
-export interface LatencySummary {
-  /** Batch-1 wall time of session.run in ms. */
-  p50: number;
-  p95: number;
-  p99: number;
-}
-
-/** One stage of a job (teacher, student, pruned, int8, …) — the shape every job's report reuses. */
-export interface StageReport {
-  name: string;
-  /** File name of the stage's model inside the job folder (or the input path for the teacher). */
-  file: string;
-  sha256: string;
-  /** Serialized ONNX size in bytes. */
-  bytes: number;
-  /** Elements in the model's initializers (weights, biases; for INT8 also scales and zero-points). */
-  params: number;
-  /** Test-split metrics; `agreement` is top-1 agreement with the teacher stage. */
-  test: TestMetrics;
-  latencyMs: LatencySummary;
-  /** Throughput at batch `throughputBatch`, images/s. */
-  imagesPerSecond: number;
-  throughputBatch: number;
-  /** intraOpNumThreads the latency was measured with. */
-  intraOpNumThreads: number;
-}
-
-/** report.json of a job. */
-export interface JobReport {
-  job: 'quantize' | 'distill' | 'compress';
-  medslimVersion: string;
-  createdAt: string;
-  dataset: { sha256: string; splits: Record<string, { count: number; classCounts: number[] }> };
-  labels: string[];
-  stages: StageReport[];
-  /** Job-specific sections (quantization, training, gate, sensitivity…). */
-  [section: string]: unknown;
-}
+/** report.json and its stages: the schemas are in @medslim/contracts (reports.ts). */
+export type { JobReport, StageReport } from '@medslim/contracts';
+/** Batch-1 latency of one model through onnxruntime-node, ms (see `@medslim/eval` benchmarkLatency). */
+export type LatencySummary = JobReport['stages'][number]['latencyMs'];
 
 const pct = (x: number | null | undefined, digits = 1) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : `${(x * 100).toFixed(digits)} %`);
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));

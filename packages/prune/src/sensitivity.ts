@@ -1,3 +1,4 @@
+import type { SensitivityRow, SensitivityTable } from '@medslim/contracts';
 import { disposeStudent, hiddenChannels, type StudentConfig, type StudentParams } from '@medslim/distill';
 import { prunableBlocks } from './rank.ts';
 import { keptChannels, pruneStudent, studentParamCount } from './rebuild.ts';
@@ -5,25 +6,8 @@ import { keptChannels, pruneStudent, studentParamCount } from './rebuild.ts';
 /** Ratios the sensitivity analysis tries per block. */
 export const SENSITIVITY_RATIOS = [0.25, 0.5, 0.75] as const;
 
-export interface SensitivityRow {
-  block: number;
-  ratio: number;
-  hidden: number;
-  kept: number;
-  /** Student parameters with only this block pruned at this ratio. */
-  params: number;
-  paramsRemoved: number;
-  /** Validation metrics without retraining, and their drop from the unpruned student. */
-  auc: number;
-  accuracy: number;
-  aucDrop: number;
-  accuracyDrop: number;
-}
-
-export interface SensitivityTable {
-  baseline: { params: number; auc: number; accuracy: number };
-  rows: SensitivityRow[];
-}
+/** The table's schema is in @medslim/contracts (it is `sensitivity.json` and a section of report.json). */
+export type { SensitivityRow, SensitivityTable } from '@medslim/contracts';
 
 /**
  * Per-block sensitivity analysis (Li et al. 2017, §3.2): prune one block alone at each ratio, without

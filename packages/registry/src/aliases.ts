@@ -10,7 +10,9 @@
  */
 import type { BlobStore } from './store/index.ts';
 import { normalizeEtag, StoreError } from './store/index.ts';
-import type { AliasTarget, Audit, AuditEntry } from './audit.ts';
+import type { AliasDoc, AliasTarget } from '@medslim/contracts';
+import { MAX_ALIAS_TARGETS } from '@medslim/contracts';
+import type { Audit, AuditEntry } from './audit.ts';
 import { auditId } from './audit.ts';
 import { RegistryError } from './errors.ts';
 import { readDoc, writeDoc } from './json.ts';
@@ -20,27 +22,10 @@ import { checkName } from './names.ts';
 import type { Actor } from './principal.ts';
 import type { Versions } from './versions.ts';
 
-/** Most targets one alias may split traffic over. */
-export const MAX_ALIAS_TARGETS = 8;
+export { MAX_ALIAS_TARGETS, type AliasDoc } from '@medslim/contracts';
 /** Tolerance of the weight sum: |Σ weights − 1| ≤ 1e-9. */
 export const WEIGHT_SUM_TOLERANCE = 1e-9;
 
-/** `aliases/{alias}.json`. */
-export interface AliasDoc {
-  model: string;
-  alias: string;
-  targets: AliasTarget[];
-  /** Targets before the last change: what `rollback` restores (null: nothing to roll back to). */
-  previous: AliasTarget[] | null;
-  /** Number of changes so far (1 after creation). */
-  revision: number;
-  updatedAt: string;
-  updatedBy: Actor;
-  reason: string | null;
-  force: boolean;
-  /** The audit entry of the last change (see audit.ts). */
-  lastChange: AuditEntry;
-}
 
 /** An alias document and its ETag (send it back as `If-Match`). */
 export interface AliasState {

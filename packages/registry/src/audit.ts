@@ -10,30 +10,11 @@ import { randomBytes } from 'node:crypto';
 import type { BlobStore } from './store/index.ts';
 import { readDoc, writeDoc } from './json.ts';
 import { layout } from './layout.ts';
-import type { Actor } from './principal.ts';
+import type { AliasTarget, AuditEntry } from '@medslim/contracts';
 
-/** One target of an alias: a version and its share of traffic (0 … 1). */
-export interface AliasTarget {
-  version: number;
-  weight: number;
-}
+export type { AliasTarget, AuditEntry } from '@medslim/contracts';
 
-/** One alias change. */
-export interface AuditEntry {
-  /** Sorts by time: 15-digit epoch milliseconds, '-', 8 hex digits. */
-  id: string;
-  at: string;
-  model: string;
-  alias: string;
-  action: 'create' | 'update' | 'rollback';
-  /** Targets before the change (null when the alias was created). */
-  from: AliasTarget[] | null;
-  to: AliasTarget[];
-  reason: string | null;
-  /** True when a version whose gate failed was promoted on purpose. */
-  force: boolean;
-  who: Actor;
-}
+
 
 /** A new audit entry id for `now`. */
 export function auditId(now: number = Date.now()): string {

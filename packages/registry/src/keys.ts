@@ -26,63 +26,12 @@ import { RegistryError } from './errors.ts';
 import { listKeys, readDoc, updateDoc, writeDoc } from './json.ts';
 import { layout } from './layout.ts';
 import { checkTenant } from './names.ts';
+import type { ApiKeyInfo, ApiKeyRecord, KeyEvent } from '@medslim/contracts';
+import { MAX_ROTATION_GRACE_SECONDS } from '@medslim/contracts';
 import type { Actor, Principal, Role } from './principal.ts';
 import { ROLES, roleAtLeast } from './principal.ts';
 import { TtlCache } from './ttl-cache.ts';
 
-/** The stored record of one key (fields after `createdBy` are absent from records written before key management). */
-export interface ApiKeyRecord {
-  tenant: string;
-  role: Role;
-  name: string | null;
-  createdAt: string;
-  createdBy: Actor | null;
-  /** When the key stops working by itself (ISO time), or null. */
-  expiresAt?: string | null;
-  /** When the key was revoked, or null. */
-  revokedAt?: string | null;
-  revokedBy?: Actor | null;
-  /** The key that replaced this one in a rotation. */
-  replacedBy?: string | null;
-  /** When a request last used the key, to within `LAST_USED_RESOLUTION_MS`. */
-  lastUsedAt?: string | null;
-}
-
-/** What a listing shows of a key: everything but the secret (which is never stored anyway). */
-export interface ApiKeyInfo {
-  keyId: string;
-  tenant: string;
-  role: Role;
-  name: string | null;
-  createdAt: string;
-  createdBy: Actor | null;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  revokedBy: Actor | null;
-  replacedBy: string | null;
-  /** `active`, `revoked`, or `expired` (past `expiresAt`). */
-  status: 'active' | 'revoked' | 'expired';
-}
-
-/** One key event of the tenant's key audit trail. */
-export interface KeyEvent {
-  /** Sorts by time (see `auditId`). */
-  id: string;
-  at: string;
-  action: 'create' | 'revoke' | 'rotate';
-  /** The key the event is about (for `rotate`: the old key). */
-  keyId: string;
-  tenant: string;
-  role: Role;
-  name: string | null;
-  /** `rotate`: the new key's id. */
-  replacedBy: string | null;
-  /** `create`/`rotate`: when the (old) key expires, if it does. */
-  expiresAt: string | null;
-  /** Who did it (null: the server itself, e.g. the first admin key), with the caller's tenant. */
-  who: (Actor & { tenant: string }) | null;
-}
 
 /** Shortest key accepted (characters), also for `MEDSLIM_ADMIN_KEY`. */
 export const MIN_KEY_LENGTH = 20;
@@ -96,8 +45,8 @@ export const KEY_CACHE_TTL_MS = 4000;
 export const KEY_NEGATIVE_TTL_MS = 2000;
 /** `lastUsedAt` is rewritten at most this often per key, ms (5 minutes). */
 export const LAST_USED_RESOLUTION_MS = 5 * 60_000;
-/** Longest rotation grace period, seconds (one day). */
-export const MAX_ROTATION_GRACE_SECONDS = 86_400;
+/** Stored key records, listings and key events: schemas in @medslim/contracts. */
+export { MAX_ROTATION_GRACE_SECONDS, type ApiKeyInfo, type ApiKeyRecord, type KeyEvent } from '@medslim/contracts';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 const keyIdOf = (hash: string) => hash.slice(0, 12);

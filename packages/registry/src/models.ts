@@ -5,15 +5,10 @@ import { RegistryError } from './errors.ts';
 import { readDoc, writeDoc } from './json.ts';
 import { layout } from './layout.ts';
 import { checkName } from './names.ts';
-import type { Actor } from './principal.ts';
+import type { Actor, Model as ModelRecord } from '@medslim/contracts';
 
-/** The record of one model. */
-export interface ModelRecord {
-  name: string;
-  description: string | null;
-  createdAt: string;
-  createdBy: Actor;
-}
+export type { Model as ModelRecord } from '@medslim/contracts';
+
 
 /** Create, read and list a tenant's models. */
 export class Models {

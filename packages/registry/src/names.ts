@@ -5,12 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { RegistryError } from './errors.ts';
 
-/** Model and alias names: lower-case letters, digits, '.', '_', '-'; starts with a letter or digit; 1 … 63 characters. */
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-/** Tenant names: lower-case letters, digits and '-'; 1 … 63 characters. */
-export const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** Artifact file names: letters, digits, '.', '_', '-'; 1 … 128 characters; no '/'. */
-export const FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+import { FILE_PATTERN, NAME_PATTERN, NAME_RULE, TENANT_PATTERN } from '@medslim/contracts';
+
+export { FILE_PATTERN, NAME_PATTERN, TENANT_PATTERN };
 /** Upload and job ids made by `newId`: prefix, '_', 9 base-36 time digits, 10 hex digits. */
 export const ID_PATTERN = { up: /^up_[0-9a-z]{9}[0-9a-f]{10}$/, job: /^job_[0-9a-z]{9}[0-9a-f]{10}$/ } as const;
 
@@ -23,7 +20,7 @@ const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v.length > 
  */
 export function checkName(kind: 'model' | 'alias', value: unknown): string {
   if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
-    throw new RegistryError('INVALID', `${kind} name ${show(value)} is not valid: use 1–63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`);
+    throw new RegistryError('INVALID', `${kind} name ${show(value)} is not valid: ${NAME_RULE}`);
   }
   return value;
 }

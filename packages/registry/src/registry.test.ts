@@ -4,6 +4,7 @@
  * condition to *fail* (412, exactly-one-wins) run on the filesystem store, and on S3 we prove the
  * conditional headers are sent.
  */
+import { DEFAULT_GATE_BUDGETS, type GateResult, type StageReport } from '@medslim/contracts';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -54,11 +55,16 @@ async function keysUnder(store: BlobStore, prefix: string): Promise<string[]> {
   return out.sort();
 }
 
-async function registerBytes(reg: Registry, model: string, files: Record<string, string>, gate: { passed: boolean; checks: unknown[] } | null = null) {
+/** A gate verdict as a compress job writes it (no checks: the registry reads only `passed`). */
+const gateResult = (passed: boolean): GateResult => ({ passed, candidate: 'int8', budgets: DEFAULT_GATE_BUDGETS, checks: [], rationale: 'test' });
+/** The registry stores a report's stages as they are; it reads none of their fields. */
+const stage = { name: 'int8', test: { auc: 0.95 } } as unknown as StageReport;
+
+async function registerBytes(reg: Registry, model: string, files: Record<string, string>, gate: GateResult | null = null) {
   return reg.versions.register(T, model, {
     artifacts: Object.entries(files).map(([file, text]) => ({ file, bytes: Buffer.from(text) })),
     lineage,
-    metrics: [{ name: 'int8', test: { auc: 0.95 } }],
+    metrics: [stage],
     gate,
     createdBy: actor,
     reportFile: 'report.json' in files ? 'report.json' : null,
@@ -82,7 +88,7 @@ describe.each(stores)('Registry on %s', (_name, makeStore) => {
     const reg = new Registry(makeStore());
     await reg.models.create(T, { name: 'm', createdBy: actor });
     const v1 = await registerBytes(reg, 'm', { 'model.int8.onnx': 'onnx bytes', 'report.json': '{"stages":[]}' });
-    const v2 = await registerBytes(reg, 'm', { 'model.int8.onnx': 'other bytes' }, { passed: false, checks: [{ name: 'auc' }] });
+    const v2 = await registerBytes(reg, 'm', { 'model.int8.onnx': 'other bytes' }, gateResult(false));
     expect([v1.version, v2.version]).toEqual([1, 2]);
     expect(v1.artifacts).toEqual([
       { file: 'model.int8.onnx', sha256: sha('onnx bytes'), bytes: 10, contentType: 'application/octet-stream' },
@@ -91,7 +97,7 @@ describe.each(stores)('Registry on %s', (_name, makeStore) => {
     const got = await reg.versions.get(T, 'm', '1');
     expect(got).toMatchObject({ version: 1, lineage, metrics: [{ name: 'int8' }], gate: null, reportFile: 'report.json' });
     expect(await reg.versions.readReport(T, got)).toEqual({ stages: [] });
-    expect((await reg.versions.get(T, 'm', 2)).gate).toEqual({ passed: false, checks: [{ name: 'auc' }] });
+    expect((await reg.versions.get(T, 'm', 2)).gate).toEqual(gateResult(false));
     expect((await reg.versions.list(T, 'm')).map((v) => v.version)).toEqual([1, 2]);
     const { stream, record } = await reg.versions.openArtifact(T, 'm', 1, 'model.int8.onnx');
     const chunks: Buffer[] = [];
@@ -161,7 +167,7 @@ describe.each(stores)('Registry on %s', (_name, makeStore) => {
     const reg = new Registry(makeStore());
     await reg.models.create(T, { name: 'm', createdBy: actor });
     await registerBytes(reg, 'm', { 'model.onnx': 'v1' });
-    await registerBytes(reg, 'm', { 'model.onnx': 'v2' }, { passed: false, checks: [] });
+    await registerBytes(reg, 'm', { 'model.onnx': 'v2' }, gateResult(false));
     const a = await reg.aliases.set(T, 'm', 'prod', { targets: [{ version: 1, weight: 1 }], actor });
     const bad: [unknown, string, RegExp][] = [
       [[{ version: 1, weight: 0.5 }], 'INVALID', /sum to 1 \(got 0.5\)/],

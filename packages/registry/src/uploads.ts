@@ -10,22 +10,13 @@ import { RegistryError } from './errors.ts';
 import { readDoc, writeDoc } from './json.ts';
 import { layout } from './layout.ts';
 import { isId, newId } from './names.ts';
-import type { Actor } from './principal.ts';
+import type { Actor, Upload as UploadRecord } from '@medslim/contracts';
+
+export type { Upload as UploadRecord } from '@medslim/contracts';
 
 /** Default largest upload in bytes (512 MiB). */
 export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
-/** The record of one upload. `sha256` and `bytes` are null while a presigned upload is pending. */
-export interface UploadRecord {
-  id: string;
-  status: 'ready' | 'pending';
-  filename: string | null;
-  contentType: string | null;
-  sha256: string | null;
-  bytes: number | null;
-  createdAt: string;
-  createdBy: Actor;
-}
 
 /** Upload bytes into a tenant's space and look them up again. */
 export class Uploads {

@@ -19,56 +19,14 @@ import { listKeys, readDoc, writeDoc } from './json.ts';
 import { layout, versionOfKey } from './layout.ts';
 import type { Models } from './models.ts';
 import { checkFile, checkVersion } from './names.ts';
-import type { Actor } from './principal.ts';
+import type { Actor, Artifact as ArtifactRecord, GateResult, JobReport, Lineage, StageReport, Version as VersionManifest } from '@medslim/contracts';
 
-/** One stored artifact of a version. */
-export interface ArtifactRecord {
-  file: string;
-  /** Lower-case hex SHA-256 of the bytes, verified by re-reading them from the store. */
-  sha256: string;
-  bytes: number;
-  contentType: string;
-}
+export type { Artifact as ArtifactRecord, GateResult, InputRef, Lineage, Version as VersionManifest } from '@medslim/contracts';
 
-/** An input file of a job (teacher or dataset) as recorded in lineage. */
-export interface InputRef {
-  upload: string;
-  sha256: string;
-  bytes: number;
-  filename: string | null;
-}
 
-/** Where a version came from. */
-export interface Lineage {
-  teacher: InputRef | null;
-  dataset: InputRef | null;
-  /** The job spec that produced it (type, preset, resolved options), or null for a direct registration. */
-  job: { id: string; type: string; preset: string | null; options: Record<string, unknown> } | null;
-  /** medslim version of the code that produced it. */
-  codeVersion: string;
-}
 
-/** A quality gate's verdict (from a compress job's report). */
-export interface GateResult {
-  passed: boolean;
-  checks: unknown[];
-}
 
-/** `versions/{v}/manifest.json`. */
-export interface VersionManifest {
-  model: string;
-  version: number;
-  createdAt: string;
-  createdBy: Actor;
-  artifacts: ArtifactRecord[];
-  lineage: Lineage;
-  /** The report's stages (accuracy, AUC, ECE, latency, … per stage). */
-  metrics: unknown[];
-  /** The report's gate, or null when the job has none (quantize). */
-  gate: GateResult | null;
-  /** Artifact holding the full report, if any (e.g. `report.json`). */
-  reportFile: string | null;
-}
+
 
 /** An artifact to register: a file on disk or bytes in memory. */
 export interface ArtifactSource {
@@ -112,7 +70,7 @@ export class Versions {
   async register(
     tenant: string,
     model: string,
-    input: { artifacts: ArtifactSource[]; lineage: Lineage; metrics: unknown[]; gate: GateResult | null; createdBy: Actor; reportFile?: string | null },
+    input: { artifacts: ArtifactSource[]; lineage: Lineage; metrics: StageReport[]; gate: GateResult | null; createdBy: Actor; reportFile?: string | null },
   ): Promise<VersionManifest> {
     await this.models.get(tenant, model);
     if (input.artifacts.length === 0) throw new RegistryError('INVALID', 'a version needs at least one artifact');
@@ -228,9 +186,9 @@ export class Versions {
   }
 
   /** A version's report (the parsed `reportFile` artifact), or null when it has none. */
-  async readReport(tenant: string, manifest: VersionManifest): Promise<unknown> {
+  async readReport(tenant: string, manifest: VersionManifest): Promise<JobReport | null> {
     if (!manifest.reportFile) return null;
-    const doc = await readDoc<unknown>(this.store, layout.artifact(tenant, manifest.model, manifest.version, manifest.reportFile));
+    const doc = await readDoc<JobReport>(this.store, layout.artifact(tenant, manifest.model, manifest.version, manifest.reportFile));
     return doc?.value ?? null;
   }
 }

@@ -6,7 +6,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { AliasState } from '@medslim/registry';
 import { ApiError } from '../errors.ts';
 import { actorOf, principalOf, role } from '../middleware/auth/index.ts';
-import { AliasSchema, AuditEntrySchema, RollbackSchema, SetAliasSchema } from '../schemas.ts';
+import { AliasSchema, AuditEntrySchema, RollbackSchema, SetAliasSchema } from '@medslim/contracts';
 import type { RouteModule } from './common.ts';
 import { errorResponses, quoteEtag, security } from './common.ts';
 

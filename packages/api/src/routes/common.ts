@@ -2,7 +2,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { JobRunner, Registry } from '@medslim/registry';
 import type { AppEnv } from '../env.ts';
-import { ErrorSchema } from '../schemas.ts';
+import { ErrorSchema } from '@medslim/contracts';
 
 /** Dependencies of the route modules (built by `createApp`). */
 export interface RouteDeps {

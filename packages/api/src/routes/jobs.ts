@@ -6,15 +6,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { JobDoc } from '@medslim/registry';
 import { isTerminal } from '@medslim/registry';
-import { ApiError, describeIssues } from '../errors.ts';
-import { jobTypes } from '../job-types.ts';
+import { ApiError } from '../errors.ts';
 import { actorOf, principalOf, role } from '../middleware/auth/index.ts';
-import { JobSchema, SubmitJobSchema } from '../schemas.ts';
+import { describeIssues, JOB_STATUSES, JOB_TYPES, JobSchema, SubmitJobSchema, type JobTypeSpec } from '@medslim/contracts';
 import type { RouteModule } from './common.ts';
 import { errorResponses, security } from './common.ts';
 
 const IdParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'job_mcx3f9a2b4e1c0d9f27' }) });
-const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 /** A comment line keeps idle SSE connections open through proxies, every this many ms. */
 const KEEPALIVE_MS = 15_000;
 
@@ -43,7 +41,7 @@ const list = createRoute({
   tags: ['jobs'],
   summary: "The tenant's jobs, newest first",
   security,
-  request: { query: z.object({ status: z.enum(STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }) },
+  request: { query: z.object({ status: z.enum(JOB_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }) },
   responses: { 200: { description: 'Jobs', content: { 'application/json': { schema: z.object({ jobs: z.array(JobSchema) }) } } }, ...errorResponses(400, 401) },
 });
 const get = createRoute({
@@ -89,10 +87,10 @@ export const jobRoutes: RouteModule = (app, { registry, runner, ssePollMs, log }
   app.openapi(submit, async (c) => {
     const p = principalOf(c);
     const body = c.req.valid('json');
-    if (!Object.hasOwn(jobTypes, body.type)) {
-      throw new ApiError(400, 'BAD_REQUEST', `unsupported job type '${body.type}'; this server runs: ${Object.keys(jobTypes).join(', ')}`);
+    if (!Object.hasOwn(JOB_TYPES, body.type)) {
+      throw new ApiError(400, 'BAD_REQUEST', `unsupported job type '${body.type}'; this server runs: ${Object.keys(JOB_TYPES).join(', ')}`);
     }
-    const spec = jobTypes[body.type];
+    const spec: JobTypeSpec = JOB_TYPES[body.type as keyof typeof JOB_TYPES];
     const presetName = body.preset ?? null;
     if (presetName !== null && !Object.hasOwn(spec.presets, presetName)) {
       throw new ApiError(400, 'BAD_REQUEST', `unknown preset '${presetName}' for ${body.type} jobs; presets: ${Object.keys(spec.presets).join(', ')}`);
@@ -100,9 +98,10 @@ export const jobRoutes: RouteModule = (app, { registry, runner, ssePollMs, log }
     const merged = { ...spec.presets[presetName ?? 'default'], ...(body.options ?? {}) };
     const parsed = spec.options.safeParse(merged);
     if (!parsed.success) throw new ApiError(400, 'BAD_REQUEST', `invalid request body: ${describeIssues(parsed.error, 'options')}`);
+    // The job keeps the options as merged (not with the schema's defaults filled in): the worker resolves defaults.
     const job = await registry.submitJob(
       p.tenant,
-      { type: body.type, model: body.model, teacher: body.teacher, dataset: body.dataset, preset: presetName, options: parsed.data },
+      { type: body.type, model: body.model, teacher: body.teacher, dataset: body.dataset, preset: presetName, options: merged },
       actorOf(p),
     );
     try {

@@ -6,7 +6,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { principalOf, role } from '../middleware/auth/index.ts';
-import { CreateKeySchema, KeyEventSchema, KeyInfoSchema, KeySchema, RotatedKeySchema, RotateKeySchema } from '../schemas.ts';
+import { ApiKeyInfoSchema as KeyInfoSchema, CreateKeySchema, KeyEventSchema, NewKeySchema as KeySchema, RotatedKeySchema, RotateKeySchema } from '@medslim/contracts';
 import type { RouteModule } from './common.ts';
 import { errorResponses, security } from './common.ts';
 

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { createRoute, z } from '@hono/zod-openapi';
 import { actorOf, principalOf, role } from '../middleware/auth/index.ts';
-import { CreateModelSchema, ModelSchema, TargetSchema, VersionDetailSchema, VersionSchema } from '../schemas.ts';
+import { CreateModelSchema, ModelDetailSchema, ModelSchema, VersionDetailSchema, VersionSchema } from '@medslim/contracts';
 import type { RouteModule } from './common.ts';
 import { errorResponses, security } from './common.ts';
 
@@ -13,10 +13,6 @@ const NameParam = z.object({ name: z.string().openapi({ param: { name: 'name', i
 const VersionParams = NameParam.extend({ v: z.string().openapi({ param: { name: 'v', in: 'path' }, example: '1' }) });
 const ArtifactParams = VersionParams.extend({ file: z.string().openapi({ param: { name: 'file', in: 'path' }, example: 'model.int8.onnx' }) });
 
-const ModelDetailSchema = ModelSchema.extend({
-  versions: z.array(z.number().int()),
-  aliases: z.record(z.string(), z.array(TargetSchema)),
-}).openapi('ModelDetail');
 
 const createModel = createRoute({
   method: 'post',

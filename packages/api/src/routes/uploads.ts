@@ -5,7 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../errors.ts';
 import { actorOf, principalOf, role } from '../middleware/auth/index.ts';
-import { PresignedSchema, PresignSchema, UploadSchema } from '../schemas.ts';
+import { PresignedSchema, PresignSchema, UploadSchema } from '@medslim/contracts';
 import { boundaryOf, MultipartError, parseMultipart } from '../uploads/multipart.ts';
 import type { RouteModule } from './common.ts';
 import { errorResponses, security } from './common.ts';
