@@ -6,8 +6,8 @@
  *   GET  /v1/models/{name}/metrics                              this instance's metrics, all versions and each
  *   GET  /v1/models/{name}/versions/{v}/metrics                 one version's metrics
  *
- * Metrics are this process's counters since `since` (on Lambda: one instance's; the console sums
- * instances); a model or version without traffic here shows zeros, not 404.
+ * Metrics are this process's counters since `since` (on Lambda: the answering instance's; the console
+ * shows them as they come); a model or version without traffic here shows zeros, not 404.
  *   GET  /healthz                                               liveness and session cache state (no key)
  *   GET  /v1/inference/openapi.json                             OpenAPI document of these routes (no key)
  *

@@ -1,10 +1,14 @@
 /**
  * Per-(tenant, model, version) counters and latency histograms of this process, with what each
  * prediction cost under Lambda pricing. On Lambda every instance counts only its own requests;
- * the console sums instances (or reads CloudWatch) for fleet-wide numbers.
+ * the console shows the counters of the instance that answered (fleet-wide numbers: CloudWatch).
  */
 import { billedMs, LAMBDA_PRICE_PER_GB_SECOND, LAMBDA_PRICE_PER_REQUEST, type Architecture } from './cost.ts';
 import { LatencyHistogram } from './histogram.ts';
+import type { LatencySummary, MetricsSummary } from '@medslim/contracts';
+
+/** What `GET …/metrics` shows for one version or all versions, and its latency quantiles: schemas in @medslim/contracts. */
+export type { LatencySummary, MetricsSummary } from '@medslim/contracts';
 
 /** Pricing the cost figures use. */
 export interface CostConfig {
@@ -17,42 +21,7 @@ export interface CostConfig {
   pricePerGbSecond?: number;
 }
 
-/** Quantiles of one histogram, ms (null before the first request). */
-export interface LatencySummary {
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  mean: number | null;
-  /** Largest value seen (exact). */
-  max: number | null;
-}
 
-/** What `GET …/metrics` shows for one version, or for all versions of a model together. */
-export interface MetricsSummary {
-  /** Requests routed to this version (successful and failed). */
-  requests: number;
-  /** Requests that failed after routing (4xx bad input and 5xx). */
-  errors: number;
-  /** Of `errors`, those answered 5xx. */
-  serverErrors: number;
-  /** Images predicted (sum of successful batch sizes). */
-  predictions: number;
-  /** Requests in the current minute and the 59 before it. */
-  requestsLastHour: number;
-  /** Time in `session.run`, ms. */
-  modelMs: LatencySummary;
-  /** Whole request inside the function (auth, decode, run, answer), ms. */
-  requestMs: LatencySummary;
-  /**
-   * USD per prediction over the successful requests so far: Σ (P_request + memoryGB × billed s × P_GBs) / Σ batch,
-   * billed = each request's time rounded up to 1 ms. null before the first prediction.
-   */
-  usdPerPrediction: number | null;
-  /** usdPerPrediction × 1,000. */
-  usdPer1k: number | null;
-  /** usdPerPrediction × 1,000,000. */
-  usdPer1M: number | null;
-}
 
 const MINUTE = 60_000;
 

@@ -2,6 +2,7 @@
  * The prediction core: route → session (cached) → decode → run → probabilities, with metrics.
  * Knows nothing about HTTP; `packages/infer` maps requests onto `predict` and errors onto statuses.
  */
+import type { Prediction, PredictResponse } from '@medslim/contracts';
 import { decodeDicom } from './decode/dicom.ts';
 import { decodeImage } from './decode/image.ts';
 import { decodeJson } from './decode/json.ts';
@@ -32,6 +33,9 @@ export function mediaKind(contentType: string | undefined | null): MediaKind | n
 /** Content types `predict` takes (for 415 messages). */
 export const SUPPORTED_MEDIA_TYPES = ['application/json', 'image/png', 'image/jpeg', 'application/dicom'] as const;
 
+/** The answer to a request (the HTTP response body) and one image's answer: schemas in @medslim/contracts. */
+export type { Prediction, PredictResponse } from '@medslim/contracts';
+
 /** One prediction request. */
 export interface PredictRequest {
   tenant: string;
@@ -49,24 +53,7 @@ export interface PredictRequest {
   startedAt: number;
 }
 
-/** One image's answer. */
-export interface Prediction {
-  /** The most probable class. */
-  label: string;
-  /** Every class's probability (softmax of the logits), by class name. */
-  probabilities: Record<string, number>;
-}
 
-/** The answer to a request (the HTTP response body). */
-export interface PredictResponse {
-  model: string;
-  version: number;
-  /** The alias routed through, or null when the version was pinned. */
-  alias: string | null;
-  predictions: Prediction[];
-  /** Time from arrival to answer inside the function, ms. */
-  latencyMs: number;
-}
 
 /** What the predictor runs on. */
 export interface PredictorOptions {

@@ -1,10 +1,12 @@
 /**
- * The console's typed client of the medslim API. Every call sends the user's bearer key (kept in
+ * The console's typed client of the medslim API (request and response types from @medslim/contracts,
+ * via types.ts). Every call sends the user's bearer key (kept in
  * session storage: gone when the tab closes); every non-2xx answer becomes one `ApiError` with the
  * API's `{error: {code, message}}`. Job events are read with `fetch` streaming, because
  * `EventSource` cannot send an `Authorization` header.
  */
 import { SseParser } from './sse.ts';
+import type { SubmitJob } from '@medslim/contracts';
 import type { Alias, AuditEntry, Job, JobEvent, Model, ModelDetail, ModelMetrics, Target, Upload, Version, VersionDetail } from './types.ts';
 
 const trimSlash = (u: string | undefined) => (u ?? '').trim().replace(/\/+$/, '');
@@ -219,7 +221,7 @@ export class Api {
   getJob(id: string, signal?: AbortSignal): Promise<Job> {
     return this.json(`/v1/jobs/${seg(id)}`, { signal });
   }
-  submitJob(body: { type: string; model: string; teacher: string; dataset: string; preset?: string; options?: Record<string, unknown> }): Promise<Job> {
+  submitJob(body: SubmitJob): Promise<Job> {
     return this.json('/v1/jobs', { method: 'POST', json: body });
   }
   cancelJob(id: string): Promise<Job> {

@@ -5,9 +5,11 @@ import type { MetricsSummary, ModelMetrics } from './types.ts';
 const summary = (requests: number, p50: number | null, p95: number | null): MetricsSummary => ({
   requests,
   errors: 0,
+  serverErrors: 0,
+  predictions: requests,
   requestsLastHour: requests,
-  modelMs: { p50, p95, p99: p95 },
-  requestMs: { p50, p95, p99: p95 },
+  modelMs: { p50, p95, p99: p95, mean: p50, max: p95 },
+  requestMs: { p50, p95, p99: p95, mean: p50, max: p95 },
   usdPerPrediction: null,
   usdPer1k: null,
   usdPer1M: null,
@@ -15,6 +17,7 @@ const summary = (requests: number, p50: number | null, p95: number | null): Metr
 const metrics = (versions: [number, number, number | null, number | null][]): ModelMetrics => ({
   model: 'm',
   since: '2026-01-01T00:00:00Z',
+  pricing: { memoryMb: 3008, architecture: 'x86_64', pricePerRequest: 0.2e-6, pricePerGbSecond: 0.0000166667, currency: 'USD', formula: 'test' },
   all: summary(0, null, null),
   versions: versions.map(([version, n, p50, p95]) => ({ version, ...summary(n, p50, p95) })),
 });

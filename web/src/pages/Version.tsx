@@ -31,7 +31,7 @@ export function VersionPage({ name, version }: { name: string; version: number }
 }
 
 function VersionBody({ v }: { v: VersionDetail }) {
-  const report: Report = v.report ?? {};
+  const report: Partial<Report> = v.report ?? {};
   const stages: Stage[] = report.stages ?? v.metrics;
   const gate = report.gate ?? v.gate;
   const job = v.lineage.job;
@@ -221,7 +221,7 @@ function PerClass({ stages }: { stages: Stage[] }) {
   );
 }
 
-function Sensitivity({ report }: { report: Report }) {
+function Sensitivity({ report }: { report: Partial<Report> }) {
   const rows = report.sensitivity!.rows;
   const blocks = [...new Set(rows.map((r) => r.block))].sort((a, b) => a - b);
   const ratios = [...new Set(rows.map((r) => r.ratio))].sort((a, b) => a - b);
@@ -325,7 +325,7 @@ function Confusion({ stages, labels }: { stages: Stage[]; labels: string[] }) {
   );
 }
 
-function Lineage({ v, report }: { v: VersionDetail; report: Report }) {
+function Lineage({ v, report }: { v: VersionDetail; report: Partial<Report> }) {
   const inputs = [
     ['Teacher', v.lineage.teacher],
     ['Dataset', v.lineage.dataset],
