@@ -236,7 +236,7 @@ describe('API over app.request()', () => {
 
   it('aliases: prod → v1, canary 10 % to v2 with If-Match, rollback in one call, audit; every bad change is refused and changes nothing', async () => {
     const author: Actor = { keyId: 'seed', name: 'seed', role: 'admin' };
-    const gateResult = (passed: boolean): GateResult => ({ passed, candidate: 'int8', budgets: DEFAULT_GATE_BUDGETS, checks: [], rationale: 'test' });
+    const gateResult = (passed: boolean): GateResult => ({ passed, candidate: 'int8', decision: 'point', split: 'test', budgets: DEFAULT_GATE_BUDGETS, checks: [], rationale: 'test' });
     const lineage = { teacher: null, dataset: null, job: null, codeVersion: 'test' };
     await reg.versions.register('st-marys', 'pneumonia', { artifacts: [{ file: 'model.int8.onnx', bytes: Buffer.from('v2') }], lineage, metrics: [], gate: gateResult(true), createdBy: author });
     await reg.versions.register('st-marys', 'pneumonia', { artifacts: [{ file: 'model.int8.onnx', bytes: Buffer.from('v3') }], lineage, metrics: [], gate: gateResult(false), createdBy: author });

@@ -56,7 +56,7 @@ async function keysUnder(store: BlobStore, prefix: string): Promise<string[]> {
 }
 
 /** A gate verdict as a compress job writes it (no checks: the registry reads only `passed`). */
-const gateResult = (passed: boolean): GateResult => ({ passed, candidate: 'int8', budgets: DEFAULT_GATE_BUDGETS, checks: [], rationale: 'test' });
+const gateResult = (passed: boolean): GateResult => ({ passed, candidate: 'int8', decision: 'point', split: 'test', budgets: DEFAULT_GATE_BUDGETS, checks: [], rationale: 'test' });
 /** The registry stores a report's stages as they are; it reads none of their fields. */
 const stage = { name: 'int8', test: { auc: 0.95 } } as unknown as StageReport;
 
