@@ -23,7 +23,7 @@ function externalTeacher(dir: string, withData = true): string {
   const form = exportForm('external/model.onnx');
   const folder = join(dir, 'teacher');
   mkdirSync(folder, { recursive: true });
-  const model = readModel(readFileSync(join(exportsDir, 'external', 'model.onnx'))); // from bytes: stays external
+  const model = readModel(readFileSync(join(exportsDir, 'external', 'model.onnx')), 'model.onnx', { keepExternalData: true });
   setMetadata(model, { 'medslim.preprocess': JSON.stringify(form.contract), 'medslim.labels': form.labels.join(',') });
   writeFileSync(join(folder, 'model.onnx'), writeModel(model));
   if (withData) copyFileSync(join(exportsDir, 'external', 'model.onnx.data'), join(folder, 'model.onnx.data'));

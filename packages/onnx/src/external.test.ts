@@ -30,7 +30,8 @@ function expectOnnxError(fn: () => unknown, code: string, pattern: RegExp) {
 
 describe('external data', () => {
   it('the fixture keeps every initializer in model.onnx.data', () => {
-    const raw = readModel(readFileSync(externalModel)); // from bytes: nothing is resolved
+    expectOnnxError(() => readModel(readFileSync(externalModel), 'upload model.onnx'), 'EXTERNAL_DATA', /upload model.onnx keeps its weights in external data file\(s\) 'model.onnx.data', which are not part of it; pass the model by its path .* or upload the .onnx together with them/);
+    const raw = readModel(readFileSync(externalModel), 'model.onnx', { keepExternalData: true }); // nothing is resolved
     expect(hasExternalData(raw)).toBe(true);
     expect(externalDataFiles(raw)).toEqual(['model.onnx.data']);
     expect(raw.graph!.initializer!.length).toBe(8);
@@ -83,7 +84,7 @@ describe('external data', () => {
     writeFileSync(join(dir, 'model.onnx.data'), readFileSync(dataFile).subarray(0, 1000));
     expectOnnxError(() => readModel(join(dir, 'model.onnx')), 'EXTERNAL_DATA', /of 'model.onnx.data', which has 1000 bytes; the data file does not belong to this model or is truncated/);
 
-    const escaping = readModel(readFileSync(externalModel));
+    const escaping = readModel(readFileSync(externalModel), 'model.onnx', { keepExternalData: true });
     for (const t of escaping.graph!.initializer!) for (const e of t.externalData!) if (e.key === 'location') e.value = '../../etc/passwd';
     writeFileSync(join(dir, 'escape.onnx'), writeModel(escaping));
     expectOnnxError(() => readModel(join(dir, 'escape.onnx')), 'EXTERNAL_DATA', /location '..\/..\/etc\/passwd', which is not a path inside the model's folder/);
@@ -91,10 +92,10 @@ describe('external data', () => {
 
   it('from uploaded files: resolved by location; a file not uploaded is named', () => {
     const data = new Uint8Array(readFileSync(dataFile));
-    const model = readModel(readFileSync(externalModel), 'upload model.onnx');
+    const model = readModel(readFileSync(externalModel), 'upload model.onnx', { keepExternalData: true });
     expect(inlineExternalData(model, (loc) => (loc === 'model.onnx.data' ? data : undefined), 'upload model.onnx')).toEqual(['model.onnx.data']);
     expect(hasExternalData(model)).toBe(false);
-    const other = readModel(readFileSync(externalModel));
+    const other = readModel(readFileSync(externalModel), 'upload model.onnx', { keepExternalData: true });
     expectOnnxError(() => inlineExternalData(other, () => undefined, 'upload model.onnx'), 'EXTERNAL_DATA', /upload model.onnx keeps tensor '.*' in the external data file 'model.onnx.data', which was not uploaded with it/);
   });
 });

@@ -9,7 +9,7 @@ export { toFloat16Bits, fromFloat16Bits } from './float16.ts';
 /** Tensors ↔ typed arrays. */
 export { tensorToArray, tensorToFloat32, arrayToTensor, tensorDims, tensorByteSize, sizeOf, type NdTensor } from './tensor.ts';
 /** Model codec and metadata_props. */
-export { readModel, readModelBytes, writeModel, saveModel, getMetadata, setMetadata, defaultOpset } from './model.ts';
+export { readModel, readModelBytes, type ReadModelOptions, writeModel, saveModel, getMetadata, setMetadata, defaultOpset } from './model.ts';
 /** External data (`model.onnx` + `model.onnx.data`): read into the model, so it is one self-contained file. */
 export { inlineExternalData, inlineExternalDataBeside, hasExternalData, externalDataFiles, externalLocation, type ExternalDataSource } from './external.ts';
 /** Graph helpers. */

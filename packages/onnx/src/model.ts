@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { OnnxError } from './errors.ts';
 import protobuf from 'protobufjs/minimal.js';
 import { onnx, type ModelProto } from './proto.ts';
-import { hasExternalData, inlineExternalDataBeside } from './external.ts';
+import { externalDataFiles, hasExternalData, inlineExternalDataBeside } from './external.ts';
 
 /** ModelProto's field numbers and wire types (onnx.proto): 0 varint, 2 length-delimited. */
 const MODEL_FIELDS = new Map([[1, 0], [2, 2], [3, 2], [4, 2], [5, 0], [6, 2], [7, 2], [8, 2], [14, 2], [20, 2], [25, 2], [26, 2]]);
@@ -30,13 +30,14 @@ function startsLikeModelProto(bytes: Uint8Array): boolean {
 /**
  * Decodes an ONNX ModelProto from bytes or a file path. Read from a path, tensors kept in external data files
  * (`model.onnx.data`, location relative to the model's folder) are read into the model, so it is self-contained;
- * from bytes they stay external (see `inlineExternalData` to resolve them from uploaded files).
+ * from bytes they are an EXTERNAL_DATA error naming the files, unless `opts.keepExternalData` (then resolve them
+ * with `inlineExternalData`, e.g. from the other files of an upload).
  * @throws OnnxError NOT_ONNX when the bytes are not a protobuf ModelProto with a graph and an opset
  *   (e.g. a PNG or a text file), TRUNCATED when the protobuf ends early (an interrupted download/upload),
- *   EXTERNAL_DATA when an external data file next to the model is missing (naming it).
+ *   EXTERNAL_DATA when an external data file next to the model is missing, or bytes refer to data files (naming them).
  * Spec: onnx.proto ModelProto; ONNX IR (docs/IR.md).
  */
-export function readModel(source: string | Uint8Array, what = typeof source === 'string' ? source : 'model bytes'): ModelProto {
+export function readModel(source: string | Uint8Array, what = typeof source === 'string' ? source : 'model bytes', opts: ReadModelOptions = {}): ModelProto {
   const bytes = typeof source === 'string' ? readFileSync(source) : source;
   let model: ModelProto;
   try {
@@ -52,8 +53,23 @@ export function readModel(source: string | Uint8Array, what = typeof source === 
   if (!graph || !graph.node || graph.node.length === 0 || !model.opsetImport || model.opsetImport.length === 0 || !graph.output?.length) {
     throw new OnnxError('NOT_ONNX', `${what} is not an ONNX model (no graph nodes, outputs or opset import found); pass a .onnx file exported with torch.onnx.export or tf2onnx`);
   }
-  if (typeof source === 'string' && hasExternalData(model)) inlineExternalDataBeside(model, source);
+  if (hasExternalData(model)) {
+    if (typeof source === 'string') inlineExternalDataBeside(model, source);
+    else if (!opts.keepExternalData) {
+      const files = externalDataFiles(model).map((f) => `'${f}'`).join(', ');
+      throw new OnnxError('EXTERNAL_DATA', `${what} keeps its weights in external data file(s) ${files || '(no location)'}, which are not part of it; pass the model by its path with the file(s) beside it, or upload the .onnx together with them (multipart field 'files' repeated, or one .zip holding all of them), or save the model with all tensors inside the .onnx file (onnx.save_model(m, path, save_as_external_data=False))`);
+    }
+  }
   return model;
+}
+
+/** Options of {@link readModel}. */
+export interface ReadModelOptions {
+  /**
+   * Decoding bytes, leave tensors that point to external data files as they are (to resolve them with
+   * `inlineExternalData`) instead of throwing EXTERNAL_DATA. Ignored for a path (the files beside it are read).
+   */
+  keepExternalData?: boolean;
 }
 
 /**
@@ -64,7 +80,7 @@ export function readModel(source: string | Uint8Array, what = typeof source === 
  */
 export function readModelBytes(path: string): Uint8Array {
   const bytes = new Uint8Array(readFileSync(path));
-  const model = readModel(bytes, path);
+  const model = readModel(bytes, path, { keepExternalData: true });
   if (!hasExternalData(model)) return bytes;
   inlineExternalDataBeside(model, path);
   return writeModel(model);
