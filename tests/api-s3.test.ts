@@ -99,6 +99,6 @@ describe('API on the S3 store (s3rver)', () => {
 
   it('configFromEnv names the variable that is missing or malformed', () => {
     expect(() => configFromEnv({})).toThrow(/MEDSLIM_STORE is not set/);
-    expect(() => configFromEnv({ MEDSLIM_STORE: 's3://b', MEDSLIM_MAX_UPLOAD_BYTES: '-1' })).toThrow(/MEDSLIM_MAX_UPLOAD_BYTES must be a positive integer/);
+    expect(() => configFromEnv({ MEDSLIM_STORE: 's3://b', MEDSLIM_MAX_UPLOAD_BYTES: '-1' })).toThrow(/MEDSLIM_MAX_UPLOAD_BYTES must be an integer ≥ 1 \(got '-1'\)/);
   });
 });

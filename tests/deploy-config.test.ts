@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSubmitJobInput } from '@medslim/jobs/runners';
 import { LINK, loadConfig, vcpusForMemory } from '@medslim/config';
+import { configFromEnv as apiConfigFromEnv } from '@medslim/api';
+import { configFromEnv as inferConfigFromEnv, fromEnv as inferFromEnv } from '@medslim/infer';
 import * as servingCost from '../packages/serving/src/cost.ts';
 import { evaluateConfig, type Evaluation } from '../infra/testing/sst-harness.ts';
 import { checkHandler, checkWiring } from '../infra/testing/wiring.ts';
@@ -79,6 +81,38 @@ describe('sst.config.ts for stage prod', () => {
     const c = loadConfig({ ...infer.environment, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '3008', SST_RESOURCE_Store: JSON.stringify({ name: 'medslim-prod-store' }) }, { arch: 'x64' });
     expect(c.inference).toMatchObject({ memoryMb: 3008, architecture: 'x86_64', intraOpNumThreads: 2, pricePerGbSecond: 0.0000166667, pricePerRequest: 0.0000002 });
     expect(c.store).toMatchObject({ kind: 's3', bucket: '{Store.name}', source: 'MEDSLIM_STORE' });
+  });
+
+  it('the deployed inference handler reads the same values through @medslim/config (what lambda.ts builds its app from)', () => {
+    const infer = ev.find('sst.aws.Function', 'Infer')!.args;
+    const env = { ...infer.environment, MEDSLIM_STORE: 's3://medslim-prod-store', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '3008' };
+    const deployed = inferFromEnv(env);
+    expect(deployed.config).toMatchObject({
+      intraOpNumThreads: 2,
+      maxConcurrentRuns: 'auto', // one default everywhere (it was 0 in @medslim/config, 'auto' in the function)
+      maxBatch: 64,
+      cost: { memoryMb: 3008, architecture: 'x86_64', pricePerGbSecond: 0.0000166667, pricePerRequest: 0.0000002 },
+    });
+    expect(deployed.corsOrigins).toBe('*');
+    expect(deployed.config).toEqual({ ...inferConfigFromEnv(env) });
+    const c = loadConfig(env, { arch: 'x64' }).inference;
+    expect([deployed.config.maxConcurrentRuns, deployed.config.bodyLimitBytes, deployed.config.sessionBudgetBytes]).toEqual([c.maxConcurrentRuns, c.bodyLimitBytes, c.sessionBudgetBytes]);
+  });
+
+  it('the deployed API handler reads its store, Batch runner, upload limit and CORS through @medslim/config', () => {
+    const api = ev.find('sst.aws.Function', 'Api')!.args;
+    const env = {
+      ...api.environment,
+      MEDSLIM_STORE: 's3://medslim-prod-store',
+      SST_RESOURCE_GpuJobs: JSON.stringify(ev.find('sst.Linkable', LINK.gpuJobs)!.args.properties),
+    };
+    const deps = apiConfigFromEnv(env);
+    expect(deps.store.describe()).toMatch(/medslim-prod-store/);
+    expect(deps.runner?.constructor.name).toBe('AwsBatchRunner');
+    expect(deps.maxUploadBytes).toBe(loadConfig(env).api.maxUploadBytes);
+    expect(deps.corsOrigins).toBe('*');
+    expect(deps.redirectDownloads).toBe(true);
+    expect(() => apiConfigFromEnv({ ...env, MEDSLIM_STORE: undefined })).toThrow(/MEDSLIM_STORE is not set/);
   });
 
   it('runs compression on AWS Batch: EC2 GPU instances from 0 vCPUs, one GPU per job, the worker image', () => {

@@ -111,7 +111,7 @@ describe('configFromEnv', () => {
 
   it('names a malformed variable', () => {
     expect(() => configFromEnv({ MEDSLIM_INFER_MAX_BATCH: 'lots' })).toThrow(/MEDSLIM_INFER_MAX_BATCH must be an integer ≥ 1 \(got 'lots'\)/);
-    expect(() => configFromEnv({ MEDSLIM_INFER_ARCHITECTURE: 'x86' })).toThrow(/x86_64 or arm64/);
+    expect(() => configFromEnv({ MEDSLIM_INFER_ARCHITECTURE: 'x86' })).toThrow(/MEDSLIM_INFER_ARCHITECTURE must be one of x86_64, arm64 \(got 'x86'\)/);
     expect(() => configFromEnv({ MEDSLIM_INFER_PRICE_PER_GB_SECOND: '-1' })).toThrow(/MEDSLIM_INFER_PRICE_PER_GB_SECOND/);
   });
 });

@@ -1,4 +1,5 @@
 /** The API's settings (packages/api: the API Lambda and `medslim serve`). */
+import { corsOrigins } from './cors.ts';
 import { ConfigError } from './errors.ts';
 import { LINK } from './links.ts';
 import { readInt, readString, type Env } from './read.ts';
@@ -20,6 +21,8 @@ export interface ApiConfig {
   maxUploadBytes: number;
   /** Answer downloads with presigned-URL redirects: true on S3 (Lambda responses stop at 6 MB). */
   redirectDownloads: boolean;
+  /** Browser origins allowed (CORS), `MEDSLIM_CORS_ORIGINS`. Default `*` (see `corsOrigins`). */
+  corsOrigins: string[] | '*';
 }
 
 /** @throws ConfigError naming the variable when one is malformed or the admin key is too short. */
@@ -36,5 +39,6 @@ export function apiConfig(env: Env, links: SstLinks, store: StoreConfig): ApiCon
     adminKey,
     maxUploadBytes: readInt(env, 'MEDSLIM_MAX_UPLOAD_BYTES', { min: 1 }) ?? 512 * 1024 * 1024,
     redirectDownloads: store.kind === 's3',
+    corsOrigins: corsOrigins(env),
   };
 }

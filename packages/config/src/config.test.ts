@@ -40,16 +40,18 @@ describe('loadConfig defaults (local, nothing set)', () => {
       maxBatch: 64,
       bodyLimitBytes: 6 * 1024 * 1024,
       sessionBudgetBytes: 256 * 1024 * 1024,
-      maxConcurrentRuns: 0,
+      maxConcurrentRuns: 'auto',
       failureTtlMs: 5000,
       maxImagePixels: 40_000_000,
       pricePerGbSecond: 0.0000166667,
       pricePerRequest: 0.0000002,
+      preload: [],
+      corsOrigins: '*',
     });
   });
 
   it('serves the API on 127.0.0.1:8787 with a 512 MiB upload limit and no admin key', () => {
-    expect(c.api).toEqual({ host: '127.0.0.1', port: 8787, adminKey: undefined, maxUploadBytes: 512 * 1024 * 1024, redirectDownloads: false });
+    expect(c.api).toEqual({ host: '127.0.0.1', port: 8787, adminKey: undefined, maxUploadBytes: 512 * 1024 * 1024, redirectDownloads: false, corsOrigins: '*' });
   });
 
   it('uses MEDSLIM_DATA_DIR like medslim serve --data-dir', () => {

@@ -6,11 +6,13 @@
 /** Everything at once, and a log line of it. */
 export { loadConfig, describeConfig, type MedslimConfig, type LoadOptions, type Runtime } from './load.ts';
 /** The store: S3 bucket (MEDSLIM_STORE, MEDSLIM_BUCKET, SST link Store) or a local directory. */
-export { storeConfig, type StoreConfig } from './store.ts';
+export { storeConfig, deployedStoreConfig, type StoreConfig } from './store.ts';
 /** The job runner: AWS Batch (MEDSLIM_BATCH_JOB_QUEUE/…DEFINITION, SST link GpuJobs) or the local worker. */
 export { jobRunnerConfig, type JobRunnerConfig } from './jobs.ts';
 /** The inference function: memory, architecture, ORT threads, limits, prices (MEDSLIM_INFER_*). */
-export { inferenceConfig, type InferenceConfig, type HostFacts } from './inference.ts';
+export { inferenceConfig, parsePreload, type InferenceConfig, type HostFacts, type PreloadTarget } from './inference.ts';
+/** Browser origins allowed to call the deployed functions (MEDSLIM_CORS_ORIGINS). */
+export { corsOrigins } from './cors.ts';
 /** The API: host, port, admin key (MEDSLIM_ADMIN_KEY, SST secret AdminKey), upload limit. */
 export { apiConfig, MIN_ADMIN_KEY_LENGTH, type ApiConfig } from './api.ts';
 /** SST links as SST v3 exposes them (SST_RESOURCE_*, SST_RESOURCES_JSON, SST_KEY + SST_KEY_FILE). */

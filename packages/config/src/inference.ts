@@ -1,6 +1,8 @@
 /** The inference function's tuning (packages/infer, functions/infer): memory, threads, limits and prices. */
 import { LAMBDA_PRICE_PER_GB_SECOND, LAMBDA_PRICE_PER_REQUEST, vcpusForMemory, type Architecture } from './prices.ts';
-import { readEnum, readInt, readNumber, type Env } from './read.ts';
+import { corsOrigins } from './cors.ts';
+import { ConfigError } from './errors.ts';
+import { readEnum, readInt, readNumber, readString, type Env } from './read.ts';
 
 /** Everything the inference function can be tuned with; every field has a default. */
 export interface InferenceConfig {
@@ -16,8 +18,12 @@ export interface InferenceConfig {
   bodyLimitBytes: number;
   /** Budget of cached ORT sessions by ONNX bytes, `MEDSLIM_INFER_SESSION_BUDGET_BYTES`. Default 256 MiB. */
   sessionBudgetBytes: number;
-  /** Most concurrent runs per session (0 = no limit), `MEDSLIM_INFER_MAX_CONCURRENT_RUNS`. Default 0. */
-  maxConcurrentRuns: number;
+  /**
+   * Most `session.run` in flight per session, `MEDSLIM_INFER_MAX_CONCURRENT_RUNS`: an integer (0 = no
+   * limit) or `auto` — what fits in 2 ms of model time per event-loop turn (serving's `SessionCache`).
+   * Default `auto`.
+   */
+  maxConcurrentRuns: number | 'auto';
   /** How long a failed model load is remembered, ms, `MEDSLIM_INFER_FAILURE_TTL_MS`. Default 5,000. */
   failureTtlMs: number;
   /** Largest decoded image in pixels, `MEDSLIM_INFER_MAX_IMAGE_PIXELS`. Default 40,000,000. */
@@ -26,6 +32,33 @@ export interface InferenceConfig {
   pricePerGbSecond: number;
   /** USD per request, `MEDSLIM_INFER_PRICE_PER_REQUEST`. Default $0.0000002 ($0.20 per million). */
   pricePerRequest: number;
+  /** Versions to load and warm up at a cold start, `MEDSLIM_INFER_PRELOAD` (`tenant/model@version,…`). Default none. */
+  preload: PreloadTarget[];
+  /** Browser origins allowed (CORS), `MEDSLIM_CORS_ORIGINS`. Default `*` (see `corsOrigins`). */
+  corsOrigins: string[] | '*';
+}
+
+/** One version to load at start-up. */
+export interface PreloadTarget {
+  tenant: string;
+  model: string;
+  version: number;
+}
+
+/**
+ * Parse `MEDSLIM_INFER_PRELOAD`: comma-separated `tenant/model@version`, e.g. `default/chest@3,default/chest@4`.
+ * @throws ConfigError naming the variable and the malformed entry.
+ */
+export function parsePreload(raw: string): PreloadTarget[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const m = /^([^/\s]+)\/([^@\s]+)@([1-9][0-9]*)$/.exec(item);
+      if (!m) throw new ConfigError('MEDSLIM_INFER_PRELOAD', `MEDSLIM_INFER_PRELOAD entries look like tenant/model@version (e.g. default/chest@3); got '${item}'`);
+      return { tenant: m[1], model: m[2], version: Number(m[3]) };
+    });
 }
 
 /** Facts about the host that defaults depend on (injectable for tests). */
@@ -46,10 +79,12 @@ export function inferenceConfig(env: Env, host: HostFacts = { arch: process.arch
     maxBatch: readInt(env, 'MEDSLIM_INFER_MAX_BATCH', { min: 1 }) ?? 64,
     bodyLimitBytes: readInt(env, 'MEDSLIM_INFER_BODY_LIMIT_BYTES', { min: 1 }) ?? 6 * 1024 * 1024,
     sessionBudgetBytes: readInt(env, 'MEDSLIM_INFER_SESSION_BUDGET_BYTES', { min: 1 }) ?? 256 * 1024 * 1024,
-    maxConcurrentRuns: readInt(env, 'MEDSLIM_INFER_MAX_CONCURRENT_RUNS', { min: 0 }) ?? 0,
+    maxConcurrentRuns: readString(env, 'MEDSLIM_INFER_MAX_CONCURRENT_RUNS') === 'auto' ? 'auto' : (readInt(env, 'MEDSLIM_INFER_MAX_CONCURRENT_RUNS', { min: 0 }) ?? 'auto'),
     failureTtlMs: readInt(env, 'MEDSLIM_INFER_FAILURE_TTL_MS', { min: 0 }) ?? 5000,
     maxImagePixels: readInt(env, 'MEDSLIM_INFER_MAX_IMAGE_PIXELS', { min: 1 }) ?? 40_000_000,
     pricePerGbSecond: readNumber(env, 'MEDSLIM_INFER_PRICE_PER_GB_SECOND', { min: 0, unit: 'USD' }) ?? LAMBDA_PRICE_PER_GB_SECOND[architecture],
     pricePerRequest: readNumber(env, 'MEDSLIM_INFER_PRICE_PER_REQUEST', { min: 0, unit: 'USD' }) ?? LAMBDA_PRICE_PER_REQUEST,
+    preload: parsePreload(readString(env, 'MEDSLIM_INFER_PRELOAD') ?? ''),
+    corsOrigins: corsOrigins(env),
   };
 }

@@ -33,6 +33,19 @@ export function storeConfig(env: Env, links: SstLinks): StoreConfig {
   return { kind: 'fs', dir, url: `fs:${dir}`, source: env.MEDSLIM_DATA_DIR ? 'MEDSLIM_DATA_DIR' : 'default' };
 }
 
+/**
+ * The store of a deployed function (the API and inference Lambdas): as `storeConfig`, but never the
+ * local default — a function that silently wrote to its own temporary disk would lose every upload.
+ * @throws ConfigError naming MEDSLIM_STORE when neither it, MEDSLIM_BUCKET nor the SST link names a store.
+ */
+export function deployedStoreConfig(env: Env, links: SstLinks): StoreConfig {
+  const store = storeConfig(env, links);
+  if (store.kind === 'fs' && store.source !== 'MEDSLIM_STORE') {
+    throw new ConfigError('MEDSLIM_STORE', `MEDSLIM_STORE is not set (nor MEDSLIM_BUCKET or the SST link ${LINK.store}): point it at the registry store, e.g. s3://my-bucket/medslim or fs:/var/lib/medslim/store`);
+  }
+  return store;
+}
+
 function s3(bucket: string, prefix: string, source: string): StoreConfig {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
     throw new ConfigError(source, `${source}: '${bucket}' is not an S3 bucket name (3–63 lowercase letters, digits, '.' and '-')`);

@@ -9,6 +9,7 @@
  * when the store says it is gone; `authenticate` = `registry.keys.verify` (cached there: a revoked key is
  * refused within `KEY_CACHE_TTL_MS`, 4 s, on every warm instance).
  */
+import { deployedStoreConfig, readSstLinks, type Env } from '@medslim/config';
 import { createBlobStore, parseStoreUrl, Registry } from '@medslim/registry';
 import { RegistryModelSource, type ModelSource } from '@medslim/serving';
 import type { Authenticate } from './env.ts';
@@ -19,11 +20,12 @@ export function connectRegistry(registry: Registry): { source: ModelSource; auth
 }
 
 /**
- * The model source and key check for a deployed function, from the environment: `MEDSLIM_STORE`
- * (`s3://bucket/prefix?region=…` or `fs:<dir>`), as the API reads it.
- * @throws Error naming MEDSLIM_STORE when it is unset.
+ * The model source and key check for a deployed function: the store @medslim/config's
+ * `deployedStoreConfig` reads (`MEDSLIM_STORE` = `s3://bucket/prefix?region=…` or `fs:<dir>`,
+ * `MEDSLIM_BUCKET`, or the SST link `Store`), as the API reads it.
+ * @throws ConfigError naming MEDSLIM_STORE when nothing names a store.
  */
-export function connectFromEnv(env: NodeJS.ProcessEnv = process.env): { source: ModelSource; authenticate: Authenticate } {
-  if (!env.MEDSLIM_STORE) throw new Error('MEDSLIM_STORE is not set: point it at the registry store, e.g. s3://my-bucket/medslim or fs:/var/medslim/store');
-  return connectRegistry(new Registry(createBlobStore(parseStoreUrl(env.MEDSLIM_STORE))));
+export function connectFromEnv(env: Env = process.env): { source: ModelSource; authenticate: Authenticate } {
+  const store = deployedStoreConfig(env, readSstLinks(env));
+  return connectRegistry(new Registry(createBlobStore(parseStoreUrl(store.url))));
 }

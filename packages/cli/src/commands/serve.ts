@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp, startServer, withConsole } from '@medslim/api';
+import { loadConfig } from '@medslim/config';
 import { combineFetch, connectRegistry, createInferApp } from '@medslim/infer';
 import { FsBlobStore, Registry } from '@medslim/registry';
 import { LocalProcessRunner } from '@medslim/jobs/runners';
@@ -17,10 +18,10 @@ prints an admin API key once; set MEDSLIM_ADMIN_KEY to use a key of your own (sc
 Ctrl-C stops both.
 
 options:
-  --port <n>                 port to listen on (default 8787; 0 picks a free one)
-  --host <addr>              interface to listen on (default 127.0.0.1: this machine only)
-  --data-dir <dir>           where the store lives (default .medslim)
-  --max-upload-mb <n>        largest upload in MiB (default 512)
+  --port <n>                 port to listen on (default MEDSLIM_PORT, else 8787; 0 picks a free one)
+  --host <addr>              interface to listen on (default MEDSLIM_HOST, else 127.0.0.1: this machine only)
+  --data-dir <dir>           where the store lives (default MEDSLIM_DATA_DIR, else .medslim)
+  --max-upload-mb <n>        largest upload in MiB (default MEDSLIM_MAX_UPLOAD_BYTES, else 512 MiB)
   --no-worker                do not start a worker (run 'medslim worker' yourself)
   --infer-only               serve only the inference function (POST /v1/models/{name}/predict, metrics)
   --console-dir <dir>        the built web console to serve at / (default: web/dist of this checkout)`;
@@ -58,19 +59,25 @@ export async function serve(argv: string[], out: (s: string) => void): Promise<n
     out(serveUsage + '\n');
     return 0;
   }
-  const port = values.port === undefined ? 8787 : Number(values.port);
+  // Flags override the configuration @medslim/config reads (MEDSLIM_PORT, MEDSLIM_HOST, MEDSLIM_DATA_DIR,
+  // MEDSLIM_MAX_UPLOAD_BYTES, MEDSLIM_ADMIN_KEY); a malformed variable is a ConfigError naming it (exit 2).
+  const env = { ...process.env, ...(values['data-dir'] !== undefined ? { MEDSLIM_DATA_DIR: values['data-dir'] } : {}) };
+  const config = loadConfig({ ...env, MEDSLIM_STORE: undefined, MEDSLIM_BUCKET: undefined });
+  const port = values.port === undefined ? config.api.port : Number(values.port);
   if (values.port?.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer in 0…65535; got '${values.port}'`);
-  const maxMb = values['max-upload-mb'] === undefined ? 512 : Number(values['max-upload-mb']);
-  if (!(Number.isInteger(maxMb) && maxMb >= 1)) throw new UsageError(`--max-upload-mb must be an integer ≥ 1; got '${values['max-upload-mb']}'`);
-  const host = values.host ?? '127.0.0.1';
-  const dataDir = resolve(values['data-dir'] ?? '.medslim');
+  const maxMb = values['max-upload-mb'] === undefined ? undefined : Number(values['max-upload-mb']);
+  if (maxMb !== undefined && !(Number.isInteger(maxMb) && maxMb >= 1)) throw new UsageError(`--max-upload-mb must be an integer ≥ 1; got '${values['max-upload-mb']}'`);
+  const maxUploadBytes = maxMb === undefined ? config.api.maxUploadBytes : maxMb * 1024 * 1024;
+  const host = values.host ?? config.api.host;
+  if (config.store.kind !== 'fs') throw new UsageError(`medslim serve keeps its store on this machine; got ${config.store.source} (an S3 bucket)`);
+  const dataDir = resolve(config.store.dir, '..');
 
   const consoleDir = resolve(values['console-dir'] ?? defaultConsoleDir);
   const hasConsole = existsSync(join(consoleDir, 'index.html'));
   if (values['console-dir'] !== undefined && !hasConsole) throw new UsageError(`--console-dir ${consoleDir} has no index.html; build the console with: npm run build -w web`);
 
   const store = new FsBlobStore(resolve(dataDir, 'store'));
-  const envKey = process.env.MEDSLIM_ADMIN_KEY;
+  const envKey = config.api.adminKey;
   const admin = await new Registry(store).keys.ensureAdmin(envKey ? { key: envKey } : {});
   const inferOnly = values['infer-only'] === true;
   // Inference (issue 6) on the same port and keys: POST /v1/models/{name}/predict, GET …/metrics.
@@ -79,7 +86,7 @@ export async function serve(argv: string[], out: (s: string) => void): Promise<n
     ? undefined
     : new LocalProcessRunner({ command: process.execPath, args: [medslimBin, 'worker', '--data-dir', dataDir], env: process.env });
   runner?.start();
-  const app = createApp({ store, runner, maxUploadBytes: maxMb * 1024 * 1024 });
+  const app = createApp({ store, runner, maxUploadBytes });
   let server;
   try {
     const fetch = inferOnly ? infer.fetch : combineFetch(app, infer);

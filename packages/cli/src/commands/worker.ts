@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readSstLinks, storeConfig } from '@medslim/config';
 import { createBlobStore, isId, parseStoreUrl } from '@medslim/registry';
 import type { WorkerMessage } from '@medslim/jobs';
 import { Worker } from '@medslim/jobs';
@@ -12,8 +13,9 @@ result as a new model version. On start it marks jobs left running by a crashed 
 'medslim serve' starts one for you; run more on other machines against the same S3 store.
 
 options:
-  --data-dir <dir>   local store under <dir>/store (default .medslim)
-  --store <url>      another store: s3://bucket/prefix?region=… or fs:<dir> (default: MEDSLIM_STORE, else the data dir)
+  --data-dir <dir>   local store under <dir>/store
+  --store <url>      another store: s3://bucket/prefix?region=… or fs:<dir>
+                     (neither flag: MEDSLIM_STORE, MEDSLIM_BUCKET, the SST link Store, MEDSLIM_DATA_DIR, else .medslim)
   --once             run what is queued now, then exit
   --job <id>         run exactly this job, then exit (AWS Batch)
   --lease-seconds <n> heartbeat lease (default 30): a job not heartbeated this long counts as abandoned`;
@@ -40,7 +42,8 @@ export async function worker(argv: string[], out: (s: string) => void): Promise<
   if (values.job !== undefined && !isId('job', values.job)) throw new UsageError(`--job must be a job id like job_…; got '${values.job}'`);
   const lease = values['lease-seconds'] === undefined ? 30 : Number(values['lease-seconds']);
   if (!(Number.isInteger(lease) && lease >= 2)) throw new UsageError(`--lease-seconds must be an integer ≥ 2; got '${values['lease-seconds']}'`);
-  const url = values.store ?? process.env.MEDSLIM_STORE ?? `fs:${resolve(values['data-dir'] ?? '.medslim', 'store')}`;
+  // Flags first, then the environment as @medslim/config reads it (the worker image gets MEDSLIM_STORE).
+  const url = values.store ?? (values['data-dir'] !== undefined ? `fs:${resolve(values['data-dir'], 'store')}` : storeConfig(process.env, readSstLinks(process.env)).url);
   let store;
   try {
     store = createBlobStore(parseStoreUrl(url));
