@@ -157,7 +157,7 @@ async function main(): Promise<void> {
   const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
   try {
     const first = (await (await fetch(url, { method: 'POST', headers, body })).json()) as { predictions: { probabilities: Record<string, number> }[] };
-    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { sessions: { runLimits: Record<string, number> } };
+    const health = (await (await fetch(`http://127.0.0.1:${port}/v1/inference/status`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as { sessions: { runLimits: Record<string, number> } };
     const runLimit = Object.values(health.sessions.runLimits)[0];
     const diff = Math.max(...Object.values(first.predictions[0].probabilities).map((p, k) => Math.abs(p - expected[k])));
     if (!(diff <= 1e-6)) throw new Error(`HTTP probabilities differ from in-process ones by ${diff}`);

@@ -254,18 +254,22 @@ describe('metrics', () => {
     const r = await call('/v1/inference/openapi.json', { key: null });
     expect(r.status).toBe(200);
     expect(r.body.openapi).toBe('3.0.3');
-    expect(Object.keys(r.body.paths).sort()).toEqual(['/healthz', '/v1/models/{name}/metrics', '/v1/models/{name}/predict', '/v1/models/{name}/versions/{v}/metrics']);
+    expect(Object.keys(r.body.paths).sort()).toEqual(['/healthz', '/v1/inference/status', '/v1/models/{name}/metrics', '/v1/models/{name}/predict', '/v1/models/{name}/versions/{v}/metrics']);
     const predict = r.body.paths['/v1/models/{name}/predict'].post;
     expect(Object.keys(predict.requestBody.content).sort()).toEqual(['application/dicom', 'application/json', 'image/jpeg', 'image/png']);
     expect(Object.keys(predict.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404', '413', '415']));
     expect(r.body.info.description).toMatch(/At most \d+ images and 200000 bytes per request/);
   });
 
-  it('GET /healthz needs no key and shows the session cache', async () => {
+  it('GET /healthz needs no key and names no tenant or model (issue 14, item 5); the cache state needs a key', async () => {
     const r = await call('/healthz', { key: null });
     expect(r.status).toBe(200);
-    expect(r.body.ok).toBe(true);
-    expect(r.body.sessions.sessions).toBeGreaterThanOrEqual(3);
+    expect(r.body).toEqual({ ok: true });
+    expect((await call('/v1/inference/status', { key: null })).status).toBe(401);
+    const s = await call('/v1/inference/status');
+    expect(s.status).toBe(200);
+    expect(s.body.sessions.sessions).toBeGreaterThanOrEqual(3);
+    expect(Object.keys(s.body.sessions.runLimits).every((k) => k.startsWith('default/'))).toBe(true);
   });
 });
 

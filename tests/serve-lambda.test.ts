@@ -58,7 +58,7 @@ describe('Lambda handler (hono/aws-lambda)', () => {
     process.env.MEDSLIM_INFER_PRELOAD = 'default/chest@4';
     const { handler } = await import('../functions/infer/src/lambda.ts');
     // The preload started at import (cold start); it finishes without any request.
-    const health = async () => JSON.parse((await handler(event({ method: 'GET', path: '/healthz' }))).body);
+    const health = async () => JSON.parse((await handler(event({ method: 'GET', path: '/v1/inference/status', headers: { authorization: 'Bearer lambda-key' } }))).body);
     for (let i = 0; i < 100 && (await health()).sessions.sessions === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect((await health()).sessions).toMatchObject({ sessions: 1, loads: 1 });
     const headers = { authorization: 'Bearer lambda-key', 'content-type': 'application/json' };

@@ -10,7 +10,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { BlobStore, JobRunner } from '@medslim/registry';
-import { DEFAULT_MAX_UPLOAD_BYTES, pollingOnlyRunner, Registry } from '@medslim/registry';
+import { DEFAULT_MAX_UPLOAD_BYTES, jsonTooDeep, MAX_JSON_DEPTH, pollingOnlyRunner, Registry } from '@medslim/registry';
 import type { AppEnv } from './env.ts';
 import { ApiError, errorHandler, validationHook } from './errors.ts';
 import { bearerAuth } from './middleware/auth/index.ts';
@@ -92,6 +92,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // Uploads enforce their own (much larger) limit while streaming to the store.
   app.use('/v1/*', (c, next) => (c.req.method === 'POST' && c.req.path === '/v1/uploads' ? next() : jsonLimit(c, next)));
   app.use('/v1/*', bearerAuth({ keys: registry.keys, publicPaths: [OPENAPI_PATH] }));
+  // JSON nesting is checked by a linear scan before anything parses the body (issue 14: a body nested
+  // millions of levels deep must not hold the event loop); the text is cached for the validator.
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /^application\/(?:[\w.+-]+\+)?json\b/i.test(c.req.header('content-type') ?? '')) {
+      if (jsonTooDeep(await c.req.text(), MAX_JSON_DEPTH)) throw new ApiError(400, 'BAD_REQUEST', `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels; no request body of this API needs more than a few`);
+    }
+    await next();
+  });
   app.use('/v1/*', async (c, next) => {
     c.set('registry', registry);
     await next();

@@ -9,7 +9,7 @@ import type { Context, ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
-import { RegistryError, StoreError } from '@medslim/registry';
+import { clipMessage, RegistryError, StoreError } from '@medslim/registry';
 import { describeIssues } from '@medslim/contracts';
 
 /** Stable error codes the API answers with (besides the registry's own: NOT_FOUND, INVALID, …). */
@@ -77,6 +77,6 @@ export function errorHandler(log: (line: string) => void): ErrorHandler {
   return (err, c) => {
     const { status, body } = toBody(err, c);
     if (status >= 500) log(`${c.req.method} ${new URL(c.req.url).pathname} → ${status}: ${(err as Error)?.stack ?? String(err)}`);
-    return c.json(body, status);
+    return c.json({ error: { code: body.error.code, message: clipMessage(body.error.message) } }, status);
   };
 }

@@ -8,7 +8,8 @@
  *
  * Metrics are this process's counters since `since` (on Lambda: the answering instance's; the console
  * shows them as they come); a model or version without traffic here shows zeros, not 404.
- *   GET  /healthz                                               liveness and session cache state (no key)
+ *   GET  /healthz                                               liveness: {"ok": true} (no key, names nothing)
+ *   GET  /v1/inference/status                                   session cache state (the caller's tenant's versions; all for 'platform')
  *   GET  /v1/inference/openapi.json                             OpenAPI document of these routes (no key)
  *
  * Every /v1 route needs `Authorization: Bearer <key>`; every error is `{error: {code, message}}`.
@@ -16,7 +17,7 @@
  * requests (one ORT session per version, see `SessionCache`).
  */
 import { Hono } from 'hono';
-import { INFER_OPENAPI_PATH, inferenceOpenApi } from './openapi.ts';
+import { INFER_OPENAPI_PATH, INFER_STATUS_PATH, inferenceOpenApi } from './openapi.ts';
 import { cors } from 'hono/cors';
 import {
   LAMBDA_PRICE_PER_GB_SECOND,
@@ -98,7 +99,8 @@ export function createInferApp(deps: InferAppDeps): InferApp {
   app.onError(errorHandler(log));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; predict with POST /v1/models/{name}/predict` } }, 404));
 
-  app.get('/healthz', (c) => c.json({ ok: true, sessions: cache.stats() }));
+  // Liveness only: no key, so no tenant or model names (issue 14). Details: GET /v1/inference/status with a key.
+  app.get('/healthz', (c) => c.json({ ok: true }));
   const doc = inferenceOpenApi({ maxBatch: config.maxBatch, bodyLimitBytes: config.bodyLimitBytes });
   app.get(INFER_OPENAPI_PATH, (c) => c.json(doc)); // before the key check: the document is public, as the API's
 
@@ -138,6 +140,14 @@ export function createInferApp(deps: InferAppDeps): InferApp {
     return c.json(res);
   });
 
+  app.get(INFER_STATUS_PATH, (c) => {
+    const caller = c.get('caller');
+    const { runLimits, ...totals } = cache.stats();
+    // A tenant sees its own loaded versions; a platform key sees every tenant's.
+    const own = Object.entries(runLimits).filter(([key]) => caller.role === 'platform' || key.startsWith(`${caller.tenant}/`));
+    return c.json({ ok: true, sessions: { ...totals, runLimits: Object.fromEntries(own) } });
+  });
+
   const pricing = {
     memoryMb: config.cost.memoryMb,
     architecture: config.cost.architecture,
@@ -169,5 +179,5 @@ export { cachedAuthenticate } from './middleware/auth/index.ts';
 export type { Authenticate, Caller, InferEnv } from './env.ts';
 export { startInferServer, combineFetch, isInferPath, type RunningInferServer } from './server.ts';
 export { connectRegistry, connectFromEnv } from './connect.ts';
-export { INFER_OPENAPI_PATH, inferenceOpenApi } from './openapi.ts';
+export { INFER_OPENAPI_PATH, INFER_STATUS_PATH, inferenceOpenApi } from './openapi.ts';
 export { RegistryModelSource } from '@medslim/serving';

@@ -6,6 +6,7 @@
 import type { ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { clipMessage } from '@medslim/registry';
 import { ServingError } from '@medslim/serving';
 import type { InferEnv } from './env.ts';
 
@@ -38,6 +39,6 @@ export function errorHandler(log: (line: string) => void): ErrorHandler<InferEnv
       log(`${c.req.method} ${c.req.path} → ${status}: ${detail}`);
     }
     if (status === 401) c.header('WWW-Authenticate', 'Bearer');
-    return c.json(body, status);
+    return c.json({ error: { code: body.error.code, message: clipMessage(body.error.message) } }, status);
   };
 }

@@ -11,6 +11,8 @@ import { SUPPORTED_MEDIA_TYPES } from '@medslim/serving';
 import { z } from 'zod';
 
 export const INFER_OPENAPI_PATH = '/v1/inference/openapi.json';
+/** Path of the session cache state (needs a key). */
+export const INFER_STATUS_PATH = '/v1/inference/status';
 
 const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 const binary = { schema: z.string().meta({ format: 'binary' }) };
@@ -61,7 +63,14 @@ export const INFER_ROUTES: readonly RouteConfig[] = [
     request: { params: NameParam.extend({ v: z.number().int().min(1) }) },
     responses: { 200: { description: 'metrics of one version', content: { 'application/json': { schema: VersionMetricsSchema } } }, 400: error('the version is not a positive integer'), 401: error('missing or unknown key') },
   },
-  { method: 'get', path: '/healthz', summary: 'Liveness and session cache state', security: [], responses: { 200: { description: 'ok', content: { 'application/json': { schema: HealthSchema } } } } },
+  { method: 'get', path: '/healthz', summary: 'Liveness: {"ok": true} while the function answers (no key; names no tenant or model)', security: [], responses: { 200: { description: 'ok', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } } } },
+  {
+    method: 'get',
+    path: INFER_STATUS_PATH,
+    summary: "Session cache state of this instance: sessions, bytes, loads, evictions and the run limit of each loaded version of the caller's tenant (every tenant's for a 'platform' key)",
+    security,
+    responses: { 200: { description: 'cache state', content: { 'application/json': { schema: HealthSchema } } }, 401: error('missing or unknown key') },
+  },
 ];
 
 /**

@@ -18,7 +18,7 @@ export interface RunningInferServer {
 }
 
 /** Paths the inference app answers (everything else goes to the API when combined). */
-const INFER_PATH = /^\/v1\/models\/[^/]+\/(?:predict|metrics|versions\/[^/]+\/metrics)\/?$|^\/healthz$|^\/v1\/inference\/openapi\.json$/;
+const INFER_PATH = /^\/v1\/models\/[^/]+\/(?:predict|metrics|versions\/[^/]+\/metrics)\/?$|^\/healthz$|^\/v1\/inference\/(?:openapi\.json|status)$/;
 
 /** True for paths the inference app serves. */
 export function isInferPath(pathname: string): boolean {

@@ -1,6 +1,6 @@
 /** @medslim/jobs — the job runtime: the worker, the job-type table and the job runners. */
 /** Claims queued jobs, runs them with progress, registers versions; recovers crashed jobs. */
-export { Worker, type WorkerOptions } from './worker.ts';
+export { Worker, redactPaths, type WorkerOptions } from './worker.ts';
 /** The job types, one entry each (quantize; compress and distill later). */
 export { executors, type JobExecutor, type ExecutorContext, type ExecutorReport, type ExecutorResult } from './executors.ts';
 /** Percent and ETA from pipeline progress events. */

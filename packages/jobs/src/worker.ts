@@ -71,6 +71,19 @@ class AbortJob extends Error {
 
 /** Error names whose message is meant for the user (bad input), as opposed to a bug. */
 const INPUT_ERRORS = new Set(['OnnxError', 'DataError', 'JobError', 'QuantizeError', 'EvalError', 'DistillError', 'RegistryError']);
+/** onnxruntime-node's messages when it refuses a model (plain Errors): the tenant's model, not a bug here. */
+const ORT_REJECTED = /^\[ONNXRuntimeError\]|Failed to load model|protobuf parsing failed|Load model from .* failed/;
+
+/**
+ * `text` without server paths: each of `dirs` (and anything under it) becomes its last segment's content
+ * relative to it (`/tmp/medslim-job_x-ab/teacher.onnx` → `teacher.onnx`), and any other absolute path
+ * under a usual root (/tmp, /home, /var, /usr, /work, …) becomes its last segment.
+ */
+export function redactPaths(text: string, dirs: (string | null)[]): string {
+  let out = text;
+  for (const d of dirs) if (d) out = out.split(`${d}${path.sep}`).join('').split(d).join('.');
+  return out.replace(/(?:file:\/\/)?\/(?:tmp|var|home|root|work|usr|opt|srv|mnt|app|Users|private)\/(?:[\w.@+-]+\/)*([\w.@+-]+)/g, (_m, file: string) => file);
+}
 
 /** True when a process with this id exists on this machine. */
 function processAlive(pid: number): boolean {
@@ -223,8 +236,11 @@ export class Worker {
       if (text) logChain = logChain.then(() => jobs.appendLog(id, text)).catch((e: unknown) => this.log(`job ${id}: could not write its log: ${(e as Error).message}`));
       return logChain;
     };
+    // Tenants read this log: server paths (the job's scratch folder, the work dir) are cut out of every line.
+    let tmp: string | null = null;
+    const redact = (text: string) => redactPaths(text, [tmp, this.workDir]);
     const log = (line: string) => {
-      lines.push(`[${new Date().toISOString()}] ${line}\n`);
+      lines.push(`[${new Date().toISOString()}] ${redact(line)}\n`);
     };
 
     const executor = Object.hasOwn(this.executors, claimed.type) ? this.executors[claimed.type] : undefined;
@@ -273,7 +289,6 @@ export class Worker {
       if (Date.now() - lastWrite >= this.progressIntervalMs) void beat();
     };
 
-    let tmp: string | null = null;
     let outcome: Parameters<typeof jobs.finish>[2];
     try {
       log(`claimed by worker ${this.id} (attempt ${claimed.attempts}); ${claimed.type} job for model '${claimed.model}'`);
@@ -317,15 +332,21 @@ export class Worker {
         log(`${e.status}: ${e.failure.message}`);
       } else {
         const err = e as Error & { code?: unknown };
-        const input = INPUT_ERRORS.has(err?.name);
+        const rejected = !INPUT_ERRORS.has(err?.name) && ORT_REJECTED.test(err?.message ?? '');
+        const input = INPUT_ERRORS.has(err?.name) || rejected;
+        // Tenants see what they can act on; the stack and internal messages go to the operator's log only.
         const failure: JobFailure = {
-          code: typeof err?.code === 'string' ? err.code : 'INTERNAL',
-          message: input ? err.message : `internal error: ${err?.message ?? String(e)}`,
+          code: rejected ? 'MODEL_REJECTED' : typeof err?.code === 'string' ? err.code : 'INTERNAL',
+          message: rejected
+            ? `ONNX Runtime cannot load or run the model: ${redact(err.message)}. Check the model (medslim inspect, onnx.checker) and its opset`
+            : input
+              ? redact(err.message)
+              : `internal error (job ${id}); the operator's server log has the details`,
           name: err?.name ?? null,
         };
         outcome = { status: 'failed', error: failure };
         log(`failed [${failure.code}]: ${failure.message}`);
-        if (!input && err?.stack) log(err.stack);
+        if (!input) this.log(`job ${id} failed with an internal error: ${err?.stack ?? String(e)}`);
       }
     } finally {
       clearInterval(heartbeat);

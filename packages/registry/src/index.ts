@@ -27,6 +27,8 @@ export {
   type ApiKeysOptions,
   type KeyEvent,
 } from './keys.ts';
+/** Limits on client input: JSON depth, error message length. */
+export { MAX_JSON_DEPTH, MAX_ERROR_MESSAGE, jsonTooDeep, clipMessage } from './limits.ts';
 /** A bounded LRU with time-to-live (every cache keyed by client input uses it). */
 export { TtlCache, type TtlCacheOptions } from './ttl-cache.ts';
 /** Uploads of teachers and datasets. */

@@ -1,6 +1,6 @@
 /** A `ModelSource` held in maps — for tests, the bench and local demos. */
 import { missingArtifact } from './errors.ts';
-import { routeAlias, type RouteTarget } from './route.ts';
+import { routeAlias, routeSalt, type RouteTarget } from './route.ts';
 import { notFound, type ModelSource, type NotFound, type ResolvedTarget, type ResolveOptions } from './source.ts';
 
 interface ModelEntry {
@@ -60,7 +60,7 @@ export class InMemoryModelSource implements ModelSource {
     const alias = opts.alias ?? 'prod';
     const targets = m.aliases.get(alias);
     if (!targets) return notFound(`alias '${alias}' of model '${model}' not found`);
-    return { found: true, version: routeAlias(targets, opts.requestId), alias };
+    return { found: true, version: routeAlias(targets, opts.requestId, Math.random, routeSalt(tenant, model, alias)), alias };
   }
 
   async loadModel(tenant: string, model: string, version: number): Promise<Uint8Array> {

@@ -12,7 +12,7 @@ export { notFound, type ModelSource, type ResolveOptions, type ResolvedTarget, t
 export { InMemoryModelSource } from './in-memory-source.ts';
 
 /** Canary routing: deterministic by request id (SHA-256 → [0, 1)), random without one. */
-export { routeAlias, hashToUnit, type RouteTarget } from './route.ts';
+export { routeAlias, routeSalt, hashToUnit, type RouteTarget } from './route.ts';
 
 /** Request bodies → float32 input in the model's contract (JSON tensors, PNG/JPEG via sharp, DICOM via dicom-parser). */
 export { decodeJson } from './decode/json.ts';
@@ -38,4 +38,4 @@ export { lambdaCost, billedMs, vcpusForMemory, LAMBDA_PRICE_PER_GB_SECOND, LAMBD
 export { Predictor, toPredictions, mediaKind, sessionKey, SUPPORTED_MEDIA_TYPES, type PredictorOptions, type PredictRequest, type PredictResponse, type Prediction, type MediaKind } from './predict.ts';
 
 /** A ModelSource on the registry (filesystem or S3 store): aliases with canary weights, sha256-checked artifacts. */
-export { RegistryModelSource } from './registry-source.ts';
+export { RegistryModelSource, ALIAS_CACHE_TTL_MS } from './registry-source.ts';

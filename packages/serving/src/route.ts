@@ -21,18 +21,27 @@ export function hashToUnit(requestId: string): number {
 }
 
 /**
- * Pick the version for one request: u = `hashToUnit(requestId)` (or `random()` without an id), then
+ * The salt of one alias's rollout: `tenant/model/alias`. Routing hashes `salt + NUL + request id`, so one
+ * request id lands in independent quantiles of different models' (and aliases') rollouts — without it, the
+ * ids in the first 10 % of one canary would be the first 10 % of every canary.
+ */
+export function routeSalt(tenant: string, model: string, alias: string): string {
+  return `${tenant}/${model}/${alias}`;
+}
+
+/**
+ * Pick the version for one request: u = `hashToUnit(salt + NUL + requestId)` (or `random()` without an id), then
  * the first target whose cumulative weight exceeds u. Targets are walked in the given order (the
  * registry keeps them sorted by version). Weights need not be normalized: u is scaled by their sum.
- * Targets with weight 0 are never chosen.
+ * Targets with weight 0 are never chosen. Sources pass `routeSalt(tenant, model, alias)` as `salt`.
  * @throws Error when `targets` is empty or no weight is > 0.
  */
-export function routeAlias(targets: readonly RouteTarget[], requestId?: string | null, random: () => number = Math.random): number {
+export function routeAlias(targets: readonly RouteTarget[], requestId?: string | null, random: () => number = Math.random, salt = ''): number {
   if (targets.length === 1) return targets[0].version;
   let sum = 0;
   for (const t of targets) sum += t.weight > 0 ? t.weight : 0;
   if (!(sum > 0)) throw new Error(`an alias needs at least one target with weight > 0 (got ${targets.length} targets)`);
-  const u = (requestId ? hashToUnit(requestId) : random()) * sum;
+  const u = (requestId ? hashToUnit(salt ? `${salt}\u0000${requestId}` : requestId) : random()) * sum;
   let cum = 0;
   let last = targets[0].version;
   for (const t of targets) {

@@ -120,7 +120,7 @@ export const uploadRoutes: RouteModule = (app, { registry, maxUploadBytes }) => 
     const expiresInSeconds = body.expiresInSeconds ?? 3600;
     const r = await registry.uploads.presign(p.tenant, { filename: body.filename ?? null, createdBy: actorOf(p), expiresInSeconds });
     if (!r) {
-      throw new ApiError(501, 'NOT_IMPLEMENTED', `presigned uploads need an S3 store; this server stores blobs in ${registry.store.describe()} — use POST /v1/uploads (multipart) instead`);
+      throw new ApiError(501, 'NOT_IMPLEMENTED', "presigned uploads need an S3 store; this server keeps blobs on its own disk — use POST /v1/uploads (multipart) instead");
     }
     return c.json({ id: r.record.id, url: r.url, method: 'PUT' as const, expiresInSeconds }, 201);
   });

@@ -5,6 +5,7 @@
  * array of the model's rank minus one (one example, e.g. [C, H, W]) is read as a batch of one.
  * Parsed once with `JSON.parse` and copied straight into one Float32Array.
  */
+import { jsonTooDeep } from '@medslim/registry';
 import { ServingError } from '../errors.ts';
 import type { ModelInfo } from '../model-info.ts';
 import type { DecodedInput } from './pixels.ts';
@@ -12,6 +13,8 @@ import type { DecodedInput } from './pixels.ts';
 const AXES = { NCHW: ['batch', 'channels', 'height', 'width'], NHWC: ['batch', 'height', 'width', 'channels'] } as const;
 
 const invalid = (message: string) => new ServingError('INVALID_INPUT', message);
+/** Deepest nesting a prediction body may have: an input of rank ≤ 8 inside {"inputs": …}, with room to spare. */
+const MAX_INPUT_DEPTH = 16;
 
 /**
  * Parse and check a JSON tensor request against the model's input.
@@ -22,6 +25,10 @@ const invalid = (message: string) => new ServingError('INVALID_INPUT', message);
  *   'BATCH_TOO_LARGE'.
  */
 export function decodeJson(body: string, info: ModelInfo, maxBatch: number): DecodedInput {
+  // Checked before parsing: a body of millions of '[' would otherwise cost seconds of event loop.
+  if (jsonTooDeep(body, MAX_INPUT_DEPTH)) {
+    throw invalid(`the JSON body nests deeper than ${MAX_INPUT_DEPTH} levels; send {"inputs": [N, ${expectedText(info)}]} (depth ${info.inputDims.length + 1}) or {"inputs": {"shape": [...], "data": [...]}}`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
