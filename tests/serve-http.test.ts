@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractToMetadata, loadDataset, toModelInput, type NdArray } from '@medslim/data';
 import { writeModel } from '@medslim/onnx';
 import { tinyResNet } from '@medslim/onnx/testing';
-import { InMemoryModelSource, routeAlias } from '@medslim/serving';
+import { InMemoryModelSource, routeAlias, routeSalt } from '@medslim/serving';
 import { combineFetch, createInferApp, startInferServer, type InferApp } from '@medslim/infer';
 import { examples } from './helpers/fixtures.ts';
 import { imageDicom } from './helpers/serve-dicom.ts';
@@ -145,7 +145,7 @@ describe('alias and canary routing', () => {
         versions.add(r.body.version);
         expect(r.headers.get('x-request-id')).toBe(id);
       }
-      expect([...versions]).toEqual([routeAlias(CANARY, id)]);
+      expect([...versions]).toEqual([routeAlias(CANARY, id, Math.random, routeSalt('default', 'tiny', 'prod'))]);
     }
   });
 
@@ -153,7 +153,7 @@ describe('alias and canary routing', () => {
     const v2 = await predictJson('tiny', tinyInput(), '?version=2');
     expect(v2.body).toMatchObject({ version: 2, alias: null });
     const viaAlias = await predictJson('tiny', tinyInput(), '?alias=prod', 'pin-x');
-    expect(viaAlias.body).toMatchObject({ version: routeAlias(CANARY, 'pin-x'), alias: 'prod' });
+    expect(viaAlias.body).toMatchObject({ version: routeAlias(CANARY, 'pin-x', Math.random, routeSalt('default', 'tiny', 'prod')), alias: 'prod' });
     const both = await predictJson('tiny', tinyInput(), '?version=2&alias=prod');
     expect(both.status).toBe(400);
     expect((await predictJson('tiny', tinyInput(), '?version=two')).status).toBe(400);
@@ -201,8 +201,8 @@ describe('bad input answers 4xx with a clear message, and the server keeps servi
 describe('a version whose files are missing', () => {
   it('answers 503 naming the version while the other canary target keeps serving', async () => {
     const ids = Array.from({ length: 40 }, (_, i) => `broken-${i}`);
-    const toV3 = ids.filter((id) => routeAlias(BROKEN, id) === 3);
-    const toV1 = ids.filter((id) => routeAlias(BROKEN, id) === 1);
+    const toV3 = ids.filter((id) => routeAlias(BROKEN, id, Math.random, routeSalt('default', 'tiny', 'broken')) === 3);
+    const toV1 = ids.filter((id) => routeAlias(BROKEN, id, Math.random, routeSalt('default', 'tiny', 'broken')) === 1);
     expect(toV3.length).toBeGreaterThan(0);
     expect(toV1.length).toBeGreaterThan(0);
     for (const id of toV3.slice(0, 3)) {

@@ -119,9 +119,13 @@ describe('Worker', () => {
   it('a failure while storing the artifacts leaves no visible version (and no half-written one)', async () => {
     const failOn = (s: BlobStore) => failingPut(s, (k) => k.endsWith('/artifacts/report.md'));
     const { store, base, reg } = await setup({ store: failOn });
-    const done = (await new Worker({ store, log: quiet }).runOnce())!;
+    const operator: string[] = [];
+    const done = (await new Worker({ store, log: (l) => operator.push(l) }).runOnce())!;
     expect(done.status).toBe('failed');
-    expect(done.error).toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/injected failure/) });
+    // The tenant sees no internals (issue 14, item 8); the operator's log has the cause and the stack.
+    expect(done.error).toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/internal error \(job job_\w+\); the operator's server log has the details/) });
+    expect(operator.join('\n')).toMatch(/injected failure[\s\S]*\n\s+at /);
+    expect(await reg.jobs.readLog(T, done.id)).not.toMatch(/\n\s+at |node_modules|\/tmp\//);
     expect(await reg.versions.list(T, 'm')).toEqual([]);
     expect(await keys(base, layout.versionsPrefix(T, 'm'))).toEqual([]);
   });
