@@ -49,7 +49,7 @@ describe('OpenAPI documents match the served routes', () => {
     const app = createInferApp({ source: new InMemoryModelSource(), authenticate: async () => null });
     const doc = (await (await app.request(INFER_OPENAPI_PATH)).json()) as { paths: Record<string, Record<string, unknown>> };
     const routes = served(app.routes, [INFER_OPENAPI_PATH]);
-    expect(routes).toEqual(['GET /healthz', 'GET /v1/models/{name}/metrics', 'GET /v1/models/{name}/versions/{v}/metrics', 'POST /v1/models/{name}/predict']);
+    expect(routes).toEqual(['GET /healthz', 'GET /v1/inference/status', 'GET /v1/models/{name}/metrics', 'GET /v1/models/{name}/versions/{v}/metrics', 'POST /v1/models/{name}/predict']);
     expect(documented(doc)).toEqual(routes);
   });
 
