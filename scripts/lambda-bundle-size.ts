@@ -174,7 +174,7 @@ export function formatReport(r: BundleReport): string {
   lines.push(
     r.cudaProvidersInNodeModules.length
       ? `  CUDA/TensorRT providers in node_modules: ${r.cudaProvidersInNodeModules.join(', ')} — pruned above`
-      : `  CUDA/TensorRT providers: not in node_modules here (their download is skipped: .npmrc onnxruntime-node-install=skip,\n` +
+      : `  CUDA/TensorRT providers: not in node_modules here (their download is skipped: .npmrc ignore-scripts=true,\n` +
           `  or ONNXRUNTIME_NODE_INSTALL=skip); on a machine that downloaded them the pruning deletes them too`,
   );
   lines.push(`inference bundle: ${mb(r.bytes)} unzipped (limit ${Math.round(r.limitBytes / MiB)} MB): ${r.fits ? 'ok' : r.forbidden.length ? 'CARRIES FORBIDDEN CODE' : 'TOO LARGE'}`);

@@ -45,6 +45,7 @@ describe('functions/worker/Dockerfile', () => {
     expect(ci).toBeDefined();
     expect(ci).not.toMatch(/--omit=optional|--no-optional/);
     expect(ci).toContain('--include=optional');
+    expect(ci).toContain('--ignore-scripts=false'); // .npmrc turns install scripts off; tfjs-node-gpu needs its own
     expect(ci).toContain('tfjs-node-gpu');
     expect(lines('ENV')).toContain('ENV ONNXRUNTIME_NODE_INSTALL=skip');
     // It ships JavaScript: npm ci runs the build (the root prepare script) before the dev dependencies go.
