@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { ensureTfjsGradients } from '../packages/distill/src/backend/gradients.ts';
-import { checkBatchForBackend } from '../packages/distill/src/backend/memory.ts';
+import { maxBatchForBackend } from '../packages/distill/src/backend/memory.ts';
 import { NO_FAST_PATHS, setWasmFastPaths, wasmFastPaths } from '../packages/distill/src/kernels/flags.ts';
 import type { WasmFastPathFlags } from '../packages/distill/src/kernels/flags.ts';
 import { registerWasmTrainingKernels } from '../packages/distill/src/kernels/register.ts';
@@ -185,7 +185,7 @@ function trainStep(model: Student, opt: tf.Optimizer, x: T4, y: tf.Tensor2D): nu
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  checkBatchForBackend('wasm', args.batch);
+  if (args.batch > maxBatchForBackend('wasm')) throw new Error(`batch ${args.batch} is above the wasm limit of ${maxBatchForBackend('wasm')} images per pass`);
   await ensureTfjsGradients();
   const summary = registerWasmTrainingKernels();
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');

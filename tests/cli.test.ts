@@ -163,13 +163,13 @@ describe('medslim compress: the gate decision and the exit code', () => {
 });
 
 describe('medslim CLI: bad input found by the second newcomer check (exit 2, no stack trace)', () => {
-  it('batch too large for wasm, an empty or non-numeric flag value, a file where --out needs a directory, one-class splits', async () => {
+  it('a bad thread count, an empty or non-numeric flag value, a file where --out needs a directory, one-class splits', async () => {
     const dir = tempDir();
     const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 8, counts: [32, 8, 16] });
     const noTrace = (r: { stderr: string }) => expect(r.stderr).not.toMatch(/\n\s+at /);
-    const batch = medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'b'), '--batch-size', '256');
+    const batch = medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'b'), '--threads', '0');
     expect(batch.code).toBe(2);
-    expect(batch.stderr).toMatch(/\[BATCH_TOO_LARGE\]: batch 256 is too large for the wasm backend.*use ≤ 128/);
+    expect(batch.stderr).toMatch(/--threads must be an integer in \[1, 256\]; got '0'/);
     noTrace(batch);
     for (const [flag, value] of [['--budget-auc', ''], ['--target-params-reduction', ' '], ['--epochs', 'abc']] as const) {
       const r = medslim('compress', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'c'), '--preset', 'quick', `${flag}=${value}`);

@@ -29,7 +29,7 @@ describe('distill job (tiny synthetic teacher and data, wasm backend)', () => {
     expect(existsSync(join(dir, 'cache'))).toBe(true); // teacher logits cached for the next run
   });
 
-  it('fails clearly before training: teacher classes ≠ dataset classes, image size ≠ teacher input, batch too large for wasm', async () => {
+  it('fails clearly before training: teacher classes ≠ dataset classes, image size ≠ teacher input, a thread count that is not a positive integer', async () => {
     const dir = tempDir();
     for (const sub of ['a', 'b', 'c']) mkdirSync(join(dir, sub));
     const a = await syntheticTeacherAndData(join(dir, 'a'), { channels: 1, classes: 2, size: 16, counts: [16, 8, 8] });
@@ -38,7 +38,7 @@ describe('distill job (tiny synthetic teacher and data, wasm backend)', () => {
     const out = join(dir, 'out');
     await expect(runDistillJob({ teacher: three.modelPath, data: a.dataPath, outDir: out })).rejects.toThrowError(/teacher outputs 3 classes but the dataset.s labels have 2 \(0…1\); use the teacher trained on this dataset$/);
     await expect(runDistillJob({ teacher: a.modelPath, data: small.dataPath, outDir: out })).rejects.toThrowError(/8×8 but the model input 'input' expects 16×16/);
-    await expect(runDistillJob({ teacher: a.modelPath, data: a.dataPath, outDir: out, train: { batchSize: 256 } })).rejects.toThrowError(/batch 256 is too large for the wasm backend.*use ≤ 128/);
+    await expect(runDistillJob({ teacher: a.modelPath, data: a.dataPath, outDir: out, train: { threads: 1.5 } })).rejects.toThrowError(/threads must be an integer ≥ 1; got 1.5/);
     expect(existsSync(out)).toBe(false);
   });
 });

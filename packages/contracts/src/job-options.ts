@@ -74,6 +74,10 @@ export const DistillOptionsSchema = z.strictObject({
   lr: z.number().gt(0).max(1).optional(),
   /** Images per optimizer step. Default 64. */
   batchSize: z.number().int().min(1).max(1024).optional(),
+  /** Data-parallel training threads on the wasm backend (packages/distill/src/parallel). Default: every core; a result is reproducible for a given count. */
+  threads: z.number().int().min(1).max(256).optional(),
+  /** Images per forward/backward pass on wasm, gradients accumulated up to batchSize. Default: what the wasm heap holds at the resolution (2 at 224×224). */
+  microBatch: z.number().int().min(1).max(1024).optional(),
   /** Run the teacher on the horizontally flipped train images too (exact targets for flipped inputs; doubles teacher time). Default false. */
   teacherOnFlips: z.boolean().optional(),
 });

@@ -10,6 +10,8 @@ import { applyUpdate, createOptimizerState, disposeOptimizerState, learningRate,
 import type { StudentConfig } from './student/config.ts';
 import { applyStatUpdates, forward, type StatUpdates } from './student/forward.ts';
 import { initStudent, namedVariables, restore, snapshot, type StudentParams } from './student/params.ts';
+import { maxBatchForBackend } from './backend/memory.ts';
+import { createGradientPool, defaultTrainingThreads, type GradientPool } from './parallel/pool.ts';
 
 /** Training settings; every default is the reference recipe of shared/fixtures/PROVENANCE.md unless noted. */
 export interface TrainConfig {
@@ -34,19 +36,44 @@ export interface TrainConfig {
   /** Sample each epoch with class-balanced probabilities (with replacement) instead of a shuffle. */
   balanced: boolean;
   seed: number;
+  /**
+   * Threads of synchronous data-parallel training on the wasm backend (parallel/pool.ts): 0 = every core
+   * (os.availableParallelism). The result is deterministic for a given count, and differs between counts
+   * (BatchNorm statistics are per shard). Other backends use their own threads and train with 1.
+   */
+  threads: number;
+  /**
+   * Images per forward/backward pass (gradient accumulation up to `batchSize`): 0 = the largest the wasm heap
+   * holds at this resolution (`maxBatchForBackend`); other backends take the whole batch. BatchNorm normalizes
+   * each micro-batch with its own statistics.
+   */
+  microBatch: number;
 }
 
 export const defaultTrainConfig: TrainConfig = {
   epochs: 10, batchSize: 64, optimizer: 'adam', lr: 1e-3, schedule: 'cosine', momentum: 0.9, weightDecay: 0,
-  temperature: 4, alpha: 0.1, flip: false, maxShift: 0, balanced: false, seed: 0,
+  temperature: 4, alpha: 0.1, flip: false, maxShift: 0, balanced: false, seed: 0, threads: 0, microBatch: 0,
 };
+
+/**
+ * Teacher logits computed while training, on exactly the augmented images the student sees (function matching,
+ * Beyer et al. 2022). `logits` receives NHWC images [n, H, W, C] in the model's contract and resolves to
+ * logits [n, K]; training asks for the next batch before computing the current one, so a teacher running in
+ * another thread (createOnlineTeacher) overlaps with the student's step. It must not keep or modify `x`.
+ */
+export interface OnlineTeacher {
+  logits(x: Float32Array, n: number): Promise<Float32Array>;
+}
 
 /** Training data: NHWC float32 images already in the model's contract, int32 labels, teacher logits. */
 export interface TrainData {
   train: { x: Float32Array; y: Int32Array; n: number };
   val: { x: Float32Array; y: Int32Array; n: number };
-  /** Teacher logits on the train images [N, K] and (optional) on their horizontal flips. */
-  teacher: { logits: Float32Array; flipped?: Float32Array } | null;
+  /**
+   * Teacher logits on the train images [N, K] and (optional) on their horizontal flips, cached before training;
+   * or an online teacher run on every augmented batch; or null (no teacher: α must be 1 for a meaningful loss).
+   */
+  teacher: { logits: Float32Array; flipped?: Float32Array } | { online: OnlineTeacher } | null;
   height: number;
   width: number;
   channels: number;
@@ -74,6 +101,9 @@ export interface TrainResult {
   seconds: number;
   /** Epoch training resumed after (0 = from scratch). */
   resumedFrom: number;
+  /** Threads and micro-batch size the run used. */
+  threads: number;
+  microBatch: number;
 }
 
 export interface TrainOptions {
@@ -193,6 +223,14 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
   const k = config.numClasses;
   const { height: h, width: w, channels: c } = data;
   const per = h * w * c;
+  const onWasm = tf.getBackend() === 'wasm';
+  for (const key of ['threads', 'microBatch'] as const) {
+    if (!Number.isInteger(cfg[key]) || cfg[key] < 0) throw new DistillError('BAD_CONFIG', `${key} must be an integer ≥ 0 (0 = automatic); got ${cfg[key]}`);
+  }
+  if (!Number.isInteger(cfg.batchSize) || cfg.batchSize < 1) throw new DistillError('BAD_CONFIG', `batch size must be a positive integer, got ${cfg.batchSize}`);
+  // Resolved here so checkpoints record (and resume checks) what actually ran.
+  cfg.threads = onWasm ? Math.min(cfg.threads || defaultTrainingThreads(), cfg.batchSize) : 1;
+  cfg.microBatch = Math.min(cfg.batchSize, cfg.microBatch || (onWasm ? maxBatchForBackend('wasm', h * w) : cfg.batchSize));
   const params = o.init ?? initStudent(config, cfg.seed);
   const trainable = namedVariables(params).filter(([, v]) => v.trainable);
   const opt = createOptimizerState(cfg.optimizer, trainable);
@@ -223,18 +261,26 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
     images = ck.meta.images;
   }
 
-  const xb = new Float32Array(cfg.batchSize * per);
-  const tb = new Float32Array(cfg.batchSize * k);
-  const yb = new Int32Array(cfg.batchSize);
+  const online = data.teacher && 'online' in data.teacher ? data.teacher.online : null;
+  const cached = data.teacher && 'logits' in data.teacher ? data.teacher : null;
+  const kd = { temperature: cfg.temperature, alpha: cfg.alpha };
+  const bnVars = namedVariables(params).filter(([name]) => name.endsWith('.bn.mean')).map(([name, mean]) => ({ mean, variance: namedVariables(params).find(([n]) => n === name.replace(/mean$/, 'variance'))![1] }));
+  let pool: GradientPool | null = null;
   try {
+    pool = await createGradientPool({ config, params, kd, threads: cfg.threads, micro: cfg.microBatch, batchSize: cfg.batchSize, height: h, width: w, channels: c, withTeacher: data.teacher != null });
+    const { batch } = pool;
     for (let epoch = startEpoch + 1; epoch <= cfg.epochs; epoch++) {
       const t0 = performance.now();
       const order = epochOrder(data.train.y, k, epoch, cfg);
       const r = rng(cfg.seed * 104729 + epoch);
       let lossSum = 0;
-      for (let step = 0; step < stepsPerEpoch; step++) {
+      // Assembles step `step`'s augmented batch: into the shared buffers directly, or (online teacher) into fresh
+      // buffers whose teacher logits are requested at once, one step ahead of their use.
+      const assemble = (step: number) => {
         const s = step * cfg.batchSize;
         const m = Math.min(cfg.batchSize, data.train.n - s);
+        const xb = online ? new Float32Array(m * per) : batch.x;
+        const yb = online ? new Int32Array(m) : batch.y;
         for (let j = 0; j < m; j++) {
           const i = order[s + j];
           const flip = cfg.flip && r() < 0.5;
@@ -242,29 +288,41 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
           const dx = cfg.maxShift ? Math.floor(r() * (2 * cfg.maxShift + 1)) - cfg.maxShift : 0;
           copyAugmented(data.train.x, i * per, xb, j * per, h, w, c, flip, dy, dx, data.fill);
           yb[j] = data.train.y[i];
-          if (data.teacher) {
-            const src = flip && data.teacher.flipped ? data.teacher.flipped : data.teacher.logits;
-            tb.set(src.subarray(i * k, (i + 1) * k), j * k);
+          if (cached) {
+            const src = flip && cached.flipped ? cached.flipped : cached.logits;
+            batch.t!.set(src.subarray(i * k, (i + 1) * k), j * k);
           }
         }
+        return { s, m, xb, yb, teacher: online ? online.logits(xb, m) : null };
+      };
+      let next = assemble(0);
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        const cur = next;
+        const { s, m } = cur;
+        if (online) {
+          if (step + 1 < stepsPerEpoch) next = assemble(step + 1);
+          batch.x.set(cur.xb);
+          batch.y.set(cur.yb);
+          const t = await cur.teacher!;
+          if (t.length !== m * k) throw new DistillError('SIZE_MISMATCH', `the online teacher returned ${t.length} logits for ${m} images of ${k} classes; it must return [n, K]`);
+          batch.t!.set(t);
+        }
         const lr = learningRate(cfg.lr, cfg.schedule, opt.step, totalSteps);
-        const updates: StatUpdates = [];
-        const { value, grads } = tf.tidy(() => {
-          const x = tf.tensor4d(xb.subarray(0, m * per), [m, h, w, c]);
-          const y = tf.tensor1d(yb.subarray(0, m), 'int32');
-          const t = data.teacher ? tf.tensor2d(tb.subarray(0, m * k), [m, k]) : null;
-          return tf.variableGrads(() => kdLoss(forward(config, params, x, true, updates), t, y, cfg), trainable.map(([, v]) => v));
-        });
-        const named: Record<string, tf.Tensor> = {};
-        for (const [name, v] of trainable) named[name] = grads[v.name];
-        applyUpdate(opt, trainable, named, lr, cfg);
-        applyStatUpdates(updates);
-        const loss = (await value.data())[0];
-        value.dispose();
-        for (const g of Object.values(grads)) g.dispose();
+        const res = await pool.step(params, m);
+        const loss = res.lossSum / m;
         if (!Number.isFinite(loss)) {
           throw new DistillError('NAN_LOSS', `the training loss became ${loss} at epoch ${epoch}, step ${step + 1} of ${stepsPerEpoch} (learning rate ${lr.toExponential(2)}); lower --lr or check the data for extreme values`);
         }
+        const named: Record<string, tf.Tensor> = {};
+        pool.layout.names.forEach((name, i) => {
+          const v = trainable[i][1];
+          named[name] = tf.tensor(res.grad.subarray(pool!.layout.offsets[i], pool!.layout.offsets[i] + pool!.layout.sizes[i]), v.shape);
+        });
+        applyUpdate(opt, trainable, named, lr, cfg);
+        for (const g of Object.values(named)) g.dispose();
+        const updates: StatUpdates = res.bn.map((b, i) => ({ mean: bnVars[i].mean, variance: bnVars[i].variance, batchMean: tf.tensor1d(b.mean), batchVar: tf.tensor1d(b.variance), count: b.count }));
+        applyStatUpdates(updates);
+        if (!online && step + 1 < stepsPerEpoch) next = assemble(step + 1);
         lossSum += loss * m;
         images += m;
         const elapsed = seconds + (performance.now() - t0) / 1000;
@@ -287,9 +345,19 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
       }
       o.onEpoch?.(rec);
     }
+  } catch (err) {
+    throw wasmAbortError(err, cfg);
   } finally {
+    await pool?.close();
     disposeOptimizerState(opt);
   }
   restore(params, best);
-  return { params, bestEpoch, bestValAuc, history, imagesPerSecond: images / Math.max(seconds, 1e-9), seconds, resumedFrom: startEpoch };
+  return { params, bestEpoch, bestValAuc, history, imagesPerSecond: images / Math.max(seconds, 1e-9), seconds, resumedFrom: startEpoch, threads: cfg.threads, microBatch: cfg.microBatch };
+}
+
+/** A wasm abort (heap exhausted) becomes a DistillError naming the micro-batch to lower; other errors pass. */
+function wasmAbortError(err: unknown, cfg: TrainConfig): unknown {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (err instanceof DistillError || !/Aborted\(|RuntimeError|out of memory|memory access out of bounds|divide by zero/i.test(msg)) return err;
+  return new DistillError('OUT_OF_MEMORY', `the wasm backend ran out of memory training micro-batches of ${cfg.microBatch} images (${msg.split('\n')[0]}); set a smaller micro-batch (--micro-batch, microBatch) — the effective batch stays ${cfg.batchSize}`);
 }

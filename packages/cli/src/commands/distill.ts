@@ -14,7 +14,9 @@ options:
   --epochs <n>          training epochs (default 10, more on a small train split: at least 700 steps)
   --temperature <T>     softmax temperature of the KD term (default 4)
   --alpha <a>           weight of the hard-label cross-entropy; 1 = no teacher (default 0.1)
-  --batch-size <n>      images per step (default 64; ≤ 128 on the wasm backend)
+  --batch-size <n>      images per step (default 64; on wasm, larger images train in micro-batches)
+  --threads <n>         data-parallel training threads on wasm (default: every core; same seed + threads → same student)
+  --micro-batch <n>     images per forward/backward pass, gradients accumulated up to the batch (default: what the wasm heap holds)
   --lr <x>              base learning rate (default 0.001 for adam, 0.05 for sgd)
   --optimizer adam|sgd  (default adam)
   --schedule cosine|step|constant (default cosine)
@@ -32,7 +34,7 @@ export async function distill(argv: string[], out: (s: string) => void): Promise
     args: argv,
     options: {
       teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, width: { type: 'string' }, epochs: { type: 'string' },
-      temperature: { type: 'string' }, alpha: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
+      temperature: { type: 'string' }, alpha: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, 'micro-batch': { type: 'string' },
       optimizer: { type: 'string' }, schedule: { type: 'string' }, balanced: { type: 'boolean' }, flip: { type: 'boolean' }, shift: { type: 'string' },
       seed: { type: 'string' }, resume: { type: 'boolean' }, backend: { type: 'string' }, 'cache-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -60,17 +62,19 @@ export async function distill(argv: string[], out: (s: string) => void): Promise
         optimizer, schedule: values.schedule as 'cosine' | 'step' | 'constant' | undefined,
         balanced: values.balanced, flip: values.flip, maxShift: numberOption(values.shift, 'shift', (n) => int(n) && n >= 0 && n <= 8, 'an integer in [0, 8]'),
         seed: numberOption(values.seed, 'seed', (n) => int(n) && n >= 0, 'an integer ≥ 0'),
+        threads: numberOption(values.threads, 'threads', (n) => int(n) && n >= 1 && n <= 256, 'an integer in [1, 256]'),
+        microBatch: numberOption(values['micro-batch'], 'micro-batch', (n) => int(n) && n >= 1, 'an integer ≥ 1'),
       },
       resume: values.resume, prefer: values.backend as 'node-gpu' | 'node' | 'wasm' | undefined, cacheDir: values['cache-dir'],
       onProgress: bar.onProgress, log,
     });
     bar.stop();
     const [t, s] = r.report.stages;
-    const tr = r.report.training as { backend: string; imagesPerSecond: number; seconds: number; bestEpoch: number };
+    const tr = r.report.training as { backend: string; imagesPerSecond: number; seconds: number; bestEpoch: number; threads?: number; microBatch?: number };
     out([
       `teacher: ${t.params.toLocaleString('en-US')} params, ${t.bytes.toLocaleString('en-US')} bytes, test AUC ${t.test.auc.toFixed(4)}, accuracy ${(t.test.accuracy * 100).toFixed(2)} %`,
       `student: ${s.params.toLocaleString('en-US')} params (1/${(t.params / s.params).toFixed(0)}), ${s.bytes.toLocaleString('en-US')} bytes, test AUC ${s.test.auc.toFixed(4)}, accuracy ${(s.test.accuracy * 100).toFixed(2)} %, agreement ${((s.test.agreement ?? NaN) * 100).toFixed(2)} %`,
-      `training: ${tr.backend}, ${tr.imagesPerSecond.toFixed(1)} images/s, ${(tr.seconds / 60).toFixed(1)} min, best epoch ${tr.bestEpoch}`,
+      `training: ${tr.backend}, ${tr.threads ?? 1} thread${tr.threads === 1 ? '' : 's'}, micro-batch ${tr.microBatch ?? '-'}, ${tr.imagesPerSecond.toFixed(1)} images/s, ${(tr.seconds / 60).toFixed(1)} min, best epoch ${tr.bestEpoch}`,
       `student: ${r.studentPath}`,
       `report:  ${r.reportPath}`,
     ].join('\n') + '\n');

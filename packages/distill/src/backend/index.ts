@@ -14,5 +14,5 @@ export type {
   CandidateContext,
   Tfjs,
 } from './select.ts';
-export { maxWasmBatch, checkBatchForBackend, maxBatchForBackend, referenceImageBytes, wasmPeakMBPerImage } from './memory.ts';
+export { maxWasmBatch, checkBatchForBackend, maxBatchForBackend, referencePixels, wasmPeakMBPerImage } from './memory.ts';
 export { ensureTfjsGradients, tfjsGradientsRegistered } from './gradients.ts';

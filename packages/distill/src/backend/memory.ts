@@ -1,48 +1,44 @@
 /**
- * Memory guard for training on the wasm backend.
+ * Memory model for training on the wasm backend.
  *
- * Measured for the 92k-parameter MobileNetV2-style student on 28×28×3: peak
- * memory ≈ 17 MB per image at batch 64, and the wasm heap never shrinks once
- * grown (wasm32 also caps it at 4 GB). Batch 128 (≈ 2.2 GB peak) is the
- * largest batch allowed; larger images scale the limit down proportionally.
+ * Measured for the reference MobileNetV2-style student: peak wasm heap ≈ 17 MB per image at 28×28 (batch 64),
+ * ≈ 0.8 GB per image at 224×224 (micro-batch 2 grows the heap to 1.72 GB) — activation memory scales with the
+ * input's pixels (H×W), not its channels. The wasm heap never shrinks once grown and wasm32 caps it at 4 GB
+ * (allocations fail well before: 6 images at 224×224 abort). Training therefore runs in micro-batches of at
+ * most `maxBatchForBackend` images (128 at 28×28, 24 at 64×64, 6 at 128×128, 2 at 224×224), accumulating
+ * their gradients up to the requested batch (train.ts `microBatch`): any batch size trains, larger images
+ * just take more passes.
  */
 
 import { DistillError } from '../errors.ts';
 
-/** Largest training batch allowed on the wasm backend (28×28×3 float32 images). */
+/** Largest micro-batch on the wasm backend (28×28 images). */
 export const maxWasmBatch = 128;
 
-/** Bytes of one 28×28×3 float32 image, the size the limits were measured at. */
-export const referenceImageBytes = 28 * 28 * 3 * 4;
+/** Pixels of one 28×28 image, the size the limits were measured at. */
+export const referencePixels = 28 * 28;
 
-/** Measured peak training memory per image at batch 64 on wasm, in MB. */
+/** Measured peak training memory per 28×28 image at batch 64 on wasm, in MB. */
 export const wasmPeakMBPerImage = 17;
 
-/** The largest batch the given backend can train at (Infinity when unlimited). */
-export function maxBatchForBackend(backend: string, imageBytes: number = referenceImageBytes): number {
+/**
+ * The largest micro-batch (images per forward/backward pass) the given backend trains at for images of
+ * `pixels` = H × W (Infinity when unlimited). Scales 128 images at 28×28 down with the pixel count.
+ * @throws Error when `pixels` is not a positive number.
+ */
+export function maxBatchForBackend(backend: string, pixels: number = referencePixels): number {
   if (backend !== 'wasm') return Number.POSITIVE_INFINITY;
-  if (!(imageBytes > 0) || !Number.isFinite(imageBytes)) throw new Error(`imageBytes must be a positive number, got ${imageBytes}`);
-  return Math.max(1, Math.min(maxWasmBatch, Math.floor((maxWasmBatch * referenceImageBytes) / imageBytes)));
+  if (!(pixels > 0) || !Number.isFinite(pixels)) throw new Error(`pixels must be a positive number, got ${pixels}`);
+  return Math.max(1, Math.min(maxWasmBatch, Math.floor((maxWasmBatch * referencePixels) / pixels)));
 }
 
 /**
- * Throws when `batchSize` is too large for `backend` ('wasm', 'tfjs-node',
- * 'tfjs-node-gpu', ...). `imageBytes` (bytes of one input image, default
- * 28·28·3·4) scales the wasm limit for larger inputs. Returns the limit.
- * @throws DistillError BAD_CONFIG (not a positive integer), BATCH_TOO_LARGE (over the limit, naming it).
+ * Checks a training batch size for `backend` ('wasm', 'tfjs-node', 'tfjs-node-gpu', ...) at `pixels` = H × W
+ * per image and returns the micro-batch training will use (≤ batchSize): batches above the wasm limit are
+ * trained by gradient accumulation, never refused.
+ * @throws DistillError BAD_CONFIG when batchSize is not a positive integer.
  */
-export function checkBatchForBackend(backend: string, batchSize: number, imageBytes?: number): number {
+export function checkBatchForBackend(backend: string, batchSize: number, pixels?: number): number {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new DistillError('BAD_CONFIG', `batch size must be a positive integer, got ${batchSize}`);
-  const limit = maxBatchForBackend(backend, imageBytes);
-  if (batchSize > limit) {
-    const scaled = imageBytes != null && imageBytes !== referenceImageBytes;
-    const perImageMB = scaled ? (wasmPeakMBPerImage * imageBytes) / referenceImageBytes : wasmPeakMBPerImage;
-    throw new DistillError(
-      'BATCH_TOO_LARGE',
-      `batch ${batchSize} is too large for the wasm backend (peak ≈ ${wasmPeakMBPerImage} MB per image at batch 64` +
-        (scaled ? ` for 28×28×3 inputs, ≈ ${perImageMB.toFixed(0)} MB for ${imageBytes}-byte images` : '') +
-        `, the wasm heap never shrinks); use ≤ ${limit}`,
-    );
-  }
-  return limit;
+  return Math.min(batchSize, maxBatchForBackend(backend, pixels));
 }

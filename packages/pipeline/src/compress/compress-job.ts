@@ -97,7 +97,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     throw new JobError('BAD_OPTION', `prune.targetParamsReduction ${stages.prune.targetParamsReduction} would leave blocks with no channels: keeping at least ${stages.prune.minChannels} hidden channels per block, this student allows at most ${maxReduction.toFixed(3)}; lower the target`);
   }
   const backend = await selectTrainingBackend({ prefer: o.prefer, log });
-  checkBatchForBackend(backend.name, stages.distill.batchSize, iface.height * iface.width * iface.channels * 4);
+  checkBatchForBackend(backend.name, stages.distill.batchSize, iface.height * iface.width);
   mkdirSync(o.outDir, { recursive: true });
   const cacheDir = o.cacheDir ?? join(o.outDir, 'cache', 'teacher-logits');
   const teacherSha256 = sha(teacherBytes);
@@ -110,7 +110,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
 
   let data: TrainData | null = null;
   const trainingData = async () => (data ??= await prepareTrainingData(iface, ds, teacherBytes, k, cacheDir, progress, true, stages.distill.teacherOnFlips));
-  const trainBase = { temperature: stages.distill.temperature, alpha: stages.distill.alpha, batchSize: stages.distill.batchSize, seed: spec.seed };
+  const trainBase = { temperature: stages.distill.temperature, alpha: stages.distill.alpha, batchSize: stages.distill.batchSize, seed: spec.seed, threads: stages.distill.threads, microBatch: stages.distill.microBatch };
 
   // --- 1. Distill.
   checkCancel();
@@ -123,7 +123,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     saveStudent(join(dir, 'student.bin'), studentConfig, r.params);
     const params = parameterCount(r.params);
     disposeStudent(r.params);
-    return { params, bestEpoch: r.bestEpoch, bestValAuc: r.bestValAuc, history: r.history, imagesPerSecond: r.imagesPerSecond, seconds: r.seconds, backend: backend.name };
+    return { params, bestEpoch: r.bestEpoch, bestValAuc: r.bestValAuc, history: r.history, imagesPerSecond: r.imagesPerSecond, seconds: r.seconds, backend: backend.name, threads: r.threads, microBatch: r.microBatch };
   });
   note('distill', distill);
 

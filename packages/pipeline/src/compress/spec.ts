@@ -5,7 +5,7 @@ export { CompressSpecSchema, type CompressSpec, type CompressSpecInput } from '@
 
 /** Stage settings a preset fills in where the spec is silent. */
 export interface ResolvedStages {
-  distill: { width: number; epochs: number; minSteps: number; temperature: number; alpha: number; lr: number; batchSize: number; teacherOnFlips: boolean };
+  distill: { width: number; epochs: number; minSteps: number; temperature: number; alpha: number; lr: number; batchSize: number; teacherOnFlips: boolean; threads?: number; microBatch?: number };
   prune: { targetParamsReduction: number; minChannels: number; fineTuneEpochs: number; fineTuneMinSteps: number; fineTuneLr: number };
   quantize: { calibrator: 'minmax' | 'percentile' | 'entropy'; calibrationSize: number; perChannel: boolean; reduceRange?: boolean };
 }

@@ -50,7 +50,7 @@ export interface DistillJobResult {
  * backend, exports it to ONNX with the teacher's input contract, and evaluates teacher and student on the test
  * split. Writes `student.onnx`, `report.json`, `report.md` (and `checkpoint.bin` during training) under `outDir`.
  * @throws JobError CLASS_MISMATCH (teacher outputs ≠ dataset classes), SIZE_MISMATCH, BAD_OPTION;
- *   DistillError BATCH_TOO_LARGE, NAN_LOSS; DataError/OnnxError for malformed inputs — all before training
+ *   DistillError BAD_CONFIG, NAN_LOSS, OUT_OF_MEMORY; DataError/OnnxError for malformed inputs — all before training
  *   except NAN_LOSS.
  */
 export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobResult> {
@@ -73,9 +73,13 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
   const temperature = o.train?.temperature ?? 4;
   if (!(alpha >= 0 && alpha <= 1)) throw new JobError('BAD_OPTION', `alpha must be in [0, 1]; got ${alpha}`);
   if (!(temperature > 0)) throw new JobError('BAD_OPTION', `temperature must be > 0; got ${temperature}`);
+  for (const key of ['threads', 'microBatch'] as const) {
+    const v = o.train?.[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new JobError('BAD_OPTION', `${key} must be an integer ≥ 1; got ${v}`);
+  }
 
   const backend = await selectTrainingBackend({ prefer: o.prefer, log });
-  checkBatchForBackend(backend.name, batchSize, iface.height * iface.width * iface.channels * 4);
+  checkBatchForBackend(backend.name, batchSize, iface.height * iface.width);
 
   const config = o.student ?? withWidth(referenceStudent(iface.channels, k, iface.height), o.width ?? 1);
   if (config.inputChannels !== iface.channels || config.numClasses !== k || config.resolution !== iface.height) {
@@ -136,6 +140,8 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
       bestEpoch: result.bestEpoch,
       bestValAuc: result.bestValAuc,
       imagesPerSecond: result.imagesPerSecond,
+      threads: result.threads,
+      microBatch: result.microBatch,
       seconds: result.seconds,
       wallSeconds,
       resumedFrom: result.resumedFrom,
@@ -157,13 +163,13 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
 
 /** report.md of the distill job. */
 export function renderDistillMarkdown(report: JobReport): string {
-  const t = report.training as { backend: string; epochs: number; bestEpoch: number; imagesPerSecond: number; seconds: number; studentParams: number; teacherParams: number; history: { epoch: number; loss: number; valAuc: number; valAccuracy: number; seconds: number }[]; config: Partial<TrainConfig> };
+  const t = report.training as { backend: string; threads?: number; microBatch?: number; epochs: number; bestEpoch: number; imagesPerSecond: number; seconds: number; studentParams: number; teacherParams: number; history: { epoch: number; loss: number; valAuc: number; valAccuracy: number; seconds: number }[]; config: Partial<TrainConfig> };
   return [
     '# medslim distill report',
     '',
     `Created ${report.createdAt} by medslim ${report.medslimVersion}. Dataset sha256 \`${report.dataset.sha256}\`.`,
     `Student: ${t.studentParams.toLocaleString('en-US')} parameters (1/${(t.teacherParams / t.studentParams).toFixed(0)} of the teacher's ${t.teacherParams.toLocaleString('en-US')}). ` +
-      `Trained on ${t.backend} for ${t.epochs} epochs (T = ${t.config.temperature}, α = ${t.config.alpha}) at ${t.imagesPerSecond.toFixed(1)} images/s, ${(t.seconds / 60).toFixed(1)} min; best epoch ${t.bestEpoch} by validation AUC.`,
+      `Trained on ${t.backend}${t.threads ? ` (${t.threads} thread${t.threads === 1 ? '' : 's'}, micro-batch ${t.microBatch})` : ''} for ${t.epochs} epochs (T = ${t.config.temperature}, α = ${t.config.alpha}) at ${t.imagesPerSecond.toFixed(1)} images/s, ${(t.seconds / 60).toFixed(1)} min; best epoch ${t.bestEpoch} by validation AUC.`,
     '',
     renderStagesMarkdown(report),
     '## Training',
