@@ -1,44 +1,123 @@
 /**
- * bench/train — training speed of the reference student on the selected backend (wasm here) and the wall time of
- * a full distillation run on PneumoniaMNIST (10 epochs, the reference recipe).
- * Usage: npm run bench:train [-- --steps 30 --batch 64 --channels 1 --steps-only]
- * Last line: `train: backend=… images_per_second=… full_run_seconds=…`.
+ * bench/train — training speed of the reference student on the selected backend (wasm here), all measured in one run:
+ * images/s at 1 thread and at N threads (data-parallel, packages/distill/src/parallel) and their ratio, images/s
+ * with the online teacher (onnxruntime in its own thread), images/s at 28, 64, 128 and 224 px (micro-batches with
+ * gradient accumulation at the usual batch 64), and the wall time of a full 10-epoch PneumoniaMNIST distillation.
+ * Each figure is printed with the 1-minute load average beside it (other processes share the cores).
+ *
+ * Usage: npm run bench:train [-- --steps 20 --batch 64 --threads N --sizes 28,64,128,224 --size-steps 1
+ *          --steps-only --compare-torch --distill-224]
+ *   --steps-only     skip the full 10-epoch run
+ *   --compare-torch  the same student and recipe in PyTorch (bench/train_torch.py, /usr/bin/python3 with torch),
+ *                    at 1 and N threads; skipped with the reason when torch is absent
+ *   --distill-224    also a 10-epoch distillation of 512 synthetic 224×224 images (teacher: a small ResNet) at batch 64
+ * Last line: `train: backend=wasm threads=N images_per_second=… images_per_second_1thread=… scaling=… full_run_seconds=…`.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs-core';
 import { loadDataset, toModelInput } from '@medslim/data';
-import { disposeStudent, initStudent, parameterCount, referenceStudent, selectTrainingBackend, trainStudent } from '@medslim/distill';
+import {
+  createOnlineTeacher, defaultTrainingThreads, disposeStudent, initStudent, parameterCount, referenceStudent, selectTrainingBackend, trainStudent,
+  type TrainData,
+} from '@medslim/distill';
 import { runDistillJob } from '@medslim/pipeline';
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '30' }, batch: { type: 'string', default: '64' }, channels: { type: 'string', default: '1' }, 'steps-only': { type: 'boolean' } } });
-const steps = Number(values.steps), batch = Number(values.batch), channels = Number(values.channels);
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '20' }, batch: { type: 'string', default: '64' }, threads: { type: 'string' },
+    sizes: { type: 'string', default: '28,64,128,224' }, 'size-steps': { type: 'string', default: '1' },
+    'steps-only': { type: 'boolean' }, 'compare-torch': { type: 'boolean' }, 'distill-224': { type: 'boolean' },
+  },
+});
+const steps = Number(values.steps), batch = Number(values.batch), sizeSteps = Number(values['size-steps']);
+const threads = values.threads ? Number(values.threads) : defaultTrainingThreads();
+const load = () => `load ${loadavg()[0].toFixed(1)}`;
 const backend = await selectTrainingBackend();
+const teacherPath = 'examples/pneumoniamnist/pneumoniamnist-resnet18.onnx';
 const ds = loadDataset('examples/pneumoniamnist/pneumoniamnist.npz');
 const contract = { layout: 'NHWC' as const, scale: 1 / 255, mean: [0.5], std: [0.5] };
-const n = (steps + 3) * batch;
-const x = toModelInput(ds.splits.train!.images, contract, { channels, count: Math.min(n, ds.splits.train!.count) }).data;
-const config = referenceStudent(channels, 2);
-const teacher = { logits: new Float32Array((x.length / (28 * 28 * channels)) * 2) };
-const count = x.length / (28 * 28 * channels);
+const warm = 2;
+const count = Math.min((steps + warm + 1) * batch, ds.splits.train!.count);
+const x = toModelInput(ds.splits.train!.images, contract, { channels: 1, count }).data;
 const y = ds.splits.train!.labels.subarray(0, count);
+const config = referenceStudent(1, 2);
 const probe = initStudent(config, 0);
 const params = parameterCount(probe);
 disposeStudent(probe);
-// One epoch over (steps + 3) batches; the first 3 batches warm up (kernel compilation, heap growth).
-let times: number[] = [];
-const r = await trainStudent(config, { train: { x, y, n: count }, val: { x: x.subarray(0, 64 * 28 * 28 * channels), y: y.subarray(0, 64), n: 64 }, teacher, height: 28, width: 28, channels, fill: Array(channels).fill(-1) },
-  { epochs: 1, batchSize: batch }, { onProgress: (p) => times.push(performance.now()) });
-disposeStudent(r.params);
-times = times.slice(3);
-const ips = ((times.length - 1) * batch) / ((times[times.length - 1] - times[0]) / 1000);
-console.log(`reference student: ${params} parameters, ${channels} channel(s), 28×28, batch ${batch}; backend ${backend.name} (${backend.threads} thread)`);
-console.log(`training: ${ips.toFixed(1)} images/s over ${times.length - 1} steps after 3 warm-up steps (target ≥ 60); tensors alive ${tf.memory().numTensors}`);
+
+/** images/s of one epoch over `data`, timed from the end of warm-up step `warm` to the last step. */
+async function speed(data: TrainData, cfg: { threads: number; batchSize: number }, student = config): Promise<{ ips: number; micro: number }> {
+  const times: number[] = [];
+  const r = await trainStudent(student, data, { epochs: 1, ...cfg }, { onProgress: () => times.push(performance.now()) });
+  disposeStudent(r.params);
+  const t = times.slice(warm - 1);
+  return { ips: ((t.length - 1) * cfg.batchSize) / ((t[t.length - 1] - t[0]) / 1000), micro: r.microBatch };
+}
+const data28 = (teacher: TrainData['teacher']): TrainData => ({
+  train: { x, y, n: count }, val: { x: x.subarray(0, 64 * 784), y: y.subarray(0, 64), n: 64 }, teacher, height: 28, width: 28, channels: 1, fill: [-1],
+});
+
+console.log(`reference student: ${params} parameters, 1 channel, batch ${batch}; backend ${backend.name}; ${steps} timed steps after ${warm} warm-up steps; cores ${defaultTrainingThreads()}`);
+const cached = { logits: new Float32Array(count * 2).map((_, i) => (i % 2 ? 1 : -1)) };
+const one = await speed(data28(cached), { threads: 1, batchSize: batch });
+console.log(`28 px, 1 thread:  ${one.ips.toFixed(1)} images/s (${load()})`);
+const many = await speed(data28(cached), { threads, batchSize: batch });
+const scaling = many.ips / one.ips;
+console.log(`28 px, ${threads} threads: ${many.ips.toFixed(1)} images/s (${load()}); scaling ${scaling.toFixed(2)}× (targets: ≥ 250 images/s at 2 threads, ≥ 1.7×)`);
+
+const teacher = await createOnlineTeacher({ model: new Uint8Array(readFileSync(teacherPath)), height: 28, width: 28, channels: 1 });
+let online: number;
+try {
+  online = (await speed(data28({ online: teacher }), { threads, batchSize: batch })).ips;
+} finally {
+  await teacher.close();
+}
+console.log(`28 px, ${threads} threads, online teacher (ResNet-18 in its own thread, on every augmented batch): ${online.toFixed(1)} images/s, ${(online / many.ips * 100).toFixed(0)} % of the cached-logits speed (${load()})`);
+
+for (const size of values.sizes!.split(',').map(Number)) {
+  const n = batch * (sizeSteps + warm);
+  const px = size * size;
+  const sx = new Float32Array(n * px);
+  for (let i = 0; i < n; i++) for (let p = 0; p < px; p++) sx[i * px + p] = Math.sin(i * 0.7 + p * 0.013) + (i % 2 ? 0.5 : -0.5);
+  const sy = Int32Array.from({ length: n }, (_, i) => i % 2);
+  const d: TrainData = { train: { x: sx, y: sy, n }, val: { x: sx.subarray(0, 8 * px), y: sy.subarray(0, 8), n: 8 }, teacher: { logits: new Float32Array(n * 2) }, height: size, width: size, channels: 1, fill: [-1] };
+  const r = await speed(d, { threads, batchSize: batch }, referenceStudent(1, 2, size));
+  console.log(`${size} px, ${threads} threads, batch ${batch} in micro-batches of ${r.micro}: ${r.ips.toFixed(2)} images/s over ${sizeSteps} step(s) (${load()})`);
+}
+
 let full = NaN;
 if (!values['steps-only']) {
-  const job = await runDistillJob({ teacher: 'examples/pneumoniamnist/pneumoniamnist-resnet18.onnx', data: 'examples/pneumoniamnist/pneumoniamnist.npz', outDir: 'bench/out/train-full', train: { epochs: 10 }, latencyIterations: 20, throughputIterations: 2 });
-  const t = job.report.training as { wallSeconds: number; seconds: number; imagesPerSecond: number };
+  const job = await runDistillJob({ teacher: teacherPath, data: 'examples/pneumoniamnist/pneumoniamnist.npz', outDir: mkdtempSync(join(tmpdir(), 'bench-train-')), train: { epochs: 10, threads }, latencyIterations: 20, throughputIterations: 2 });
+  const t = job.report.training as { wallSeconds: number; imagesPerSecond: number };
   full = t.wallSeconds;
   const s = job.report.stages[1];
-  console.log(`full distillation run (10 epochs of ${ds.splits.train!.count} images): ${(full / 60).toFixed(1)} min (target ≤ 15), ${t.imagesPerSecond.toFixed(1)} images/s; student test AUC ${s.test.auc.toFixed(4)}, accuracy ${(s.test.accuracy * 100).toFixed(2)} %`);
+  console.log(`full distillation run (10 epochs of ${ds.splits.train!.count} images, ${threads} threads): ${(full / 60).toFixed(1)} min (target ≤ 5), ${t.imagesPerSecond.toFixed(1)} images/s; student test AUC ${s.test.auc.toFixed(4)} (${load()})`);
 }
-console.log(`train: backend=${backend.name} images_per_second=${ips.toFixed(1)} full_run_seconds=${Number.isNaN(full) ? 'skipped' : full.toFixed(0)}`);
+
+if (values['distill-224']) {
+  const { syntheticTeacherAndData } = await import('../tests/helpers/fixtures.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-train-224-'));
+  const f = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 224, counts: [512, 64, 64] });
+  const t0 = performance.now();
+  const job = await runDistillJob({ teacher: f.modelPath, data: f.dataPath, outDir: join(dir, 'out'), train: { epochs: 10, batchSize: 64, threads }, latencyIterations: 2, throughputIterations: 1 });
+  const t = job.report.training as { imagesPerSecond: number; microBatch: number; bestValAuc: number };
+  console.log(`224 px distillation: 10 epochs of 512 images at batch 64 (micro-batches of ${t.microBatch}, ${threads} threads) completed in ${((performance.now() - t0) / 60000).toFixed(1)} min, ${t.imagesPerSecond.toFixed(2)} images/s, best val AUC ${t.bestValAuc.toFixed(4)} (${load()})`);
+}
+
+if (values['compare-torch']) {
+  const probeTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probeTorch.status !== 0) {
+    console.log(`compare-torch: skipped — /usr/bin/python3 cannot import torch (${(probeTorch.stderr || probeTorch.error?.message || '').trim().split('\n').pop()})`);
+  } else {
+    for (const [th, ours] of [[1, one.ips], [threads, many.ips]] as const) {
+      const r = spawnSync('/usr/bin/python3', ['bench/train_torch.py', '--threads', String(th), '--batch', String(batch), '--steps', String(steps)], { encoding: 'utf8' });
+      const m = /images_per_second=([\d.]+)/.exec(r.stdout);
+      if (!m) { console.log(`compare-torch: the PyTorch run failed: ${r.stderr.trim().split('\n').pop()}`); break; }
+      console.log(`PyTorch ${th} thread(s): ${Number(m[1]).toFixed(1)} images/s; medslim/PyTorch ${(ours / Number(m[1])).toFixed(2)} (${load()})`);
+    }
+  }
+}
+console.log(`train: backend=${backend.name} threads=${threads} images_per_second=${many.ips.toFixed(1)} images_per_second_1thread=${one.ips.toFixed(1)} scaling=${scaling.toFixed(2)} full_run_seconds=${Number.isNaN(full) ? 'skipped' : full.toFixed(0)}`);

@@ -12,6 +12,8 @@
  * - `medslim.mjs`: `main` of packages/cli/src/main.ts;
  * - `entry.mjs`: the job thread (packages/jobs/src/thread/job-thread.ts) — the name run-in-thread.ts
  *   starts next to itself, as `src/thread/entry.mjs` is in the sources;
+ * - `train-worker.mjs`, `teacher-worker.mjs`: the data-parallel training and online-teacher threads
+ *   (packages/distill/src/parallel/*-thread.ts), found next to their starters the same way;
  * - `build-info.json`: when the build started and the sources it read. The bin runs the build only
  *   when no source is newer, else the sources through tsx — an edit never runs stale code.
  *
@@ -43,7 +45,13 @@ export async function buildCli(esbuild: typeof import('esbuild'), outDir = OUT):
   mkdirSync(outDir, { recursive: true });
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: { medslim: 'packages/cli/src/main.ts', entry: 'packages/jobs/src/thread/job-thread.ts' },
+    entryPoints: {
+      medslim: 'packages/cli/src/main.ts',
+      entry: 'packages/jobs/src/thread/job-thread.ts',
+      // Training threads (packages/distill/src/parallel): started by name next to the chunk that starts them.
+      'train-worker': 'packages/distill/src/parallel/train-thread.ts',
+      'teacher-worker': 'packages/distill/src/parallel/teacher-thread.ts',
+    },
     outdir: outDir,
     outExtension: { '.js': '.mjs' },
     // Chunks sit beside the entries: run-in-thread.ts finds entry.mjs next to its own file.

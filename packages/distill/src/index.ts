@@ -10,7 +10,7 @@ export { kdLoss, attentionTransferLoss, attentionMap, type KdLossConfig } from '
 export { trainStudent, predictLogits, defaultTrainConfig, type TrainConfig, type TrainData, type TrainProgress, type TrainResult, type TrainOptions, type OnlineTeacher } from './train.ts';
 /** Data-parallel training over worker threads and the online teacher thread. */
 export { defaultTrainingThreads, shardBounds } from './parallel/pool.ts';
-export { createOnlineTeacher, type OnlineTeacherOptions, type ClosableOnlineTeacher } from './online-teacher.ts';
+export { createOnlineTeacher, type OnlineTeacherOptions, type ClosableOnlineTeacher } from './parallel/online-teacher.ts';
 export { learningRate, type OptimizerName, type ScheduleName } from './optimizer.ts';
 /** Teacher signal (logits through onnxruntime-node, cached on disk). */
 export { teacherSignal, teacherCacheKey, type TeacherLogits, type TeacherSignalOptions } from './teacher.ts';

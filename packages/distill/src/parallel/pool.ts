@@ -25,7 +25,7 @@ import type { KdLossConfig } from '../loss.ts';
 import type { StudentConfig } from '../student/config.ts';
 import type { StudentParams } from '../student/params.ts';
 import { poolBnStats, readWeights, shardGradients, trainableLayout, type BnStat, type FlatLayout, type SharedBatch } from './shard.ts';
-import type { WorkerInit } from './worker.ts';
+import type { WorkerInit } from './train-thread.ts';
 
 /** Threads to train with when none is asked for: the cores Node may use (os.availableParallelism). */
 export function defaultTrainingThreads(): number {
@@ -99,15 +99,14 @@ export async function createGradientPool(o: GradientPoolOptions): Promise<Gradie
   const workers: Worker[] = [];
   const pending: (Pending | null)[] = [];
   let failure: Error | null = null;
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const boot = new URL('./boot.mjs', import.meta.url);
+  const entry = new URL('./train-worker.mjs', import.meta.url);
   try {
     await Promise.all(Array.from({ length: o.threads - 1 }, (_, j) => new Promise<void>((resolve, reject) => {
       const init: WorkerInit = {
-        entry, config: o.config, kd: o.kd, micro: o.micro, slot: j + 1, height: o.height, width: o.width, channels: o.channels,
+        config: o.config, kd: o.kd, micro: o.micro, slot: j + 1, height: o.height, width: o.width, channels: o.channels,
         x: xs, y: ys, t: ts, weights: weightsBuf, grads: gradsBuf, paramSize: layout.size,
       };
-      const w = new Worker(boot, { workerData: init });
+      const w = new Worker(entry, { workerData: init });
       workers.push(w);
       pending.push(null);
       const idx = workers.length - 1;

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { OnlineTeacher } from './train.ts';
+import type { OnlineTeacher } from '../train.ts';
 
 export interface OnlineTeacherOptions {
   /** Teacher ONNX bytes: NCHW float32 input [N, C, H, W] in the contract the training images are in, logits [N, K]. */
@@ -24,8 +24,8 @@ export interface ClosableOnlineTeacher extends OnlineTeacher {
  * @throws Error when the session cannot be created (the model's message); a failed batch rejects its promise.
  */
 export async function createOnlineTeacher(o: OnlineTeacherOptions): Promise<ClosableOnlineTeacher> {
-  const worker = new Worker(new URL('./parallel/boot.mjs', import.meta.url), {
-    workerData: { entry: new URL('./parallel/teacher-worker.ts', import.meta.url).href, model: o.model, height: o.height, width: o.width, channels: o.channels, intraOpNumThreads: o.intraOpNumThreads ?? 1 },
+  const worker = new Worker(new URL('./teacher-worker.mjs', import.meta.url), {
+    workerData: { model: o.model, height: o.height, width: o.width, channels: o.channels, intraOpNumThreads: o.intraOpNumThreads ?? 1 },
   });
   const pending = new Map<number, { resolve: (l: Float32Array) => void; reject: (e: Error) => void }>();
   let failure: Error | null = null;

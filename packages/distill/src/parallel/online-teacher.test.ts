@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadDataset, toModelInput } from '@medslim/data';
 import { createOnlineTeacher } from './online-teacher.ts';
-import { teacherSignal } from './teacher.ts';
+import { teacherSignal } from '../teacher.ts';
 
 const teacherPath = 'examples/pneumoniamnist/pneumoniamnist-resnet18.onnx';
 const dataPath = 'examples/pneumoniamnist/pneumoniamnist.npz';

@@ -14,7 +14,6 @@ import type { KdLossConfig } from '../loss.ts';
 import { shardGradients, writeWeights, type SharedBatch } from './shard.ts';
 
 export interface WorkerInit {
-  entry: string;
   config: StudentConfig;
   kd: KdLossConfig;
   micro: number;
