@@ -87,6 +87,23 @@ describe('decodeImage (sharp)', () => {
     for (const x of got.data) expect(x).toBeCloseTo(v, 6);
   });
 
+  it('applies a JPEG\'s EXIF orientation (issue 14, item 12): a photo stored sideways arrives upright', async () => {
+    // Upright 16×16: top half white (255), bottom half black (0). Stored rotated 90° counter-clockwise with
+    // EXIF Orientation 6 ("rotate 90° clockwise to view"), as a phone held sideways writes it.
+    const n = 16;
+    const upright = Buffer.alloc(n * n, 0).fill(255, 0, (n * n) / 2);
+    const stored = Buffer.alloc(n * n);
+    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) stored[r * n + c] = upright[c * n + (n - 1 - r)]; // 90° counter-clockwise
+    const jpg = await sharp(stored, { raw: { width: n, height: n, channels: 1 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
+    expect((await sharp(jpg).metadata()).orientation).toBe(6);
+    const got = await decodeImage(jpg, info(1, n));
+    const white = (1 - 0.5) / 0.5;
+    const black = (0 - 0.5) / 0.5;
+    const mean = (rows: number[]) => rows.reduce((a, r) => a + got.data.slice(r * n, (r + 1) * n).reduce((x, y) => x + y, 0) / n, 0) / rows.length;
+    expect(mean([0, 1, 2, 3])).toBeCloseTo(white, 1); // top rows white: upright
+    expect(mean([12, 13, 14, 15])).toBeCloseTo(black, 1);
+  });
+
   it('decodes a JPEG to the model shape', async () => {
     const jpg = await sharp(Buffer.from(one(0).data as Uint8Array), { raw: { width: 28, height: 28, channels: 1 } }).jpeg({ quality: 95 }).toBuffer();
     const got = await decodeImage(jpg, gray);

@@ -20,7 +20,8 @@ export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
  *    1-channel models get `grayscale()` (libvips `b-w`), 3-channel models sRGB;
  * 2. resized to the model's H×W when it differs (lanczos3, fit 'fill' — see `RESIZE_KERNEL`);
  * 3. `toModelInput` applies the model's `medslim.preprocess` contract.
- * EXIF orientation is not applied (medical images are stored upright).
+ * 0. a JPEG's (or PNG's) EXIF Orientation is applied first (sharp `autoOrient`), so a phone photo taken
+ *    sideways arrives upright;
  * @throws ServingError 'NOT_AN_IMAGE' (bytes sharp cannot decode), 'PAYLOAD_TOO_LARGE' (more than
  *   `maxPixels`), 'INVALID_INPUT' (a model whose channel count is neither 1 nor 3).
  */
@@ -32,7 +33,8 @@ export async function decodeImage(bytes: Uint8Array, info: ModelInfo, opts: Deco
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS;
   let decoded: { data: Buffer; info: sharp.OutputInfo };
   try {
-    let img = sharp(bytes, { limitInputPixels: maxPixels, pages: 1 }).removeAlpha();
+    // autoOrient: an EXIF Orientation tag (a phone photo of a film) is applied, as DICOM and PNG decoding follow their metadata.
+    let img = sharp(bytes, { limitInputPixels: maxPixels, pages: 1, autoOrient: true }).removeAlpha();
     img = C === 1 ? img.grayscale() : img.toColourspace('srgb');
     decoded = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (cause) {
