@@ -116,6 +116,29 @@ describe('issue 14 attacks', () => {
     );
   });
 
+  it('item 10: event streams are capped per key (429 above the cap); closing one frees its place', async () => {
+    const reg = new Registry(new FsBlobStore(path.join(dir, 'store'), { fsync: false }));
+    const who = { keyId: 'attacker', name: null, role: 'deployer' as const };
+    const t = await reg.uploads.put('hosp-a', Buffer.from('teacher bytes'), { filename: 't.onnx', createdBy: who });
+    const d = await reg.uploads.put('hosp-a', Buffer.from('dataset bytes'), { filename: 'd.npz', createdBy: who });
+    const job = await reg.submitJob('hosp-a', { type: 'quantize', model: 'breast', teacher: t.id, dataset: d.id, preset: null, options: {} }, who);
+    const small = createApp({ store: reg.store, ssePollMs: 20, maxStreamsPerKey: 3, log: () => {} });
+    const stream = () => small.request(`/v1/jobs/${job.id}/events`, { headers: { authorization: `Bearer ${key}` } });
+    const held = await Promise.all([stream(), stream(), stream()]);
+    expect(held.map((r) => r.status)).toEqual([200, 200, 200]);
+    const refused = await stream();
+    expect(refused.status).toBe(429);
+    expect((await refused.json()).error.code).toBe('TOO_MANY_STREAMS');
+    await held[0].body!.cancel();
+    let again = await stream();
+    for (let i = 0; i < 50 && again.status === 429; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      again = await stream();
+    }
+    expect(again.status).toBe(200);
+    for (const r of [...held.slice(1), again]) await r.body!.cancel();
+  });
+
   it('item 11: canary routing is salted per tenant/model/alias: one request id lands independently in two rollouts', () => {
     const canary = [
       { version: 1, weight: 0.9 },

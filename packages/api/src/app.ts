@@ -33,6 +33,8 @@ export interface AppDeps {
   maxJsonBytes?: number;
   /** How often an SSE stream re-reads its job, in ms (default 300). */
   ssePollMs?: number;
+  /** Most job event streams (SSE) one API key may hold open at once (default 8; more → 429). */
+  maxStreamsPerKey?: number;
   /** Redirect artifact downloads to presigned store URLs when the store has them (default false; true on Lambda). */
   redirectDownloads?: boolean;
   /** Where 5xx errors and dispatch failures are logged (default stderr). Request bodies are never logged. */
@@ -73,6 +75,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     runner: deps.runner ?? pollingOnlyRunner,
     maxUploadBytes,
     ssePollMs: deps.ssePollMs ?? 300,
+    maxStreamsPerKey: deps.maxStreamsPerKey ?? 8,
     redirectDownloads: deps.redirectDownloads ?? false,
     log,
   };

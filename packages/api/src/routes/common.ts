@@ -12,6 +12,8 @@ export interface RouteDeps {
   maxUploadBytes: number;
   /** How often the SSE stream re-reads a job, in ms. */
   ssePollMs: number;
+  /** Most event streams one API key may hold open (429 above it). */
+  maxStreamsPerKey: number;
   /** Answer artifact downloads with a redirect to a presigned URL when the store has them (Lambda). */
   redirectDownloads: boolean;
   log: (line: string) => void;
@@ -36,6 +38,7 @@ export const errors = {
   413: error('Body too large'),
   415: error('Wrong Content-Type'),
   428: error('If-Match required'),
+  429: error('Too many open event streams for this key'),
   501: error('Not available on this store'),
 } as const;
 

@@ -3,7 +3,7 @@
  * GET /jobs/{id}/logs, POST /jobs/{id}/cancel.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { streamSSE } from 'hono/streaming';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { JobDoc } from '@medslim/registry';
 import { isTerminal } from '@medslim/registry';
 import { ApiError } from '../errors.ts';
@@ -61,7 +61,7 @@ const events = createRoute({
   description: 'Each event’s data is `{id, status, progress: {stage, step, done, total, percent, etaSeconds}, error, result}`.',
   security,
   request: { params: IdParam },
-  responses: { 200: { description: 'text/event-stream' }, ...errorResponses(401, 404) },
+  responses: { 200: { description: 'text/event-stream' }, ...errorResponses(401, 404, 429) },
 });
 const logs = createRoute({
   method: 'get',
@@ -83,7 +83,9 @@ const cancel = createRoute({
   responses: { 202: { description: 'Cancelled or cancelling', content: { 'application/json': { schema: JobSchema } } }, ...errorResponses(401, 403, 404, 409) },
 });
 
-export const jobRoutes: RouteModule = (app, { registry, runner, ssePollMs, log }) => {
+export const jobRoutes: RouteModule = (app, { registry, runner, ssePollMs, maxStreamsPerKey, log }) => {
+  // Open event streams per API key (each polls the store): a bound, so one key cannot hold hundreds.
+  const open = new Map<string, number>();
   app.openapi(submit, async (c) => {
     const p = principalOf(c);
     const body = c.req.valid('json');
@@ -126,8 +128,29 @@ export const jobRoutes: RouteModule = (app, { registry, runner, ssePollMs, log }
 
   app.openapi(events, async (c) => {
     const { id } = c.req.valid('param');
-    await registry.jobs.getForTenant(principalOf(c).tenant, id); // 404 before the stream starts
+    const who = principalOf(c);
+    await registry.jobs.getForTenant(who.tenant, id); // 404 before the stream starts
+    const held = open.get(who.keyId) ?? 0;
+    if (held >= maxStreamsPerKey) {
+      throw new ApiError(429, 'TOO_MANY_STREAMS', `key ${who.keyId} already has ${held} open event streams, the most one key may hold; close one, or poll GET /v1/jobs/{id}`);
+    }
+    open.set(who.keyId, held + 1);
+    const release = () => {
+      const n = (open.get(who.keyId) ?? 1) - 1;
+      if (n > 0) open.set(who.keyId, n);
+      else open.delete(who.keyId);
+    };
     return streamSSE(c, async (stream) => {
+      try {
+        await follow(stream, id);
+      } finally {
+        release();
+      }
+    });
+  });
+
+  const follow = async (stream: SSEStreamingApi, id: string): Promise<void> => {
+    {
       let aborted = false;
       stream.onAbort(() => {
         aborted = true;
@@ -164,8 +187,8 @@ export const jobRoutes: RouteModule = (app, { registry, runner, ssePollMs, log }
         }
         await stream.sleep(ssePollMs);
       }
-    });
-  });
+    }
+  };
 
   app.openapi(logs, async (c) => {
     const text = await registry.jobs.readLog(principalOf(c).tenant, c.req.valid('param').id);
