@@ -128,7 +128,7 @@ describe('issue 14 attacks', () => {
     expect(held.map((r) => r.status)).toEqual([200, 200, 200]);
     const refused = await stream();
     expect(refused.status).toBe(429);
-    expect((await refused.json()).error.code).toBe('TOO_MANY_STREAMS');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('TOO_MANY_STREAMS');
     await held[0].body!.cancel();
     let again = await stream();
     for (let i = 0; i < 50 && again.status === 429; i++) {
