@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ describe('compress job (tiny synthetic teacher and data)', () => {
     const r = full.report;
     const training = r.training as { epochs: number; history: unknown[] };
     expect([training.epochs, training.history.length]).toEqual([2, 2]);
-    expect(r.stages.map((s) => s.name)).toEqual(['teacher', 'student', 'pruned', 'int8']);
+    expect(r.stages.map((s) => s.name).slice(0, 6)).toEqual(['teacher', 'student', 'student-int8', 'pruned', 'int8', 'teacher-int8']);
     const gate = r.gate as { passed: boolean; checks: { name: string; value: number; ci95: number[]; budget: number; passed: boolean }[] };
     expect(gate.checks.map((c) => c.name)).toEqual(['auc_drop', 'sensitivity_drop[class0]', 'sensitivity_drop[class1]', 'ece_increase', 'agreement']);
     for (const c of gate.checks) {
@@ -35,13 +36,30 @@ describe('compress job (tiny synthetic teacher and data)', () => {
     expect(qz.reduceRange).toBe(true);
     expect(qz.measuredOn.arch).toBe(process.arch);
     expect(qz.measuredOn.note).toContain('INT8 figures measured on');
+    // The search: every explored model is a candidate with validation and test figures; the chosen one is the
+    // smallest whose gate passes on validation (or best effort), the returned model.onnx is it, and the
+    // top-level gate is its test gate.
+    const search = r.search as { candidates: { name: string; bytes: number; gateVal: { passed: boolean }; constraintsFailed: string[]; val: { auc: number } }[]; chosen: string; reason: string; bestEffort: boolean };
+    expect(search.candidates.map((c) => c.name)).toEqual(r.stages.slice(1).map((s) => s.name));
+    const chosen = search.candidates.find((c) => c.name === search.chosen)!;
+    expect((r.gate as { candidate: string }).candidate).toBe(search.chosen);
+    expect(r.stages.find((s) => s.name === search.chosen)!.sha256).toBe(createHash('sha256').update(readFileSync(full.modelPath)).digest('hex'));
+    if (!search.bestEffort) {
+      expect(chosen.gateVal.passed).toBe(true);
+      for (const c of search.candidates) if (c.gateVal.passed) expect(c.bytes).toBeGreaterThanOrEqual(chosen.bytes);
+    } else {
+      expect(search.candidates.every((c) => !c.gateVal.passed)).toBe(true);
+    }
+    expect(search.reason.length).toBeGreaterThan(10);
+    expect(readFileSync(join(dir, 'full', 'report.md'), 'utf8')).toContain('## Search (chosen on validation, confirmed on test)');
     const sens = r.sensitivity as { rows: unknown[] };
     expect(sens.rows).toHaveLength(7 * 3);
     const pruning = r.pruning as { paramsReduction: number; paramsAfter: number };
     expect(pruning.paramsReduction).toBeGreaterThanOrEqual(0.4);
-    expect(r.stages[2].params).toBeLessThan(r.stages[1].params);
-    expect(r.stages[3].bytes).toBeLessThan(r.stages[2].bytes);
-    for (const f of ['model.int8.onnx', 'student.onnx', 'pruned.onnx', 'report.md', 'size-vs-auc.svg', 'sensitivity.svg', 'per-class-sensitivity.svg']) {
+    const stage = (n: string) => r.stages.find((s) => s.name === n)!;
+    expect(stage('pruned').params).toBeLessThan(stage('student').params);
+    expect(stage('int8').bytes).toBeLessThan(stage('pruned').bytes);
+    for (const f of ['model.onnx', 'model.int8.onnx', 'student.onnx', 'student.int8.onnx', 'teacher.int8.onnx', 'pruned.onnx', 'report.md', 'size-vs-auc.svg', 'sensitivity.svg', 'per-class-sensitivity.svg', 'pareto.svg']) {
       expect(existsSync(join(dir, 'full', f)), f).toBe(true);
     }
     expect(readFileSync(join(dir, 'full', 'report.md'), 'utf8')).toMatch(/## Clinical safety gate: \*\*(PASSED|FAILED)\*\*\n\nDecided by the point estimates on the test split\./);

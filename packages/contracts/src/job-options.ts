@@ -80,6 +80,8 @@ export const DistillOptionsSchema = z.strictObject({
   microBatch: z.number().int().min(1).max(1024).optional(),
   /** Run the teacher on the horizontally flipped train images too (exact targets for flipped inputs; doubles teacher time). Default false. */
   teacherOnFlips: z.boolean().optional(),
+  /** Fit a softmax temperature on the validation split and fold it into the exported students' last layer (Guo et al. 2017). Default true. */
+  temperatureScaling: z.boolean().optional(),
 });
 export type DistillOptions = z.infer<typeof DistillOptionsSchema>;
 
@@ -118,6 +120,14 @@ const compressFields = {
   gate: z.strictObject({ decision: GateDecisionSchema.default('point') }).default({ decision: 'point' }),
   /** The serving CPU: decides reduce-range unless quantize.reduceRange is set. Default x86_64. */
   target: ServingTargetSchema.default('x86_64'),
+  /** Largest model the job may return, bytes (the chosen candidate's ONNX file). Default none. */
+  maxBytes: z.number({ error: 'maxBytes must be a number of bytes' }).int('maxBytes must be a whole number of bytes').positive('maxBytes must be > 0').optional(),
+  /** Largest batch-1 p50 latency the job may return, ms (onnxruntime-node, one thread, on the worker's CPU). Default none. */
+  maxLatencyMs: z.number({ error: 'maxLatencyMs must be a number of milliseconds' }).positive('maxLatencyMs must be > 0').optional(),
+  /** Optional search steps (mixed-precision fallback) are not started once this many minutes have passed. Default none. */
+  timeBudgetMinutes: z.number({ error: 'timeBudgetMinutes must be a number of minutes' }).positive('timeBudgetMinutes must be > 0').optional(),
+  /** The search under the gate: mixedPrecision = try INT8 students with their most sensitive layers kept in float. Default on. */
+  search: z.strictObject({ mixedPrecision: z.boolean().default(true) }).default({ mixedPrecision: true }),
 };
 
 /** A compress job: teacher + dataset → distill → prune → fine-tune → export → quantize → evaluate → gate. */
@@ -145,7 +155,7 @@ export interface JobTypeSpec {
 /** Every job type, by name. The worker's executor table has one entry per name. */
 export const JOB_TYPES = {
   compress: {
-    description: 'Distill → prune → fine-tune → INT8 quantize → evaluate → clinical safety gate (model.int8.onnx, pruned.onnx, student.onnx, report.json, report.md, charts).',
+    description: 'Distill → prune → fine-tune → INT8 quantize → search under the clinical safety gate (model.onnx = the smallest candidate that passes on validation; student, pruned and INT8 models, report.json, report.md, charts).',
     options: CompressJobOptionsSchema,
     presets: { default: { preset: 'standard' }, quick: { preset: 'quick' }, standard: { preset: 'standard' } },
   },

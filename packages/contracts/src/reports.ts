@@ -139,6 +139,60 @@ export const SensitivityTableSchema = z.object({
 });
 export type SensitivityTable = z.infer<typeof SensitivityTableSchema>;
 
+/** Point metrics of a search candidate on one split (fractions in [0, 1]; NaN is written as null). */
+export const SplitSummarySchema = z.object({
+  auc: z.number().nullable(),
+  accuracy: z.number().nullable(),
+  ece: z.number().nullable(),
+  /** Top-1 agreement with the teacher on the same split. */
+  agreement: z.number().nullable(),
+  perClass: z.array(z.object({ label: z.string(), sensitivity: z.number().nullable() })),
+});
+export type SplitSummary = z.infer<typeof SplitSummarySchema>;
+
+/** One model the compress job's search explored (`report.search.candidates[i]`). */
+export const SearchCandidateSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['student', 'pruned', 'int8', 'teacher-int8']),
+  /** ONNX file in the job folder. */
+  file: z.string(),
+  /** Student width multiplier; null for the teacher. */
+  width: z.number().nullable(),
+  /** Input height = width in pixels the model takes. */
+  resolution: z.number().int(),
+  params: z.number().int(),
+  bytes: z.number().int(),
+  /** Batch-1 p50 latency, ms, onnxruntime-node on the worker's CPU. */
+  latencyMs: z.number(),
+  /** INT8 models: layers kept in float (mixed precision); empty = fully INT8. */
+  floatLayers: z.array(z.string()).optional(),
+  val: SplitSummarySchema,
+  /** The gate on the validation split — what chooses. */
+  gateVal: z.object({ passed: z.boolean(), failed: z.array(z.string()) }),
+  /** Confirmation on the test split (never used to choose). */
+  test: SplitSummarySchema,
+  gateTest: z.object({ passed: z.boolean(), failed: z.array(z.string()) }),
+  /** Spec constraints (maxBytes, maxLatencyMs) this candidate breaks. */
+  constraintsFailed: z.array(z.string()),
+  /** Largest per-class sensitivity drop vs the teacher on validation (a class that cannot be measured counts 1). */
+  worstSensitivityDrop: z.number(),
+});
+export type SearchCandidate = z.infer<typeof SearchCandidateSchema>;
+
+/** The compress job's search under the gate: every candidate, the chosen one and why. */
+export const SearchReportSchema = z.looseObject({
+  candidates: z.array(SearchCandidateSchema),
+  chosen: z.string(),
+  reason: z.string(),
+  /** True when no candidate passed the validation gate within the constraints: the closest was returned. */
+  bestEffort: z.boolean(),
+  /** When the INT8 teacher is chosen: the student-derived candidate that came closest and what it failed. */
+  closestStudent: z.object({ name: z.string(), failed: z.array(z.string()) }).nullable(),
+  /** Optional steps not taken (e.g. the time budget was spent). */
+  skipped: z.array(z.string()),
+});
+export type SearchReport = z.infer<typeof SearchReportSchema>;
+
 /** report.json of a job. Compress reports carry every section; quantize and distill reports a subset. */
 export const JobReportSchema = z
   .looseObject({
@@ -149,6 +203,8 @@ export const JobReportSchema = z
     labels: z.array(z.string()),
     stages: z.array(StageReportSchema),
     gate: GateResultSchema.nullable().optional(),
+    /** Compress: the search under the gate (`gate` is then the chosen candidate's test gate). */
+    search: SearchReportSchema.optional(),
     sensitivity: SensitivityTableSchema.optional(),
     pruning: z.looseObject({ paramsBefore: z.number().optional(), paramsAfter: z.number().optional(), paramsReduction: z.number().optional() }).optional(),
     training: z.looseObject({ backend: z.string().optional(), epochs: z.number().optional(), seconds: z.number().optional() }).optional(),

@@ -106,7 +106,7 @@ const quantize: JobExecutor = {
  * quantize, budgets); the stage cache lives in the job's output folder.
  */
 const compress: JobExecutor = {
-  artifacts: ['model.int8.onnx', 'pruned.onnx', 'student.onnx', 'report.json', 'report.md', 'size-vs-auc.svg', 'sensitivity.svg', 'per-class-sensitivity.svg'],
+  artifacts: ['model.onnx', 'model.int8.onnx', 'pruned.onnx', 'student.onnx', 'student.int8.onnx', 'teacher.int8.onnx', 'report.json', 'report.md', 'size-vs-auc.svg', 'sensitivity.svg', 'per-class-sensitivity.svg', 'pareto.svg'],
   reportFile: 'report.json',
   plan() {
     return [

@@ -5,7 +5,8 @@ import { routeAlias, routeSalt } from './route.ts';
 import { notFound, type ModelSource, type NotFound, type ResolvedTarget, type ResolveOptions } from './source.ts';
 
 /** Artifacts a version is served from, in order of preference: the INT8 student, else any ONNX file. */
-const SERVED = ['model.int8.onnx', 'pruned.onnx', 'student.onnx'];
+// model.onnx: the model a compress job chose under the clinical gate; older versions: the INT8 student first.
+const SERVED = ['model.onnx', 'model.int8.onnx', 'pruned.onnx', 'student.onnx'];
 
 /** How long a warm instance trusts an alias document (ms): the bound on how late predictions follow an alias change. */
 export const ALIAS_CACHE_TTL_MS = 2000;

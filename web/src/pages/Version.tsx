@@ -62,6 +62,7 @@ function VersionBody({ v }: { v: VersionDetail }) {
         </div>
       </dl>
 
+      {report.search?.candidates?.length ? <SearchTable search={report.search} /> : null}
       <StagesTable stages={stages} />
       {gate ? <GateTable gate={gate} /> : null}
       <PerClass stages={stages} />
@@ -70,6 +71,64 @@ function VersionBody({ v }: { v: VersionDetail }) {
       <Lineage v={v} report={report} />
       <Artifacts v={v} />
     </>
+  );
+}
+
+/** The compress job's search: every candidate, chosen on validation, confirmed on test. */
+function SearchTable({ search }: { search: NonNullable<Report['search']> }) {
+  const gateCell = (g: { passed: boolean; failed: string[] }) => (g.passed ? 'pass' : `fail: ${g.failed.join(', ')}`);
+  return (
+    <section aria-labelledby="search-h">
+      <h2 id="search-h">Search</h2>
+      <p>
+        Returned model: <strong>{search.chosen}</strong> — {search.reason}
+      </p>
+      <div className="table-wrap">
+        <table>
+          <caption>Candidates: the gate on the validation split chooses (smallest that passes); the test split only confirms</caption>
+          <thead>
+            <tr>
+              <th scope="col">Candidate</th>
+              <th scope="col">Kind</th>
+              <th scope="col" className="num">
+                Size
+              </th>
+              <th scope="col" className="num">
+                p50
+              </th>
+              <th scope="col">Validation AUC</th>
+              <th scope="col">Validation agreement</th>
+              <th scope="col">Worst sensitivity drop</th>
+              <th scope="col">Gate (validation)</th>
+              <th scope="col">Test AUC</th>
+              <th scope="col">Gate (test)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {search.candidates.map((c) => (
+              <tr key={c.name} aria-current={c.name === search.chosen ? 'true' : undefined}>
+                <th scope="row">
+                  {c.name}
+                  {c.name === search.chosen ? ' (chosen)' : ''}
+                </th>
+                <td>{c.kind}</td>
+                <td className="num">{formatBytes(c.bytes)}</td>
+                <td className="num">{formatMs(c.latencyMs)}</td>
+                <td>{formatScore(c.val.auc)}</td>
+                <td>{formatPct(c.val.agreement)}</td>
+                <td>{formatPct(c.worstSensitivityDrop)}</td>
+                <td>
+                  {gateCell(c.gateVal)}
+                  {c.constraintsFailed.length ? `; breaks ${c.constraintsFailed.join(', ')}` : ''}
+                </td>
+                <td>{formatScore(c.test.auc)}</td>
+                <td>{gateCell(c.gateTest)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 
@@ -139,7 +198,10 @@ function GateTable({ gate }: { gate: Gate }) {
       {gate.rationale ? <p className="muted">{gate.rationale}</p> : null}
       <div className="table-wrap">
         <table>
-          <caption>Gate checks{gate.candidate ? ` of the ${gate.candidate} model against the teacher` : ''}</caption>
+          <caption>
+            Gate checks{gate.candidate ? ` of the ${gate.candidate} model against the teacher` : ''}
+            {gate.decision ? ` on the ${gate.split ?? 'test'} split, decided by ${gate.decision === 'ci' ? '95 % CI bounds' : 'point estimates'}` : ''}
+          </caption>
           <thead>
             <tr>
               <th scope="col">Check</th>

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { runCompressJob, type CompressSpecInput } from '@medslim/pipeline';
+import { candidateTableText, runCompressJob, type Candidate, type CompressSpecInput } from '@medslim/pipeline';
 import { UsageError } from '../errors.ts';
 import { numberOption } from '../options.ts';
 import { progressBar } from '../progress.ts';
@@ -9,7 +9,9 @@ export const compressUsage = `usage: medslim compress --teacher <teacher.onnx> -
 
 The main job: distill a MobileNetV2-family student from the teacher, prune it (sensitivity analysis, structured
 channel pruning, KD fine-tuning), quantize it to INT8, evaluate every stage on the test split and run the
-clinical safety gate. Writes model.int8.onnx, report.json and report.md (with SVG charts) to <dir>;
+clinical safety gate. Every model made on the way (student, pruned, their INT8 versions, INT8 with sensitive
+layers kept in float, the INT8 teacher) is a candidate: the job returns the smallest one whose gate passes on the
+validation split (the test split confirms) as <dir>/model.onnx, with report.json and report.md (SVG charts);
 re-running with the same inputs skips finished stages.
 
 options:
@@ -19,6 +21,8 @@ options:
   --seed <n>                         seed for everything random (default 0)
   --spec <file.json>                 a full job spec (teacher, dataset, preset, distill, prune, quantize, budgets)
   --budget-auc <x> --budget-sensitivity <x> --budget-ece <x> --budget-agreement <x>   gate budgets in [0, 1]
+  --max-bytes <n> --max-latency-ms <x>  constraints on the returned model (bytes; batch-1 p50 ms on this CPU)
+  --time-budget-minutes <x>          start no optional search step (mixed precision) after this long
   --target x86_64|x86_64-vnni|arm64 the serving CPU; decides INT8 reduce-range (default x86_64: safe everywhere)
   --gate-decision point|ci           the gate decides on point estimates (default) or on 95 % CI bounds
   --backend node-gpu|node|wasm       try this training backend first
@@ -39,7 +43,7 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
       teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, preset: { type: 'string' },
       'target-params-reduction': { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, spec: { type: 'string' },
       'budget-auc': { type: 'string' }, 'budget-sensitivity': { type: 'string' }, 'budget-ece': { type: 'string' }, 'budget-agreement': { type: 'string' },
-      target: { type: 'string' }, 'gate-decision': { type: 'string' },
+      target: { type: 'string' }, 'gate-decision': { type: 'string' }, 'max-bytes': { type: 'string' }, 'max-latency-ms': { type: 'string' }, 'time-budget-minutes': { type: 'string' },
       backend: { type: 'string' }, 'require-gate': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +71,9 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
     spec.budgets = { ...(spec.budgets as object), ...Object.fromEntries(Object.entries(budgets).filter(([, v]) => v !== undefined)) };
   }
   if (values.target !== undefined) spec.target = values.target;
+  if (values['max-bytes'] !== undefined) spec.maxBytes = n('max-bytes', values['max-bytes']);
+  if (values['max-latency-ms'] !== undefined) spec.maxLatencyMs = n('max-latency-ms', values['max-latency-ms']);
+  if (values['time-budget-minutes'] !== undefined) spec.timeBudgetMinutes = n('time-budget-minutes', values['time-budget-minutes']);
   if (values['gate-decision'] !== undefined) spec.gate = { ...obj(spec.gate), decision: values['gate-decision'] };
   if (values.backend && !['node-gpu', 'node', 'wasm'].includes(values.backend)) throw new UsageError(`--backend must be node-gpu, node or wasm; got '${values.backend}'`);
   const bar = progressBar();
@@ -76,8 +83,11 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
     const r = await runCompressJob({ spec: spec as CompressSpecInput, outDir: values.out, prefer: values.backend as 'node-gpu' | 'node' | 'wasm' | undefined, onProgress: bar.onProgress, log });
     bar.stop();
     const gate = r.report.gate as { passed: boolean; decision: 'point' | 'ci'; split: string; checks: { name: string; passed: boolean; detail: string }[] };
+    const search = r.report.search as { candidates: Candidate[]; chosen: string; reason: string };
     out([
-      ...r.report.stages.map((s) => `${s.name.padEnd(8)} ${(s.bytes / 1e6).toFixed(3).padStart(8)} MB  ${s.params.toLocaleString('en-US').padStart(11)} params  test AUC ${s.test.auc.toFixed(4)}  accuracy ${(s.test.accuracy * 100).toFixed(2)} %  p50 ${s.latencyMs.p50.toFixed(2)} ms`),
+      `teacher  ${(r.report.stages[0].bytes / 1e6).toFixed(3).padStart(8)} MB  test AUC ${r.report.stages[0].test.auc.toFixed(4)}  accuracy ${(r.report.stages[0].test.accuracy * 100).toFixed(2)} %`,
+      ...candidateTableText(search.candidates, search.chosen),
+      `chosen: ${search.chosen} — ${search.reason}`,
       `gate: ${gate.passed ? 'PASSED' : 'FAILED'} (decided by ${gate.decision === 'ci' ? '95 % CI bounds' : 'point estimates'} on the ${gate.split} split)${gate.passed ? '' : ' — ' + gate.checks.filter((c) => !c.passed).map((c) => c.detail).join('; ')}`,
       r.cachedStages.length ? `cached stages: ${r.cachedStages.join(', ')}` : '',
       `model:  ${r.modelPath}`,

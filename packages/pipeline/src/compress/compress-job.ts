@@ -6,7 +6,7 @@ import {
   checkBatchForBackend, disposeStudent, exportStudentOnnx, loadStudent, parameterCount, predictLogits, referenceStudent, saveStudent,
   selectTrainingBackend, trainStudent, withWidth, type StudentConfig, type StudentParams, type TrainData,
 } from '@medslim/distill';
-import { rocAucFromLogits } from '@medslim/eval';
+import { argmax, rocAucFromLogits } from '@medslim/eval';
 import { readModel, readModelBytes } from '@medslim/onnx';
 import { choosePruneRatios, maxParamReduction, pruneStudent, sensitivityAnalysis, type SensitivityTable } from '@medslim/prune';
 import { quantizeStatic, verifyIntegerKernels } from '@medslim/quantize';
@@ -23,6 +23,7 @@ import { prepareTrainingData } from '../training-data.ts';
 import { medslimVersion } from '../version.ts';
 import { renderCompressMarkdown, writeCompressCharts } from './report-md.ts';
 import { epochsForSteps, parseCompressSpec, type CompressSpecInput } from './spec.ts';
+import { chooseCandidate, failedChecks, mixedPrecisionFallback, modelLogits, paretoSvg, splitSummary, worstSensitivityDrop, type Candidate, type LayerSensitivity } from './search.ts';
 import { cachedStage } from './stage-cache.ts';
 
 export interface CompressJobOptions {
@@ -39,12 +40,17 @@ export interface CompressJobOptions {
   log?: (msg: string) => void;
   /** Checked between steps; return true to stop the job (throws JobError CANCELLED). */
   cancelled?: () => boolean;
+  /** Clock for the time budget, ms (default Date.now). */
+  now?: () => number;
 }
 
 export interface CompressJobResult {
   report: JobReport;
   reportPath: string;
+  /** The chosen model, `<outDir>/model.onnx` (a copy of the candidate's file). */
   modelPath: string;
+  /** Name of the chosen candidate (see report.search). */
+  chosen: string;
   /** Stages skipped because a finished run with the same inputs was recorded. */
   cachedStages: string[];
 }
@@ -74,6 +80,7 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
  *   SIZE_MISMATCH, CANCELLED; DataError/OnnxError for malformed inputs — all but CANCELLED before any work.
  */
 export async function runCompressJob(o: CompressJobOptions): Promise<CompressJobResult> {
+  const jobStarted = o.now?.() ?? Date.now();
   const { spec, stages } = parseCompressSpec(o.spec);
   const progress = o.onProgress ?? (() => {});
   const log = o.log ?? (() => {});
@@ -211,21 +218,119 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   const int8Bytes = new Uint8Array(readFileSync(join(o.outDir, 'stages', 'quantize', 'model.int8.onnx')));
   copyFileSync(join(o.outDir, 'stages', 'quantize', 'model.int8.onnx'), join(o.outDir, 'model.int8.onnx'));
 
-  // --- 6. Evaluate every stage on the test split, then the gate.
+  // --- 6. More INT8 candidates: the unpruned student, and the teacher itself (post-training quantization only,
+  // always a candidate, so the job can always return a model that passes when a quantized teacher does).
+  const train = ds.splits.train!;
+  const calIdx = sampleIndices(train.count, stages.quantize.calibrationSize, spec.seed);
+  const calibration = (contract: typeof iface.contract) => {
+    const batches = [];
+    for (let s = 0; s < calIdx.length; s += 32) batches.push(toModelInput(train.images, contract, { channels: iface.channels, height: iface.height, width: iface.width, indices: calIdx.subarray(s, s + 32) }));
+    return batches;
+  };
+  const qopts = { calibrator: stages.quantize.calibrator, perChannel: stages.quantize.perChannel, reduceRange: stages.quantize.reduceRange, target: spec.target };
+  const quantizeTo = async (name: string, file: string, model: Uint8Array, contract: typeof iface.contract) => {
+    checkCancel();
+    const r = await cachedStage(o.outDir, name, { model: sha(model), quantize: stages.quantize, target: spec.target, seed: spec.seed }, async (dir) => {
+      const q = await quantizeStatic(model, calibration(contract), qopts, (p) => progress({ stage: name, step: p.phase, done: p.done, total: p.total }));
+      writeFileSync(join(dir, file), q.bytes);
+      return { bytes: q.bytes.byteLength };
+    });
+    note(name, r);
+    const bytes = new Uint8Array(readFileSync(join(o.outDir, 'stages', name, file)));
+    writeFileSync(join(o.outDir, file), bytes);
+    return bytes;
+  };
+  const studentInt8Bytes = await quantizeTo('quantize-student', 'student.int8.onnx', studentBytes, nchw);
+  const teacherInt8Bytes = await quantizeTo('quantize-teacher', 'teacher.int8.onnx', teacherBytes, iface.contract);
+
+  // --- 7. Every candidate on the validation split: the gate there chooses (the test split only confirms).
+  checkCancel();
+  const threads = o.intraOpNumThreads ?? 1;
+  const val = ds.splits.val!;
+  const inputs = (images: typeof val.images, contract: typeof iface.contract) => toModelInput(images, contract, { channels: iface.channels, height: iface.height, width: iface.width });
+  const valIn = { student: inputs(val.images, nchw), teacher: inputs(val.images, iface.contract) };
+  const teacherVal = await modelLogits(teacherBytes, valIn.teacher, threads);
+  const teacherValPred = argmax(teacherVal, val.count, k);
+  const gateIterations = spec.gate.decision === 'ci' ? 1000 : 200;
+  const valGate = (name: string, logits: Float32Array) => clinicalGate(teacherVal, logits, val.labels, k, labelNames, spec.budgets, { seed: spec.seed, decision: spec.gate.decision, split: 'val', candidate: name, iterations: gateIterations });
+  interface Explored { name: string; kind: Candidate['kind']; file: string; width: number | null; model: Uint8Array; teacherContract: boolean; floatLayers?: string[]; valLogits?: Float32Array; gate?: GateResult }
+  const explored: Explored[] = [
+    { name: 'student', kind: 'student', file: 'student.onnx', width: studentConfig.width, model: studentBytes, teacherContract: false },
+    { name: 'student-int8', kind: 'int8', file: 'student.int8.onnx', width: studentConfig.width, model: studentInt8Bytes, teacherContract: false, floatLayers: [] },
+    { name: 'pruned', kind: 'pruned', file: 'pruned.onnx', width: studentConfig.width, model: prunedBytes, teacherContract: false },
+    { name: 'int8', kind: 'int8', file: 'model.int8.onnx', width: studentConfig.width, model: int8Bytes, teacherContract: false, floatLayers: [] },
+    { name: 'teacher-int8', kind: 'teacher-int8', file: 'teacher.int8.onnx', width: null, model: teacherInt8Bytes, teacherContract: true, floatLayers: [] },
+  ];
+  const onVal = async (e: Explored) => {
+    progress({ stage: 'search', step: `validate ${e.name}`, done: 0, total: 1 });
+    e.valLogits = await modelLogits(e.model, e.teacherContract ? valIn.teacher : valIn.student, threads);
+    e.gate = valGate(e.name, e.valLogits);
+    log(`search: ${e.name} (${e.model.byteLength} bytes) gate on validation ${e.gate.passed ? 'passes' : `fails ${failedChecks(e.gate).join(', ')}`}`);
+  };
+  for (const e of explored) await onVal(e);
+
+  // --- 8. Mixed precision: an INT8 student that fails where its float parent passes keeps its most sensitive layers in float.
+  const outOfTime = () => spec.timeBudgetMinutes !== undefined && ((o.now?.() ?? Date.now()) - jobStarted) / 60000 > spec.timeBudgetMinutes;
+  const skipped: string[] = [];
+  const mixedPrecision: Record<string, { table: LayerSensitivity[]; keptFloat: string[]; passed: boolean; steps: { floatLayers: number; failed: string[] }[] }> = {};
+  for (const [q, parent] of [['int8', 'pruned'], ['student-int8', 'student']] as const) {
+    const qe = explored.find((e) => e.name === q)!, pe = explored.find((e) => e.name === parent)!;
+    if (qe.gate!.passed || !pe.gate!.passed || !spec.search.mixedPrecision) continue;
+    if (outOfTime()) { skipped.push(`${q}-mixed: time budget of ${spec.timeBudgetMinutes} min spent`); continue; }
+    checkCancel();
+    const name = `${q}-mixed`;
+    const file = `${q === 'int8' ? 'model' : 'student'}.mixed.onnx`;
+    const r = await cachedStage(o.outDir, name, { model: sha(pe.model), quantize: stages.quantize, target: spec.target, seed: spec.seed, budgets: spec.budgets, gate: spec.gate }, async (dir) => {
+      const m = await mixedPrecisionFallback(pe.model, calibration(nchw), qopts, valIn.student, k, (l) => valGate(name, l), {
+        cancelled: checkCancel,
+        onStep: (done, total) => progress({ stage: 'search', step: `INT8 sensitivity of ${parent}'s layers`, done, total }),
+      });
+      if (m.bytes) writeFileSync(join(dir, file), m.bytes);
+      return { table: m.table, keptFloat: m.keptFloat, passed: m.passed, steps: m.steps };
+    });
+    note(name, r);
+    mixedPrecision[name] = r.result;
+    if (r.result.keptFloat.length === 0) continue;
+    const model = new Uint8Array(readFileSync(join(o.outDir, 'stages', name, file)));
+    writeFileSync(join(o.outDir, file), model);
+    const e: Explored = { name, kind: 'int8', file, width: studentConfig.width, model, teacherContract: false, floatLayers: r.result.keptFloat };
+    await onVal(e);
+    explored.push(e);
+  }
+
+  // --- 9. Every candidate on the test split (metrics, latency, gate) — reported, never used to choose.
   checkCancel();
   const test = ds.splits.test!;
-  const common = {
-    test: toModelInput(test.images, nchw, { channels: iface.channels, height: iface.height, width: iface.width }),
-    labels: test.labels, numClasses: k, labelNames, intraOpNumThreads: o.intraOpNumThreads ?? 1, seed: spec.seed,
-    latencyIterations: o.latencyIterations, throughputIterations: o.throughputIterations,
-  };
-  const ev = (name: string, file: string, model: Uint8Array, ref?: Int32Array) =>
-    evaluateStage({ ...common, name, file, model, referencePred: ref, onBatch: (d, t) => progress({ stage: 'evaluate', step: name, done: d, total: t }) });
-  const teacher = await ev('teacher', spec.teacher, teacherBytes);
-  const student = await ev('student', 'student.onnx', studentBytes, teacher.pred);
-  const pruned = await ev('pruned', 'pruned.onnx', prunedBytes, teacher.pred);
-  const int8 = await ev('int8', 'model.int8.onnx', int8Bytes, teacher.pred);
-  const gate: GateResult = clinicalGate(teacher.logits, int8.logits, test.labels, k, labelNames, spec.budgets, { seed: spec.seed, decision: spec.gate.decision });
+  const testIn = { student: inputs(test.images, nchw), teacher: inputs(test.images, iface.contract) };
+  const common = { labels: test.labels, numClasses: k, labelNames, intraOpNumThreads: threads, seed: spec.seed, latencyIterations: o.latencyIterations, throughputIterations: o.throughputIterations };
+  const ev = (name: string, file: string, model: Uint8Array, teacherContract: boolean, ref?: Int32Array) =>
+    evaluateStage({ ...common, test: teacherContract ? testIn.teacher : testIn.student, name, file, model, referencePred: ref, onBatch: (d, t) => progress({ stage: 'evaluate', step: name, done: d, total: t }) });
+  const teacher = await ev('teacher', spec.teacher, teacherBytes, true);
+  const evaluated = [];
+  for (const e of explored) evaluated.push({ e, r: await ev(e.name, e.file, e.model, e.teacherContract, teacher.pred) });
+  const candidates: Candidate[] = evaluated.map(({ e, r }) => {
+    const testGate = clinicalGate(teacher.logits, r.logits, test.labels, k, labelNames, spec.budgets, { seed: spec.seed, decision: spec.gate.decision, candidate: e.name, iterations: gateIterations });
+    const constraintsFailed = [
+      ...(spec.maxBytes !== undefined && r.stage.bytes > spec.maxBytes ? [`maxBytes ${spec.maxBytes}`] : []),
+      ...(spec.maxLatencyMs !== undefined && r.stage.latencyMs.p50 > spec.maxLatencyMs ? [`maxLatencyMs ${spec.maxLatencyMs}`] : []),
+    ];
+    return {
+      name: e.name, kind: e.kind, file: e.file, width: e.width, resolution: iface.height, params: r.stage.params, bytes: r.stage.bytes, latencyMs: r.stage.latencyMs.p50,
+      ...(e.floatLayers ? { floatLayers: e.floatLayers } : {}),
+      val: splitSummary(e.valLogits!, val.labels, k, teacherValPred, labelNames),
+      gateVal: { passed: e.gate!.passed, failed: failedChecks(e.gate!) },
+      test: splitSummary(r.logits, test.labels, k, teacher.pred, labelNames),
+      gateTest: { passed: testGate.passed, failed: failedChecks(testGate) },
+      constraintsFailed,
+      worstSensitivityDrop: worstSensitivityDrop(e.gate!),
+    };
+  });
+  const choice = chooseCandidate(candidates, teacherBytes.byteLength);
+  const chosen = evaluated.find(({ e }) => e.name === choice.chosen)!;
+  log(`search: chose ${choice.chosen} — ${choice.reason}`);
+  // The top-level gate: the chosen model on the test split, with the full 1000 resamples.
+  const gate: GateResult = clinicalGate(teacher.logits, chosen.r.logits, test.labels, k, labelNames, spec.budgets, { seed: spec.seed, decision: spec.gate.decision, candidate: choice.chosen });
+  writeFileSync(join(o.outDir, 'model.onnx'), chosen.e.model);
 
   const d = distill.result;
   const report: JobReport = {
@@ -236,22 +341,24 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     stagesConfig: stages,
     dataset: datasetSummary(ds) as JobReport['dataset'],
     labels: labelNames,
-    stages: [teacher.stage, student.stage, pruned.stage, int8.stage],
+    stages: [teacher.stage, ...evaluated.map(({ r }) => r.stage)],
     gate,
+    search: { candidates, chosen: choice.chosen, reason: choice.reason, bestEffort: choice.bestEffort, closestStudent: choice.closestStudent, mixedPrecision, skipped, selection: 'smallest bytes (then p50 latency) whose gate passes on the validation split within maxBytes/maxLatencyMs; the test split only confirms' },
     sensitivity: sensitivity.result,
     pruning: { plan: prune.result.plan, studentConfig: prune.result.config, valBeforeFineTune: prune.result.valBeforeFineTune, valAfterFineTune: prune.result.valAfterFineTune, fineTune: prune.result.fineTune, paramsBefore: d.params, paramsAfter: prune.result.params, paramsReduction: 1 - prune.result.params / d.params },
     training: { backend: d.backend, epochs: stages.distill.epochs, bestEpoch: d.bestEpoch, bestValAuc: d.bestValAuc, imagesPerSecond: d.imagesPerSecond, seconds: d.seconds, history: d.history },
     // INT8 accuracy and latency depend on the CPU's integer kernels: say where they were measured.
     quantization: { ...quantize.result, measuredOn: measuredOn(spec.target) },
-    changes: predictionChanges(teacher.pred, int8.pred, test.labels, labelNames),
+    changes: predictionChanges(teacher.pred, chosen.r.pred, test.labels, labelNames),
     lineage: { teacherSha256, datasetSha256: ds.sha256, spec, medslimVersion },
     stageSeconds: { distill: distill.seconds, sensitivity: sensitivity.seconds, prune: prune.seconds, quantize: quantize.seconds },
     cachedStages,
-    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, intraOpNumThreads: common.intraOpNumThreads },
+    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, intraOpNumThreads: threads },
   };
   const charts = writeCompressCharts(o.outDir, report);
+  writeFileSync(join(o.outDir, charts.pareto), paretoSvg(candidates, choice.chosen));
   const reportPath = join(o.outDir, 'report.json');
   writeFileSync(reportPath, toJson(report));
   writeFileSync(join(o.outDir, 'report.md'), renderCompressMarkdown(report, charts));
-  return { report, reportPath, modelPath: join(o.outDir, 'model.int8.onnx'), cachedStages };
+  return { report, reportPath, modelPath: join(o.outDir, 'model.onnx'), chosen: choice.chosen, cachedStages };
 }

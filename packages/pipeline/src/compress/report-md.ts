@@ -4,17 +4,19 @@ import type { SensitivityTable } from '@medslim/prune';
 import type { GateResult } from '../gate.ts';
 import { renderStagesMarkdown, type JobReport } from '../report.ts';
 import { svgChart } from '../svg-chart.ts';
+import { candidateTableMarkdown, type Candidate, type LayerSensitivity } from './search.ts';
 
 /** Writes the report's SVG charts next to it and returns their file names. */
-export function writeCompressCharts(dir: string, report: JobReport): { size: string; sensitivity: string; perClass: string } {
-  const files = { size: 'size-vs-auc.svg', sensitivity: 'sensitivity.svg', perClass: 'per-class-sensitivity.svg' };
+export function writeCompressCharts(dir: string, report: JobReport): { size: string; sensitivity: string; perClass: string; pareto: string } {
+  const files = { size: 'size-vs-auc.svg', sensitivity: 'sensitivity.svg', perClass: 'per-class-sensitivity.svg', pareto: 'pareto.svg' };
   writeFileSync(join(dir, files.size), svgChart('Size vs test AUC per stage', 'model size (MB, log scale)', 'test AUC',
     report.stages.map((s) => ({ name: s.name, points: [[s.bytes / 1e6, s.test.auc]] as [number, number][], line: false })), { xLog: true }));
   const table = report.sensitivity as SensitivityTable;
   const blocks = [...new Set(table.rows.map((r) => r.block))];
   writeFileSync(join(dir, files.sensitivity), svgChart('Sensitivity: validation AUC with one block pruned (no retraining)', 'fraction of hidden channels pruned', 'validation AUC',
     blocks.map((b) => ({ name: `block ${b}`, points: [[0, table.baseline.auc], ...table.rows.filter((r) => r.block === b).map((r) => [r.ratio, r.auc] as [number, number])] }))));
-  const t = report.stages[0], q = report.stages[report.stages.length - 1];
+  const chosen = (report.search as { chosen?: string } | undefined)?.chosen;
+  const t = report.stages[0], q = report.stages.find((s) => s.name === chosen) ?? report.stages[report.stages.length - 1];
   writeFileSync(join(dir, files.perClass), svgChart(`Per-class sensitivity, ${t.name} vs ${q.name}`, 'class index', 'sensitivity',
     [t, q].map((s) => ({ name: s.name, points: s.test.perClass.map((c, i) => [i, c.sensitivity] as [number, number]) }))));
   return files;
@@ -23,12 +25,14 @@ export function writeCompressCharts(dir: string, report: JobReport): { size: str
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 
 /** report.md of the compress job. */
-export function renderCompressMarkdown(report: JobReport, charts: { size: string; sensitivity: string; perClass: string }): string {
+export function renderCompressMarkdown(report: JobReport, charts: { size: string; sensitivity: string; perClass: string; pareto: string }): string {
   const gate = report.gate as GateResult;
   const table = report.sensitivity as SensitivityTable;
   const pr = report.pruning as { plan: { ratios: number[]; predictedAucDrop: number }; paramsBefore: number; paramsAfter: number; paramsReduction: number; valBeforeFineTune: { auc: number }; valAfterFineTune: { auc: number } };
   const tr = report.training as { backend: string; epochs: number; imagesPerSecond: number; seconds: number; bestEpoch: number };
-  const [t, , , q] = report.stages;
+  const search = report.search as unknown as { candidates: Candidate[]; chosen: string; reason: string; bestEffort: boolean; skipped: string[]; mixedPrecision: Record<string, { table: LayerSensitivity[]; keptFloat: string[]; passed: boolean; steps: { floatLayers: number; failed: string[] }[] }> };
+  const t = report.stages[0];
+  const q = report.stages.find((s) => s.name === search.chosen) ?? report.stages[report.stages.length - 1];
   const qz = report.quantization as { target?: string; measuredOn?: { note: string } } | undefined;
   const measured = qz?.measuredOn ? { target: qz.target ?? 'x86_64', note: qz.measuredOn.note } : null;
   const lines = [
@@ -40,13 +44,30 @@ export function renderCompressMarkdown(report: JobReport, charts: { size: string
     '',
     `Decided by ${gate.decision === 'ci' ? 'the 95 % bootstrap intervals (the whole interval must be inside each budget)' : 'the point estimates'} on the ${gate.split} split.`,
     '',
-    `The INT8 student is ${(t.bytes / q.bytes).toFixed(0)}× smaller than the teacher (${(q.bytes / 1e6).toFixed(3)} MB vs ${(t.bytes / 1e6).toFixed(2)} MB). ${gate.rationale}`,
+    `Returned model: **${q.name}** (model.onnx), ${(t.bytes / q.bytes).toFixed(0)}× smaller than the teacher (${(q.bytes / 1e6).toFixed(3)} MB vs ${(t.bytes / 1e6).toFixed(2)} MB) — ${search.reason}. The gate below is its confirmation on the test split. ${gate.rationale}`,
     '',
     '| check | value | 95 % CI | budget | result |',
     '|---|---|---|---|---|',
     ...gate.checks.map((c) => `| ${c.name} | ${c.value.toFixed(4)} | ${c.ci95[0].toFixed(4)} – ${c.ci95[1].toFixed(4)} | ${c.kind === 'max' ? '≤' : '≥'} ${c.budget} | ${c.passed ? 'pass' : `**fail**${Number.isFinite(c.value) ? '' : ': ' + c.detail}`} |`),
     '',
     ...(measured ? [`Serving target: ${measured.target}. ${measured.note}.`, ''] : []),
+    '## Search (chosen on validation, confirmed on test)',
+    '',
+    candidateTableMarkdown(search.candidates, search.chosen),
+    '',
+    ...(search.skipped.length ? [`Skipped: ${search.skipped.join('; ')}.`, ''] : []),
+    `![Pareto: bytes vs worst per-class sensitivity drop](${charts.pareto})`,
+    '',
+    ...Object.entries(search.mixedPrecision).flatMap(([name, m]) => [
+      `### Mixed precision: ${name}`,
+      '',
+      `INT8 error per layer (validation logits with only that layer quantized); the most sensitive kept in float: ${m.keptFloat.join(', ') || 'none'} — gate on validation ${m.passed ? 'passes' : 'still fails'} (steps: ${m.steps.map((st) => `${st.floatLayers} float → ${st.failed.length ? 'fails ' + st.failed.join(', ') : 'passes'}`).join('; ')}).`,
+      '',
+      '| layer | op | logit RMSE | top-1 agreement with float |',
+      '|---|---|---|---|',
+      ...[...m.table].sort((a, b) => b.logitRmse - a.logitRmse).map((r) => `| ${r.node} | ${r.opType} | ${r.logitRmse.toFixed(4)} | ${(r.agreement * 100).toFixed(1)} % |`),
+      '',
+    ]),
     '## Stages (test split)',
     '',
     renderStagesMarkdown(report),
