@@ -83,7 +83,7 @@ describe('compress job (tiny synthetic teacher and data)', () => {
     // model is byte-identical — student.onnx, pruned.onnx, model.int8.onnx.
     expect(again.report.stages.map((s) => s.sha256)).toEqual(r.stages.map((s) => s.sha256));
     expect((again.report.gate as { checks: { value: number }[] }).checks.map((c) => c.value)).toEqual(gate.checks.map((c) => c.value));
-  });
+  }, 300_000); // two whole compress jobs (each with its search); ~50 s on an idle 2-core machine
 
   it('refuses bad specs before any work: budgets outside [0, 1], unknown preset, unreachable pruning target', async () => {
     const dir = tempDir();

@@ -42,6 +42,11 @@ export function foldConvBn(w: { shape: number[]; data: Float32Array }, gamma: Fl
 export interface ExportOptions {
   /** metadata_props to carry (medslim.preprocess, medslim.labels, lineage…). */
   metadata?: Record<string, string>;
+  /**
+   * Divide the logits by this temperature (Guo et al. 2017 temperature scaling, fitted on validation data with
+   * @medslim/eval fitTemperature), folded into the final Gemm's weights and bias. Default 1 (unchanged).
+   */
+  temperature?: number;
   /** Also expose the block outputs at each resolution as extra outputs (for attention transfer checks). */
   graphName?: string;
 }
@@ -88,8 +93,11 @@ export function exportStudentOnnx(config: StudentConfig, params: StudentParams, 
   const fcw = get('fc.w'); // [head, K] → Gemm B [K, head] with transB = 1
   const [hd, k] = fcw.shape;
   const wt = new Float32Array(hd * k);
-  for (let i = 0; i < hd; i++) for (let j = 0; j < k; j++) wt[j * hd + i] = fcw.data[i * k + j];
-  inits.push(arrayToTensor('fc.weight', 'float32', [k, hd], wt), arrayToTensor('fc.bias', 'float32', [k], get('fc.b').data));
+  // Temperature scaling folded into the classifier: logits / T = features·(W/T)ᵀ + b/T — calibration at no run-time cost.
+  const invT = 1 / (opts.temperature ?? 1);
+  for (let i = 0; i < hd; i++) for (let j = 0; j < k; j++) wt[j * hd + i] = fcw.data[i * k + j] * invT;
+  const fcb = Float32Array.from(get('fc.b').data, (v) => v * invT);
+  inits.push(arrayToTensor('fc.weight', 'float32', [k, hd], wt), arrayToTensor('fc.bias', 'float32', [k], fcb));
   nodes.push(makeNode('Gemm', ['features', 'fc.weight', 'fc.bias'], ['logits'], { transB: 1 }, 'fc/Gemm'));
   const graph = makeGraph(
     opts.graphName ?? 'medslim_student',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedCalibrationError } from './calibration.ts';
+import { expectedCalibrationError, fitTemperature } from './calibration.ts';
 import type { EvalError } from './errors.ts';
 
 const i32 = (xs: number[]) => Int32Array.from(xs);
@@ -55,3 +55,22 @@ describe('expectedCalibrationError', () => {
     expect(code(() => expectedCalibrationError(Float32Array.from([NaN, 0.5]), i32([0]), 2))).toBe('NON_FINITE');
   });
 });
+
+describe('fitTemperature (Guo et al. 2017 temperature scaling)', () => {
+  it('known answer: every row has logits [0, 4] and 80 % are class 1 → sigmoid(4/T) = 0.8, T = 4 / ln 4', () => {
+    const n = 100;
+    const logits = Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === 1 ? 4 : 0));
+    const labels = Int32Array.from({ length: n }, (_, i) => (i < 80 ? 1 : 0));
+    expect(fitTemperature(logits, labels, 2)).toBeCloseTo(4 / Math.log(4), 5);
+  });
+
+  it('already calibrated logits give T ≈ 1 (labels drawn from softmax(z))', () => {
+    // Three classes, logits z = [0, 1, 2] on every row: label frequencies exactly softmax(z) over 1000 rows.
+    const p = [1, Math.E, Math.E ** 2].map((v, _, a) => v / (1 + Math.E + Math.E ** 2));
+    const counts = p.map((x) => Math.round(x * 1000));
+    const labels = Int32Array.from(counts.flatMap((c, cls) => Array(c).fill(cls)));
+    const logits = Float32Array.from({ length: labels.length * 3 }, (_, i) => i % 3);
+    expect(fitTemperature(logits, labels, 3)).toBeCloseTo(1, 2);
+  });
+});
+

@@ -121,3 +121,46 @@ export function expectedCalibrationError(probs: Float32Array, labels: Int32Array
   }
   return eceFromTable(calibrationTable(probs, labels, argmax(probs, n, k), k, bins), bins, null);
 }
+
+/**
+ * Temperature scaling (Guo et al. 2017, §4.2): the T > 0 that minimizes the mean negative log-likelihood of
+ * `softmax(logits / T)` on held-out data (the validation split). Dividing the logits by T keeps every argmax,
+ * so accuracy and agreement do not change; for K = 2 the ranking (AUC) does not either. The NLL is convex in
+ * 1/T, so a golden-section search over log T in [1/20, 20] (80 steps, float64) finds the optimum.
+ *
+ * @param logits `[N,k]` row-major raw model outputs on held-out data.
+ * @param labels Int32Array `[N]` true class ids in [0, k).
+ * @param k number of classes, >= 2.
+ * @returns T in [0.05, 20]; T > 1 softens over-confident logits, T < 1 sharpens.
+ * @throws {EvalError} `LENGTH_MISMATCH`, `EMPTY_INPUT`, `INVALID_NUM_CLASSES`, `OUT_OF_RANGE`, `NON_FINITE` as elsewhere.
+ */
+export function fitTemperature(logits: Float32Array, labels: Int32Array, k: number): number {
+  checkNumClasses(k);
+  const n = labels.length;
+  checkNonEmpty(n, 'labels.length');
+  checkMatrix(logits, 'logits', n, k, 'N = labels.length');
+  checkFinite(logits, 'logits', k);
+  checkClassIndices(labels, 'labels', k);
+  const nll = (logT: number): number => {
+    const inv = Math.exp(-logT);
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const b = i * k;
+      let max = -Infinity;
+      for (let j = 0; j < k; j++) max = Math.max(max, logits[b + j] * inv);
+      let z = 0;
+      for (let j = 0; j < k; j++) z += Math.exp(logits[b + j] * inv - max);
+      sum += max + Math.log(z) - logits[b + labels[i]] * inv;
+    }
+    return sum / n;
+  };
+  const phi = (Math.sqrt(5) - 1) / 2;
+  let lo = Math.log(0.05), hi = Math.log(20);
+  let x1 = hi - phi * (hi - lo), x2 = lo + phi * (hi - lo);
+  let f1 = nll(x1), f2 = nll(x2);
+  for (let it = 0; it < 80; it++) {
+    if (f1 <= f2) { hi = x2; x2 = x1; f2 = f1; x1 = hi - phi * (hi - lo); f1 = nll(x1); }
+    else { lo = x1; x1 = x2; f1 = f2; x2 = lo + phi * (hi - lo); f2 = nll(x2); }
+  }
+  return Math.exp((lo + hi) / 2);
+}

@@ -15,7 +15,7 @@ export { confusionMatrix, perClassRates, type ClassRates } from './confusion.ts'
 /** ROC AUC by Mann–Whitney U (binary; macro one-vs-rest for K > 2); rocAucFromLogits ranks by float64 log-odds. */
 export { rocAuc, rocAucFromLogits } from './auc.ts';
 /** Expected calibration error, Guo et al. 2017 (15 equal-width bins by default). */
-export { expectedCalibrationError } from './calibration.ts';
+export { expectedCalibrationError, fitTemperature } from './calibration.ts';
 /** Seeded percentile-bootstrap CIs for one statistic or several on shared resamples. */
 export { bootstrapCi, bootstrapCis, type BootstrapOptions, type ConfidenceInterval } from './bootstrap.ts';
 /** mulberry32 seeded PRNG (uniform [0,1)). */

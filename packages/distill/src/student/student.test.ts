@@ -103,6 +103,10 @@ describe('ONNX export', () => {
     for (let i = 0; i < got.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i] - expected[i]));
     expect(maxDiff).toBeLessThanOrEqual(1e-4);
     expect(session.inputNames).toEqual(['input']);
+    // Temperature scaling folded into the Gemm: the logits are divided by T, nothing else changes.
+    const scaled = await ort.InferenceSession.create(exportStudentOnnx(config, p, { temperature: 2.5 }));
+    const got2 = (await scaled.run({ input: new ort.Tensor('float32', nchw, [5, 3, 28, 28]) })).logits.data as Float32Array;
+    for (let i = 0; i < got.length; i++) expect(got2[i]).toBeCloseTo(got[i] / 2.5, 4);
   });
 
   it('snapshot/restore round-trips every variable', () => {

@@ -6,7 +6,7 @@ import {
   checkBatchForBackend, disposeStudent, exportStudentOnnx, loadStudent, parameterCount, predictLogits, referenceStudent, saveStudent,
   selectTrainingBackend, trainStudent, withWidth, type StudentConfig, type StudentParams, type TrainData,
 } from '@medslim/distill';
-import { argmax, rocAucFromLogits } from '@medslim/eval';
+import { argmax, fitTemperature, rocAucFromLogits } from '@medslim/eval';
 import { readModel, readModelBytes } from '@medslim/onnx';
 import { choosePruneRatios, maxParamReduction, pruneStudent, sensitivityAnalysis, type SensitivityTable } from '@medslim/prune';
 import { quantizeStatic, verifyIntegerKernels } from '@medslim/quantize';
@@ -180,20 +180,30 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   // --- 4. Export both students to ONNX (the teacher's contract and lineage in metadata_props).
   const labelNames = iface.labels && iface.labels.length === k ? iface.labels : Array.from({ length: k }, (_, i) => String(i));
   const nchw = { ...iface.contract, layout: 'NCHW' as const };
-  const exportOnnx = (file: string, stage: string) => {
+  const temperatures: Record<string, number> = {};
+  const exportOnnx = async (file: string, stage: string, name: string) => {
     const s = loadStudent(join(o.outDir, 'stages', stage, file));
+    // Temperature scaling fitted on the validation split, folded into the last layer (Guo et al. 2017).
+    let temperature = 1;
+    if (stages.distill.temperatureScaling) {
+      const d = await trainingData();
+      temperature = fitTemperature(predictLogits(s.config, s.params, d.val.x, d.val.n, d.height, d.width, d.channels), d.val.y, k);
+    }
+    temperatures[name] = temperature;
     const bytes = exportStudentOnnx(s.config, s.params, {
+      temperature,
       metadata: {
         'medslim.preprocess': JSON.stringify(nchw),
         'medslim.labels': labelNames.join(','),
         'medslim.lineage': JSON.stringify({ teacherSha256, datasetSha256: ds.sha256, spec, medslimVersion }),
+        'medslim.temperature': String(temperature),
       },
     });
     disposeStudent(s.params);
     return bytes;
   };
-  const studentBytes = exportOnnx('student.bin', 'distill');
-  const prunedBytes = exportOnnx('pruned.bin', 'prune');
+  const studentBytes = await exportOnnx('student.bin', 'distill', 'student');
+  const prunedBytes = await exportOnnx('pruned.bin', 'prune', 'pruned');
   writeFileSync(join(o.outDir, 'student.onnx'), studentBytes);
   writeFileSync(join(o.outDir, 'pruned.onnx'), prunedBytes);
 
@@ -346,6 +356,8 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     search: { candidates, chosen: choice.chosen, reason: choice.reason, bestEffort: choice.bestEffort, closestStudent: choice.closestStudent, mixedPrecision, skipped, selection: 'smallest bytes (then p50 latency) whose gate passes on the validation split within maxBytes/maxLatencyMs; the test split only confirms' },
     sensitivity: sensitivity.result,
     pruning: { plan: prune.result.plan, studentConfig: prune.result.config, valBeforeFineTune: prune.result.valBeforeFineTune, valAfterFineTune: prune.result.valAfterFineTune, fineTune: prune.result.fineTune, paramsBefore: d.params, paramsAfter: prune.result.params, paramsReduction: 1 - prune.result.params / d.params },
+    // Softmax temperature fitted on validation and folded into each exported student's last layer (1 = off).
+    temperatureScaling: { split: 'val', temperatures },
     training: { backend: d.backend, epochs: stages.distill.epochs, bestEpoch: d.bestEpoch, bestValAuc: d.bestValAuc, imagesPerSecond: d.imagesPerSecond, seconds: d.seconds, history: d.history },
     // INT8 accuracy and latency depend on the CPU's integer kernels: say where they were measured.
     quantization: { ...quantize.result, measuredOn: measuredOn(spec.target) },
