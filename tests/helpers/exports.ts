@@ -2,8 +2,9 @@
  * The real-world export fixtures of issue 12 (tests/fixtures/exports, built by make-exports.py) and their
  * manifest: one typed reader so every test consumes the same known answers. Fields: tests/fixtures/exports/README.md.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readModel, setMetadata, writeModel } from '@medslim/onnx';
 import { repoRoot } from './fixtures.ts';
 
 export const exportsDir = join(repoRoot, 'tests', 'fixtures', 'exports');
@@ -80,4 +81,16 @@ export function exportForm(file: string): ExportForm {
 /** Absolute path of a form's model file. */
 export function exportPath(form: ExportForm | string): string {
   return join(exportsDir, typeof form === 'string' ? form : form.file);
+}
+
+/**
+ * A copy of a form's model with its manifest contract and labels in `medslim.preprocess` / `medslim.labels`,
+ * written to `dir` — for tests about graph forms rather than about where the contract comes from.
+ */
+export function withContractMetadata(form: ExportForm, dir: string): string {
+  const model = readModel(exportPath(form));
+  setMetadata(model, { 'medslim.preprocess': JSON.stringify(form.contract), 'medslim.labels': form.labels.join(',') });
+  const path = join(dir, form.file.replaceAll('/', '-'));
+  writeFileSync(path, writeModel(model));
+  return path;
 }

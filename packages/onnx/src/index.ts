@@ -18,3 +18,5 @@ export { producers, consumers, initializerMap, realInputs, topologicalOrder, add
 export { makeNode, makeValueInfo, makeGraph, makeModel, getAttr, getIntAttr, type AttrValue } from './build.ts';
 /** Model summary (`medslim inspect`). */
 export { summarize, formatSummary, type ModelSummary, type IoSummary } from './summary.ts';
+/** Opset upgrade 11/12 → 13 where the ops allow (per-channel QDQ needs DequantizeLinear-13). */
+export { upgradeOpset, type OpsetUpgrade } from './opset.ts';

@@ -91,13 +91,14 @@ describe('quantizeStatic on a tiny 3-channel, 5-class residual conv net', () => 
     expect(s.outputNames).toEqual(['logits']);
   });
 
-  it('refuses an empty calibration set and per-channel on an opset-11 model', async () => {
+  it('refuses an empty calibration set; upgrades an opset-11 model to 13 for per-channel weights', async () => {
     await expect(quantizeStatic(floatModel, [])).rejects.toMatchObject({ code: 'EMPTY_CALIBRATION' });
     const old = readModel(floatModel);
     old.opsetImport = [{ domain: '', version: 11 }];
-    const err = await quantizeStatic(writeModel(old), calibration).catch((e) => e);
-    expect(err).toBeInstanceOf(QuantizeError);
-    expect(err.message).toMatch(/per-channel quantization needs opset ≥ 13.*opset 11.*--per-tensor/);
+    const r = await quantizeStatic(writeModel(old), calibration);
+    expect(r.opset).toMatchObject({ from: 11, to: 13, upgraded: true, blockers: [] });
+    expect(r.config.perChannel).toBe(true);
+    expect(r.model.opsetImport!.find((o) => !o.domain)!.version).toBe(13);
   });
 
   it('refuses NaN or ±Infinity in calibration activations, naming the tensor (NaN compares false and used to pass)', async () => {

@@ -1,4 +1,4 @@
-import { getMetadata, readModel, setMetadata, writeModel, type ModelProto } from '@medslim/onnx';
+import { defaultOpset, getMetadata, readModel, setMetadata, upgradeOpset, writeModel, type ModelProto, type OpsetUpgrade } from '@medslim/onnx';
 import { calibrate, type CalibrationBatch, type TensorRange } from './calibrate.ts';
 import { resolveConfig, type QuantizeConfig } from './config.ts';
 import { optimizeWithOrt } from './optimize.ts';
@@ -28,6 +28,11 @@ export interface QuantizeResult {
   ranges: Map<string, TensorRange>;
   activationParams: Map<string, ActivationParams>;
   maxRelativeWeightError: number;
+  /**
+   * The teacher's ai.onnx opset and what per-channel quantization needed: upgraded to 13 (with the rewrites made),
+   * or kept — then `perTensorBecause` says why the weights are per-tensor although per-channel was asked for.
+   */
+  opset: OpsetUpgrade & { perTensorBecause?: string };
 }
 
 /**
@@ -37,6 +42,8 @@ export interface QuantizeResult {
  * 3. calibrate activation ranges on `calibration` (float32 batches in the model's input contract,
  *    e.g. NCHW [n, C, H, W]) with minmax, percentile or entropy;
  * 4. insert QDQ pairs, quantize weights (int8 symmetric, per-channel) and biases (int32).
+ * Per-channel needs opset 13: an opset-11/12 model is upgraded first (`upgradeOpset`) or, when its ops do not
+ * allow that, quantized per-tensor; `result.opset` says which.
  * metadata_props are carried over, plus `medslim.quantization` describing the settings.
  * @throws QuantizeError (EMPTY_CALIBRATION, BAD_CONFIG, OPSET_TOO_OLD, BAD_RANGE), OnnxError for a bad model.
  */
@@ -46,11 +53,25 @@ export async function quantizeStatic(
   options: Partial<QuantizeConfig> = {},
   onProgress?: (p: QuantizeProgress) => void,
 ): Promise<QuantizeResult> {
-  const config = resolveConfig(options);
+  let config = resolveConfig(options);
   const original = readModel(model);
   const metadata = getMetadata(original);
+  // Per-channel QDQ needs opset 13 (DequantizeLinear axis): upgrade an opset-11/12 graph where its ops allow,
+  // else quantize per-tensor and say why.
+  const from = defaultOpset(original);
+  let opset: QuantizeResult['opset'] = { from, to: from, upgraded: false, changes: [], blockers: [] };
+  let source = model;
+  if (config.perChannel && from < 13) {
+    const copy = readModel(model);
+    opset = upgradeOpset(copy, 13);
+    if (opset.upgraded) source = writeModel(copy);
+    else {
+      config = { ...config, perChannel: false };
+      opset.perTensorBecause = `per-channel weights need opset 13 and the opset-${from} graph cannot be upgraded: ${opset.blockers.join('; ')}`;
+    }
+  }
   onProgress?.({ phase: 'optimize', done: 0, total: 1 });
-  const optimizedBytes = await optimizeWithOrt(model, 'basic');
+  const optimizedBytes = await optimizeWithOrt(source, 'basic');
   onProgress?.({ phase: 'optimize', done: 1, total: 1 });
   const optimized = readModel(optimizedBytes, 'ORT-optimized model');
   const plan = planQdq(optimized, config);
@@ -97,5 +118,6 @@ export async function quantizeStatic(
     ranges,
     activationParams: rewrite.activationParams,
     maxRelativeWeightError: rewrite.maxRelativeWeightError,
+    opset,
   };
 }

@@ -120,9 +120,16 @@ export function applyQdq(model: ModelProto, plan: QdqPlan, ranges: Map<string, {
     const zName = fresh(`${b.bias}_zero_point`);
     const out = fresh(`${b.bias}_DequantizeLinear_Output`);
     setInitializer(g, arrayToTensor(qName, 'int32', [data.length], q.values));
-    setInitializer(g, arrayToTensor(sName, 'float32', [data.length], q.scales));
-    setInitializer(g, arrayToTensor(zName, 'int32', [data.length], new Int32Array(data.length)));
-    newNodes.push(makeNode('DequantizeLinear', [qName, sName, zName], [out], { axis: 0 }, fresh(`${b.bias}_DequantizeLinear`)));
+    if (opset >= 13) {
+      setInitializer(g, arrayToTensor(sName, 'float32', [data.length], q.scales));
+      setInitializer(g, arrayToTensor(zName, 'int32', [data.length], new Int32Array(data.length)));
+      newNodes.push(makeNode('DequantizeLinear', [qName, sName, zName], [out], { axis: 0 }, fresh(`${b.bias}_DequantizeLinear`)));
+    } else {
+      // Before opset 13 DequantizeLinear has no axis: per-tensor weights give one bias scale (input × weight scale).
+      setInitializer(g, arrayToTensor(sName, 'float32', [], Float32Array.of(q.scales[0])));
+      setInitializer(g, arrayToTensor(zName, 'int32', [], new Int32Array(1)));
+      newNodes.push(makeNode('DequantizeLinear', [qName, sName, zName], [out], {}, fresh(`${b.bias}_DequantizeLinear`)));
+    }
     biasDq.set(b.node, out);
   }
   for (const n of g.node ?? []) {

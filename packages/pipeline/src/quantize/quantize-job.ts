@@ -101,6 +101,7 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
       calibrationImages: q.calibrationImages,
       calibrationSplit: 'train',
       perChannel: q.config.perChannel,
+      opset: q.opset,
       weights: `int8 symmetric ${q.config.perChannel ? 'per-channel' : 'per-tensor'}${q.config.reduceRange ? ', 7-bit range (reduce-range)' : ''}`,
       activations: `${q.config.activationType} ${q.config.activationSymmetric ? 'symmetric' : 'asymmetric'} per-tensor`,
       reduceRange: q.config.reduceRange,
@@ -128,6 +129,14 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
   return { report, modelPath, reportPath, markdownPath };
 }
 
+/** The report.md line on the teacher's opset: upgraded for per-channel, or why the weights are per-tensor. */
+function opsetLine(o: { from: number; to: number; upgraded: boolean; changes: string[]; perTensorBecause?: string } | undefined): string[] {
+  if (!o) return [];
+  if (o.upgraded) return [`- Opset: the teacher's opset ${o.from} graph was upgraded to ${o.to} for per-channel weights (${o.changes.join('; ') || 'no node changed'}).`];
+  if (o.perTensorBecause) return [`- Opset ${o.from}: weights are per-tensor — ${o.perTensorBecause}.`];
+  return [];
+}
+
 /** report.md of the quantize job. */
 export function renderQuantizeMarkdown(report: JobReport, teacherParams: number): string {
   const qz = report.quantization as Record<string, unknown>;
@@ -145,6 +154,7 @@ export function renderQuantizeMarkdown(report: JobReport, teacherParams: number)
     '## Quantization',
     '',
     `- Format: QDQ; weights ${qz.weights}; activations ${qz.activations}; calibrator ${qz.calibrator}${qz.percentile ? ` (${qz.percentile})` : ''} on ${qz.calibrationImages} ${qz.calibrationSplit} images.`,
+    ...opsetLine(qz.opset as { from: number; to: number; upgraded: boolean; changes: string[]; perTensorBecause?: string } | undefined),
     `- Quantized nodes: ${Object.entries(qz.quantizedOps as Record<string, number>).map(([k, v]) => `${k}×${v}`).join(', ')}; Relu/Clip folded into their producer: ${qz.foldedActivations}.`,
     `- Integer kernels ONNX Runtime runs (optimized graph at 'all'): ${qz.integerKernelCount} — ${Object.entries(qz.integerKernels as Record<string, number>).map(([k, v]) => `${k}×${v}`).join(', ') || 'none'}.`,
     `- Left in float: ${(qz.floatNodes as { name: string; opType: string; reason: string }[]).map((f) => `${f.name} (${f.opType}: ${f.reason})`).join('; ') || 'none'}.`,
