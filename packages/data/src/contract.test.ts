@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { contractFromMetadata, contractToMetadata, DEFAULT_CONTRACT, labelsFromMetadata, parseContract } from './contract.ts';
-import { DataError } from './errors.ts';
+import { errorOf } from './test-errors.ts';
 
 const MEDMNIST = '{"layout":"NCHW","scale":0.00392156862745098,"mean":[0.5],"std":[0.5]}';
-
-function errorOf(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
-}
 
 describe('parseContract', () => {
   it('parses JSON text and objects', () => {

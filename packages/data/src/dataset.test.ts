@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadDataset, type SplitName } from './dataset.ts';
-import { DataError } from './errors.ts';
 import type { NdArray } from './ndarray.ts';
 import { writeNpz } from './npz.ts';
 import { datasetSummary } from './summary.ts';
+import { errorOf } from './test-errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'medslim-data-'));
 let fileNo = 0;
@@ -44,16 +44,6 @@ function medmnist(over: Partial<Record<string, NdArray | undefined>> = {}): Reco
     ...over,
   };
   return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as Record<string, NdArray>;
-}
-
-function errorOf(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
 }
 
 describe('loadDataset', () => {

@@ -3,25 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { DataError } from './errors.ts';
 import { writeNpy } from './npy.ts';
 import { loadNpz, writeNpz } from './npz.ts';
+import { errorOf } from './test-errors.ts';
 
 const arrays = {
   images: { dtype: 'uint8' as const, shape: [2, 2, 2], data: new Uint8Array([0, 51, 102, 153, 204, 255, 1, 2]) },
   labels: { dtype: 'int64' as const, shape: [2, 1], data: new BigInt64Array([0n, 1n]) },
   weights: { dtype: 'float32' as const, shape: [3], data: new Float32Array([0.5, 1.5, -2]) },
 };
-
-function errorOf(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
-}
 
 describe('npz', () => {
   it('round-trips writeNpz → loadNpz with stored entries', () => {

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { InputContract } from './contract.ts';
-import { DataError } from './errors.ts';
 import type { NdArray } from './ndarray.ts';
 import { toModelInput } from './preprocess.ts';
+import { errorOf } from './test-errors.ts';
 
 const MEDMNIST: InputContract = { layout: 'NCHW', scale: 1 / 255, mean: [0.5], std: [0.5] };
-
-function errorOf(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
-}
 
 /** Two 2×2 gray images: [[0, 255], [51, 102]] and [[255, 0], [0, 255]]. */
 const gray: NdArray = { dtype: 'uint8', shape: [2, 2, 2], data: new Uint8Array([0, 255, 51, 102, 255, 0, 0, 255]) };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rocAuc, rocAucFromLogits } from './auc.ts';
-import type { EvalError } from './errors.ts';
 import { mulberry32 } from './prng.ts';
+import { errorCode } from './test-errors.ts';
 
 const i32 = (xs: number[]) => Int32Array.from(xs);
 /** Binary probs [N,2] with P(class 1) = s. */
@@ -83,14 +83,7 @@ describe('rocAuc (multi-class, macro one-vs-rest)', () => {
 });
 
 describe('rocAuc errors', () => {
-  const code = (f: () => unknown) => {
-    try {
-      f();
-    } catch (e) {
-      return (e as EvalError).code;
-    }
-    return 'no error';
-  };
+  const code = errorCode;
   it('NaN scores, length mismatch, K < 2', () => {
     expect(code(() => rocAuc(binary([0.1, NaN]), i32([0, 1]), 2))).toBe('NON_FINITE');
     expect(code(() => rocAuc(binary([0.1, 0.2, 0.3]), i32([0, 1]), 2))).toBe('LENGTH_MISMATCH');

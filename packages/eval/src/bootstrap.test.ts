@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapCi, bootstrapCis } from './bootstrap.ts';
-import type { EvalError } from './errors.ts';
 import { mulberry32 } from './prng.ts';
+import { errorCode } from './test-errors.ts';
 
 function data(n: number, seed: number): Float64Array {
   const rng = mulberry32(seed);
@@ -93,14 +93,7 @@ describe('bootstrapCi', () => {
   });
 
   it('rejects bad options with codes', () => {
-    const code = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return (e as EvalError).code;
-      }
-      return 'no error';
-    };
+    const code = errorCode;
     expect(code(() => bootstrapCi(0, () => 0))).toBe('EMPTY_INPUT');
     expect(code(() => bootstrapCi(5, () => 0, { iterations: 0 }))).toBe('INVALID_ARGUMENT');
     expect(code(() => bootstrapCi(5, () => 0, { level: 95 }))).toBe('INVALID_ARGUMENT');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedCalibrationError, fitTemperature } from './calibration.ts';
-import type { EvalError } from './errors.ts';
+import { errorCode } from './test-errors.ts';
 
 const i32 = (xs: number[]) => Int32Array.from(xs);
 
@@ -42,14 +42,7 @@ describe('expectedCalibrationError', () => {
   });
 
   it('rejects logits (values outside [0,1]), bad bins and NaN', () => {
-    const code = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return (e as EvalError).code;
-      }
-      return 'no error';
-    };
+    const code = errorCode;
     expect(code(() => expectedCalibrationError(Float32Array.from([2, -1]), i32([0]), 2))).toBe('OUT_OF_RANGE');
     expect(code(() => expectedCalibrationError(Float32Array.from([0.5, 0.5]), i32([0]), 2, 0))).toBe('INVALID_ARGUMENT');
     expect(code(() => expectedCalibrationError(Float32Array.from([NaN, 0.5]), i32([0]), 2))).toBe('NON_FINITE');

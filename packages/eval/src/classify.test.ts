@@ -1,8 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLogits } from './classify.ts';
-import type { EvalError } from './errors.ts';
 import { tinyGemmLogits, tinyGemmModel } from './testing/tiny-model.ts';
+import { errorCode } from './test-errors.ts';
 
 // 5 images [1,2,2] = 4 pixels each. Model: logits = flatten(x) · W + b with
 // W = [[1,0],[0,1],[1,-1],[2,0.5]], b = [0.5,-1] (see testing/tiny-model.ts).
@@ -23,14 +23,7 @@ afterAll(async () => {
   await session.release();
 });
 
-const code = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return (e as EvalError).code;
-  }
-  return 'no error';
-};
+const code = errorCode;
 
 describe('runLogits', () => {
   it('returns hand-computed [N,K] logits across batches incl. a partial last batch', async () => {

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { EvalError } from './errors.ts';
 import { benchmarkLatency } from './latency.ts';
 import { tinyGemmModel } from './testing/tiny-model.ts';
+import { errorCode } from './test-errors.ts';
 
 describe('benchmarkLatency', () => {
   it('reports ordered positive percentiles and throughput (model bytes)', async () => {
@@ -43,14 +43,7 @@ describe('benchmarkLatency', () => {
   });
 
   it('rejects bad dims, bad counts and unloadable models', async () => {
-    const code = async (p: Promise<unknown>) => {
-      try {
-        await p;
-      } catch (e) {
-        return (e as EvalError).code;
-      }
-      return 'no error';
-    };
+    const code = errorCode;
     expect(await code(benchmarkLatency(tinyGemmModel(), { inputDims: [2, 1, 2, 2] }))).toBe('INVALID_ARGUMENT');
     expect(await code(benchmarkLatency(tinyGemmModel(), { inputDims: [1, 1, 2, 2], iterations: 0 }))).toBe(
       'INVALID_ARGUMENT',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EvalError } from './errors.ts';
 import { percentile } from './percentile.ts';
+import { errorCode } from './test-errors.ts';
 
 describe('percentile (linear interpolation, NumPy default)', () => {
   const x = Array.from({ length: 10 }, (_, i) => i + 1); // 1..10
@@ -16,14 +16,7 @@ describe('percentile (linear interpolation, NumPy default)', () => {
   });
 
   it('rejects empty, unsorted and out-of-range p', () => {
-    const code = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return (e as EvalError).code;
-      }
-      return 'no error';
-    };
+    const code = errorCode;
     expect(code(() => percentile([], 50))).toBe('EMPTY_INPUT');
     expect(code(() => percentile([2, 1], 50))).toBe('INVALID_ARGUMENT');
     expect(code(() => percentile([1, 2], 101))).toBe('INVALID_ARGUMENT');
