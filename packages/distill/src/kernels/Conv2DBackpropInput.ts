@@ -8,9 +8,8 @@
  * so the matmul operator cache (per data id of `b`) is never shared. Every
  * other case is delegated to the original wasm kernel.
  */
-import { Conv2DBackpropInput } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { wasmFastPaths } from './flags.ts';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { withFastPath } from './flags.ts';
 import { convInfo, withScope } from './wasm-ops.ts';
 
 interface Attrs {
@@ -43,12 +42,5 @@ export function conv2DBackpropInput1x1(args: { inputs: { dy?: TensorInfo; filter
 
 /** Wraps wasm's own Conv2DBackpropInput (kept for every other case). */
 export function makeConv2DBackpropInputConfig(original: KernelConfig): KernelConfig {
-  const kernelFunc = ((args: Parameters<KernelFunc>[0]) => {
-    if (wasmFastPaths.conv2dBackpropInput1x1) {
-      const out = conv2DBackpropInput1x1(args as never);
-      if (out != null) return out;
-    }
-    return original.kernelFunc(args);
-  }) as KernelFunc;
-  return { kernelName: Conv2DBackpropInput, backendName: 'wasm', kernelFunc, setupFunc: original.setupFunc, disposeFunc: original.disposeFunc };
+  return withFastPath(original, 'conv2dBackpropInput1x1', conv2DBackpropInput1x1);
 }

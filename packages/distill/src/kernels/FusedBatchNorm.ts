@@ -6,11 +6,10 @@
  * k = scale/√(var+ε) and b = offset − mean·k, i.e. two SIMD broadcasting
  * kernels (Multiply, Add ≈ 3 ms). Other shapes go to wasm's own kernel.
  */
-import { FusedBatchNorm } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { perChannel } from './FusedBatchNormGrad.ts';
-import { wasmFastPaths } from './flags.ts';
+import { withFastPath } from './flags.ts';
 import { heapF32, sizeOf, withScope } from './wasm-ops.ts';
 
 export function fusedBatchNormFastPath(args: {
@@ -40,12 +39,5 @@ export function fusedBatchNormFastPath(args: {
 }
 
 export function makeFusedBatchNormConfig(original: KernelConfig): KernelConfig {
-  const kernelFunc = ((args: Parameters<KernelFunc>[0]) => {
-    if (wasmFastPaths.batchNorm) {
-      const out = fusedBatchNormFastPath(args as never);
-      if (out != null) return out;
-    }
-    return original.kernelFunc(args);
-  }) as KernelFunc;
-  return { kernelName: FusedBatchNorm, backendName: 'wasm', kernelFunc, setupFunc: original.setupFunc, disposeFunc: original.disposeFunc };
+  return withFastPath(original, 'batchNorm', fusedBatchNormFastPath);
 }

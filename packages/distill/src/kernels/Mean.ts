@@ -5,9 +5,8 @@
  * Transpose + reduce. Other reductions
  * go to wasm's own kernel.
  */
-import { Mean } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { wasmFastPaths } from './flags.ts';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { withFastPath } from './flags.ts';
 import { planRowReduce, rowReduce } from './reduce.ts';
 
 export function meanFastPath(args: { inputs: { x?: TensorInfo }; backend: unknown; attrs?: unknown }): TensorInfo | null {
@@ -19,12 +18,5 @@ export function meanFastPath(args: { inputs: { x?: TensorInfo }; backend: unknow
 }
 
 export function makeMeanConfig(original: KernelConfig): KernelConfig {
-  const kernelFunc = ((args: Parameters<KernelFunc>[0]) => {
-    if (wasmFastPaths.reductions) {
-      const out = meanFastPath(args as never);
-      if (out != null) return out;
-    }
-    return original.kernelFunc(args);
-  }) as KernelFunc;
-  return { kernelName: Mean, backendName: 'wasm', kernelFunc, setupFunc: original.setupFunc, disposeFunc: original.disposeFunc };
+  return withFastPath(original, 'reductions', meanFastPath);
 }

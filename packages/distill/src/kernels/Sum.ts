@@ -5,9 +5,8 @@
  * Transpose + reduce. Other
  * reductions go to wasm's own kernel.
  */
-import { Sum } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { wasmFastPaths } from './flags.ts';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { withFastPath } from './flags.ts';
 import { planRowReduce, rowReduce } from './reduce.ts';
 
 export function sumFastPath(args: { inputs: { x?: TensorInfo }; backend: unknown; attrs?: unknown }): TensorInfo | null {
@@ -19,12 +18,5 @@ export function sumFastPath(args: { inputs: { x?: TensorInfo }; backend: unknown
 }
 
 export function makeSumConfig(original: KernelConfig): KernelConfig {
-  const kernelFunc = ((args: Parameters<KernelFunc>[0]) => {
-    if (wasmFastPaths.reductions) {
-      const out = sumFastPath(args as never);
-      if (out != null) return out;
-    }
-    return original.kernelFunc(args);
-  }) as KernelFunc;
-  return { kernelName: Sum, backendName: 'wasm', kernelFunc, setupFunc: original.setupFunc, disposeFunc: original.disposeFunc };
+  return withFastPath(original, 'reductions', sumFastPath);
 }

@@ -15,10 +15,9 @@
  * machine for [1,1,1,64] → [64,28,28,64]: wasm Tile 13 ms, a K=1 ones-matmul
  * (XNNPACK) 13 ms, this 1 ms. Everything else goes to wasm's own kernel.
  */
-import { Tile } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { wasmFastPaths } from './flags.ts';
+import { withFastPath } from './flags.ts';
 import { sizeOf } from './wasm-ops.ts';
 
 export interface TilePlan {
@@ -93,12 +92,5 @@ export function tileFastPath(args: { inputs: { x?: TensorInfo }; backend: unknow
 
 /** Wraps wasm's own Tile kernel (kept for every other case). */
 export function makeTileConfig(original: KernelConfig): KernelConfig {
-  const kernelFunc = ((args: Parameters<KernelFunc>[0]) => {
-    if (wasmFastPaths.tile) {
-      const out = tileFastPath(args as never);
-      if (out != null) return out;
-    }
-    return original.kernelFunc(args);
-  }) as KernelFunc;
-  return { kernelName: Tile, backendName: 'wasm', kernelFunc, setupFunc: original.setupFunc, disposeFunc: original.disposeFunc };
+  return withFastPath(original, 'tile', tileFastPath);
 }

@@ -4,6 +4,8 @@
  * three missing gradient kernels are not optional: without them wasm cannot
  * train at all.
  */
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+
 export interface WasmFastPathFlags {
   /** `Tile` of a broadcastable tensor as a K=1 ones-matmul (BatchNorm gradient). */
   tile: boolean;
@@ -36,4 +38,19 @@ export function setWasmFastPaths(flags: Partial<WasmFastPathFlags>): WasmFastPat
   const prev = { ...wasmFastPaths };
   Object.assign(wasmFastPaths, flags);
   return prev;
+}
+
+/**
+ * Wraps one of wasm's own kernels: `fastPath` runs while `wasmFastPaths[flag]` is on and answers the cases
+ * it handles (null: not one of them); everything else goes to `original`, whose setup and dispose are kept.
+ */
+export function withFastPath(original: KernelConfig, flag: keyof WasmFastPathFlags, fastPath: (args: never) => TensorInfo | null): KernelConfig {
+  const kernelFunc = ((args: Parameters<KernelFunc>[0]) => {
+    if (wasmFastPaths[flag]) {
+      const out = fastPath(args as never);
+      if (out != null) return out;
+    }
+    return original.kernelFunc(args);
+  }) as KernelFunc;
+  return { kernelName: original.kernelName, backendName: 'wasm', kernelFunc, setupFunc: original.setupFunc, disposeFunc: original.disposeFunc };
 }
