@@ -22,6 +22,7 @@ import { maxBatchForBackend } from '../packages/distill/src/backend/memory.ts';
 import { NO_FAST_PATHS, setWasmFastPaths, wasmFastPaths } from '../packages/distill/src/kernels/flags.ts';
 import type { WasmFastPathFlags } from '../packages/distill/src/kernels/flags.ts';
 import { registerWasmTrainingKernels } from '../packages/distill/src/kernels/register.ts';
+import { mulberry32 } from '@medslim/data';
 
 type T4 = tf.Tensor4D;
 
@@ -64,16 +65,10 @@ const CONFIGS: Record<string, WasmFastPathFlags> = {
 
 // ---------------------------------------------------------------- model
 
-/** Deterministic uniform(-1, 1) numbers (mulberry32). */
+/** Deterministic uniform [-1, 1) numbers (mulberry32). */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const u = mulberry32(seed);
+  return () => u() * 2 - 1;
 }
 
 class Student {

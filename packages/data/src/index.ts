@@ -41,7 +41,7 @@ export { toModelInput, type ModelInput, type ModelInputOptions } from './preproc
 export { batchIndices, sampleIndices, takeFirst, type BatchOptions } from './batch.ts';
 
 /** Seeded PRNG and permutation for reproducible shuffles. */
-export { mulberry32, permutation } from './random.ts';
+export { mulberry32, seededUniform, permutation } from './random.ts';
 
 /** SHA-256 hex of bytes (same as `sha256sum`). */
 export { sha256Hex } from './fingerprint.ts';

@@ -5,10 +5,13 @@
 import { DataError } from './errors.ts';
 
 /**
- * Mulberry32: a tiny 32-bit-state PRNG (public-domain algorithm by Tommy
- * Ettinger). Good enough for shuffling; not cryptographic.
- * @param seed any number; reduced to an unsigned 32-bit integer (`seed >>> 0`)
- * @returns a function yielding floats uniformly in [0, 1), same sequence for the same seed
+ * mulberry32 — a 32-bit-state PRNG by Tommy Ettinger (public domain), as popularised in bryc's
+ * "JavaScript PRNGs" (https://github.com/bryc/code/blob/master/jshash/PRNGs.md#mulberry32). Period 2^32;
+ * fast and good enough for shuffling, resampling, seeded weights and benchmark inputs; not cryptographic.
+ * medslim's one seeded generator: every package draws from it.
+ * @param seed any number; reduced to an unsigned 32-bit integer (`seed >>> 0`), so seeds that agree
+ *   modulo 2^32 give the same stream
+ * @returns a function yielding floats uniformly in [0, 1) (multiples of 2^-32), same sequence for the same seed
  */
 export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
@@ -19,6 +22,14 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** `n` seeded values uniform in [lo, hi) from {@link mulberry32}(seed), as float32. */
+export function seededUniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const rand = mulberry32(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + rand() * (hi - lo);
+  return out;
 }
 
 /**

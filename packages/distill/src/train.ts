@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { mulberry32 as rng, rocAucFromLogits } from '@medslim/eval';
+import { mulberry32 as rng } from '@medslim/data';
+import { rocAucFromLogits } from '@medslim/eval';
 import { copyAugmented } from './augment.ts';
 import { ensureTfjsGradients } from './backend/gradients.ts';
 import { DistillError } from './errors.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rocAuc, rocAucFromLogits } from './auc.ts';
-import { mulberry32 } from './prng.ts';
+import { mulberry32 } from '@medslim/data';
 import { errorCode } from './test-errors.ts';
 
 const i32 = (xs: number[]) => Int32Array.from(xs);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapCi, bootstrapCis } from './bootstrap.ts';
-import { mulberry32 } from './prng.ts';
+import { mulberry32 } from '@medslim/data';
 import { errorCode } from './test-errors.ts';
 
 function data(n: number, seed: number): Float64Array {

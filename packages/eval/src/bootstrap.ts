@@ -6,7 +6,7 @@
  */
 import { EvalError } from './errors.ts';
 import { percentile } from './percentile.ts';
-import { mulberry32 } from './prng.ts';
+import { mulberry32 } from '@medslim/data';
 import { checkNonEmpty } from './validate.ts';
 
 /** Options for {@link bootstrapCi} / {@link bootstrapCis}. */

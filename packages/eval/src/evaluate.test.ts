@@ -5,7 +5,7 @@ import { expectedCalibrationError } from './calibration.ts';
 import { perClassRates } from './confusion.ts';
 import type { EvalError } from './errors.ts';
 import { evaluateClassifier, resampleStatistics } from './evaluate.ts';
-import { mulberry32 } from './prng.ts';
+import { mulberry32 } from '@medslim/data';
 import { argmax, logOdds, softmax } from './softmax.ts';
 
 const i32 = (xs: number[]) => Int32Array.from(xs);

@@ -18,8 +18,6 @@ export { rocAuc, rocAucFromLogits } from './auc.ts';
 export { expectedCalibrationError, fitTemperature } from './calibration.ts';
 /** Seeded percentile-bootstrap CIs for one statistic or several on shared resamples. */
 export { bootstrapCi, bootstrapCis, type BootstrapOptions, type ConfidenceInterval } from './bootstrap.ts';
-/** mulberry32 seeded PRNG (uniform [0,1)). */
-export { mulberry32 } from './prng.ts';
 /** Linear-interpolation percentile of sorted values (NumPy default). */
 export { percentile } from './percentile.ts';
 /** Batched onnxruntime inference of NCHW images → `[N,K]` logits. */

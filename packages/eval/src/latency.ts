@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { EvalError } from './errors.ts';
 import { percentile } from './percentile.ts';
-import { mulberry32 } from './prng.ts';
+import { mulberry32 } from '@medslim/data';
 
 /** Options for {@link benchmarkLatency}. */
 export interface LatencyOptions {

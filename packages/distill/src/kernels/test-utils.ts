@@ -3,19 +3,25 @@
  *
  * Every case computes the same thing on tfjs's `cpu` backend (the reference)
  * and on `wasm` with medslim's kernels, on seeded random inputs, and compares
- * with  max |wasm − cpu| ≤ TOL · max(1, max |cpu|).
+ * every element:  |wasm − cpu| ≤ RTOL · |cpu| + ATOL · max |cpu|  — a relative
+ * bound per element, plus an absolute slack scaled to the tensor for elements
+ * that are sums cancelling to near zero (float32 accumulation error is relative
+ * to the summands, not to the sum).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { expect } from 'vitest';
+import { seededUniform } from '@medslim/data';
 import { ensureTfjsGradients } from '../backend/gradients.ts';
 import { registerWasmTrainingKernels } from './register.ts';
 
 export { tf };
 
-/** Relative tolerance used by every comparison. */
+/** Per-element relative tolerance. */
 export const TOL = 1e-4;
+/** Absolute slack as a fraction of the reference tensor's largest magnitude. */
+export const ATOL = 1e-5;
 
 /** Loads tfjs's gradients, registers medslim's kernels and initialises both backends. */
 export async function setupBackends(): Promise<void> {
@@ -27,19 +33,8 @@ export async function setupBackends(): Promise<void> {
   }
 }
 
-/** Deterministic uniform(lo, hi) values (mulberry32). */
-export function seeded(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo));
-  }
-  return out;
-}
+/** Deterministic uniform [lo, hi) values (mulberry32). */
+export const seeded = seededUniform;
 
 export interface Result {
   shape: number[];
@@ -60,27 +55,33 @@ export async function runOn(backend: 'cpu' | 'wasm', f: () => tf.Tensor | tf.Ten
   return results;
 }
 
-/** max |a − b| and max |b| (b is the reference); NaN in both places counts as equal. */
-export function maxDiff(a: Float32Array, b: Float32Array): { diff: number; ref: number } {
-  let diff = 0;
-  let ref = 0;
+/**
+ * The element that breaks |a − b| ≤ rtol·|b| + atol·max|b| worst (b is the reference), as its excess ratio
+ * (≤ 1 passes); NaN in both places counts as equal, NaN in one as a failure.
+ */
+export function worstElement(a: Float32Array, b: Float32Array, rtol: number, atol: number): { ratio: number; index: number; got: number; want: number; maxRef: number } {
+  let maxRef = 0;
+  for (let i = 0; i < b.length; i++) if (!Number.isNaN(b[i])) maxRef = Math.max(maxRef, Math.abs(b[i]));
+  let worst = { ratio: 0, index: -1, got: NaN, want: NaN, maxRef };
   for (let i = 0; i < b.length; i++) {
     const an = Number.isNaN(a[i]);
     const bn = Number.isNaN(b[i]);
     if (an || bn) {
-      if (an !== bn) diff = Infinity;
+      if (an !== bn) return { ratio: Infinity, index: i, got: a[i], want: b[i], maxRef };
       continue;
     }
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    ref = Math.max(ref, Math.abs(b[i]));
+    const bound = rtol * Math.abs(b[i]) + atol * maxRef;
+    const diff = Math.abs(a[i] - b[i]);
+    const ratio = diff === 0 ? 0 : bound === 0 ? Infinity : diff / bound;
+    if (ratio > worst.ratio) worst = { ratio, index: i, got: a[i], want: b[i], maxRef };
   }
-  return { diff, ref };
+  return worst;
 }
 
-export function expectClose(actual: Result, reference: Result, label: string, tol = TOL): void {
+export function expectClose(actual: Result, reference: Result, label: string, tol = TOL, atol = ATOL): void {
   expect(actual.shape, `${label}: shape`).toEqual(reference.shape);
-  const { diff, ref } = maxDiff(actual.values, reference.values);
-  expect(diff, `${label}: max |wasm − cpu| = ${diff} (max |cpu| = ${ref})`).toBeLessThanOrEqual(tol * Math.max(1, ref));
+  const w = worstElement(actual.values, reference.values, tol, atol);
+  expect(w.ratio, `${label}: element ${w.index} wasm ${w.got} vs cpu ${w.want} (bound ${tol}·|cpu| + ${atol}·${w.maxRef})`).toBeLessThanOrEqual(1);
 }
 
 /** Runs `f` on cpu and on wasm and compares every output. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hasExpand, hiddenChannels, type StudentConfig } from './config.ts';
+import { mulberry32 } from '@medslim/data';
 
 /** BatchNorm parameters: γ, β (trained) and running mean/variance (tracked, not trained). */
 export interface BatchNormParams {
@@ -32,14 +33,7 @@ export interface StudentParams {
 
 /** Seeded N(0, 1) values (mulberry32 + Box–Muller) so initialization is the same on every backend. */
 export function seededNormal(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
     const u = Math.max(uniform(), 1e-12);

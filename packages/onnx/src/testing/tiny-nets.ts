@@ -2,22 +2,15 @@
  * Small ONNX classifiers built with this package, for tests across medslim: seeded weights, any
  * channel count C and class count K. Not part of the public index.
  */
+import { mulberry32 } from '@medslim/data';
 import { arrayToTensor } from '../tensor.ts';
 import { makeGraph, makeModel, makeNode, makeValueInfo } from '../build.ts';
 import type { ModelProto, NodeProto, TensorProto } from '../proto.ts';
 
-/** Deterministic uniform [-1, 1) values (mulberry32). */
+/** Deterministic uniform [-scale, scale) values (mulberry32). */
 export function seededValues(n: number, seed: number, scale = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
-  }
-  return out;
+  const u = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => (u() * 2 - 1) * scale);
 }
 
 export interface TinyNetOptions {
