@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contractFromMetadata, contractToMetadata, DEFAULT_CONTRACT, labelsFromMetadata, parseContract } from './contract.ts';
-import { errorOf } from './test-errors.ts';
+import { errorOf } from './test-utils.ts';
 
 const MEDMNIST = '{"layout":"NCHW","scale":0.00392156862745098,"mean":[0.5],"std":[0.5]}';
 

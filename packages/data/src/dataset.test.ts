@@ -8,7 +8,7 @@ import { loadDataset, type SplitName } from './dataset.ts';
 import type { NdArray } from './ndarray.ts';
 import { writeNpz } from './npz.ts';
 import { datasetSummary } from './summary.ts';
-import { errorOf } from './test-errors.ts';
+import { errorOf } from './test-utils.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'medslim-data-'));
 let fileNo = 0;

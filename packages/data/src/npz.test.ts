@@ -5,7 +5,7 @@ import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { writeNpy } from './npy.ts';
 import { loadNpz, writeNpz } from './npz.ts';
-import { errorOf } from './test-errors.ts';
+import { errorOf } from './test-utils.ts';
 
 const arrays = {
   images: { dtype: 'uint8' as const, shape: [2, 2, 2], data: new Uint8Array([0, 51, 102, 153, 204, 255, 1, 2]) },

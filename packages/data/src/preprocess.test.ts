@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InputContract } from './contract.ts';
 import type { NdArray } from './ndarray.ts';
 import { toModelInput } from './preprocess.ts';
-import { errorOf } from './test-errors.ts';
+import { errorOf } from './test-utils.ts';
 
 const MEDMNIST: InputContract = { layout: 'NCHW', scale: 1 / 255, mean: [0.5], std: [0.5] };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rocAuc, rocAucFromLogits } from './auc.ts';
 import { mulberry32 } from '@medslim/data';
-import { errorCode } from './test-errors.ts';
+import { errorCode } from './test-utils.ts';
 
 const i32 = (xs: number[]) => Int32Array.from(xs);
 /** Binary probs [N,2] with P(class 1) = s. */

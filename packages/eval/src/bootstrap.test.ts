@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapCi, bootstrapCis } from './bootstrap.ts';
 import { mulberry32 } from '@medslim/data';
-import { errorCode } from './test-errors.ts';
+import { errorCode } from './test-utils.ts';
 
 function data(n: number, seed: number): Float64Array {
   const rng = mulberry32(seed);

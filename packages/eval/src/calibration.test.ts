@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedCalibrationError, fitTemperature } from './calibration.ts';
-import { errorCode } from './test-errors.ts';
+import { errorCode } from './test-utils.ts';
 
 const i32 = (xs: number[]) => Int32Array.from(xs);
 

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLogits } from './classify.ts';
 import { tinyGemmLogits, tinyGemmModel } from './testing/tiny-model.ts';
-import { errorCode } from './test-errors.ts';
+import { errorCode } from './test-utils.ts';
 
 // 5 images [1,2,2] = 4 pixels each. Model: logits = flatten(x) · W + b with
 // W = [[1,0],[0,1],[1,-1],[2,0.5]], b = [0.5,-1] (see testing/tiny-model.ts).

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchmarkLatency } from './latency.ts';
 import { tinyGemmModel } from './testing/tiny-model.ts';
-import { errorCode } from './test-errors.ts';
+import { errorCode } from './test-utils.ts';
 
 describe('benchmarkLatency', () => {
   it('reports ordered positive percentiles and throughput (model bytes)', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { percentile } from './percentile.ts';
-import { errorCode } from './test-errors.ts';
+import { errorCode } from './test-utils.ts';
 
 describe('percentile (linear interpolation, NumPy default)', () => {
   const x = Array.from({ length: 10 }, (_, i) => i + 1); // 1..10
