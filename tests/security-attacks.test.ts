@@ -139,6 +139,18 @@ describe('issue 14 attacks', () => {
     for (const r of [...held.slice(1), again]) await r.body!.cancel();
   });
 
+  it('items 9 and 13: a truncated multipart upload and 17 KiB of part headers in one chunk are 400s, not 500s, and store nothing', async () => {
+    const up = (body: string) => api.request('/v1/uploads', { method: 'POST', body, headers: { authorization: `Bearer ${key}`, 'content-type': 'multipart/form-data; boundary=b' } });
+    const truncated = await up(`--b\r\nContent-Disposition: form-data; name="file"; filename="trunc.onnx"\r\n\r\n${'x'.repeat(200_000)}`);
+    expect(truncated.status).toBe(400);
+    expect(await truncated.text()).toMatch(/ended before its closing boundary/);
+    const headers = await up(`--b\r\nContent-Disposition: form-data; name="file"; filename="trunc.onnx"\r\nX-Pad: ${'p'.repeat(17 * 1024)}\r\n\r\nx\r\n--b--\r\n`);
+    expect(headers.status).toBe(400);
+    expect(await headers.text()).toMatch(/part headers/);
+    const list = await api.request('/v1/uploads', { headers: { authorization: `Bearer ${key}` } });
+    expect(((await list.json()) as { uploads: { filename: string }[] }).uploads.filter((u) => u.filename === 'trunc.onnx')).toEqual([]);
+  });
+
   it('item 11: canary routing is salted per tenant/model/alias: one request id lands independently in two rollouts', () => {
     const canary = [
       { version: 1, weight: 0.9 },

@@ -92,7 +92,7 @@ export const uploadRoutes: RouteModule = (app, { registry, maxUploadBytes }) => 
     if (!body) throw new ApiError(400, 'BAD_REQUEST', "empty body: send the file in multipart field 'file'");
     let record = null;
     try {
-      for await (const part of parseMultipart(body, boundary)) {
+      for await (const part of parseMultipart(body, contentType)) {
         if (part.name === 'file' && record === null) {
           record = await registry.uploads.put(p.tenant, part.body, { filename: part.filename, contentType: part.contentType, createdBy: actorOf(p) });
           continue;
@@ -107,7 +107,9 @@ export const uploadRoutes: RouteModule = (app, { registry, maxUploadBytes }) => 
         }
       }
     } catch (e) {
-      if (e instanceof MultipartError) throw new ApiError(400, 'BAD_REQUEST', `malformed multipart body: ${e.message}`);
+      // A truncated or malformed body is the client's (400), also when the store saw it first while streaming.
+      const m = e instanceof MultipartError ? e : (e as { cause?: unknown })?.cause instanceof MultipartError ? ((e as { cause: MultipartError }).cause) : null;
+      if (m) throw new ApiError(400, 'BAD_REQUEST', `malformed multipart body: ${m.message}`);
       throw e;
     }
     if (!record) throw new ApiError(400, 'BAD_REQUEST', "multipart field 'file' is missing: send the file as -F file=@<path>");

@@ -9,7 +9,7 @@ async function* chunks(buf: Buffer, size: number): AsyncGenerator<Uint8Array> {
 
 async function collect(body: Buffer, boundary: string, chunk: number) {
   const out: { name: string; filename: string | null; contentType: string | null; data: Buffer }[] = [];
-  for await (const p of parseMultipart(chunks(body, chunk), boundary)) {
+  for await (const p of parseMultipart(chunks(body, chunk), `multipart/form-data; boundary=${boundary}`)) {
     const parts: Buffer[] = [];
     for await (const c of p.body) parts.push(Buffer.from(c));
     out.push({ name: p.name, filename: p.filename, contentType: p.contentType, data: Buffer.concat(parts) });
@@ -40,7 +40,7 @@ describe('parseMultipart', () => {
     const body = Buffer.from('--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nAAAA\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\nFFF\r\n--b--\r\n');
     const names: string[] = [];
     let file = '';
-    for await (const p of parseMultipart(chunks(body, 3), 'b')) {
+    for await (const p of parseMultipart(chunks(body, 3), 'multipart/form-data; boundary=b')) {
       names.push(p.name);
       if (p.name === 'file') for await (const c of p.body) file += Buffer.from(c).toString();
     }
@@ -49,14 +49,17 @@ describe('parseMultipart', () => {
   });
 
   it.each([
-    ['no boundary line', 'just some bytes', /no multipart boundary/],
-    ['truncated body', '--b\r\nContent-Disposition: form-data; name="file"\r\n\r\nhalf a fi', /ended before its closing boundary/],
-    ['no disposition', '--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--', /Content-Disposition/],
-    ['headers cut off', '--b\r\nContent-Disposition: form-data; name="file"', /ended inside part headers/],
+    ['no boundary line', 'just some bytes', /ended before its closing boundary/],
+    ['truncated body', '--b\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\nhalf a fi', /ended before its closing boundary/],
+    ['headers cut off', '--b\r\nContent-Disposition: form-data; name="file"', /ended before its closing boundary/],
+    ['17 KiB of part headers in one chunk', `--b\r\nContent-Disposition: form-data; name="file"; filename="f"\r\nX-Pad: ${'p'.repeat(17 * 1024)}\r\n\r\nx\r\n--b--\r\n`, /malformed part headers/],
   ])('rejects a body with %s', async (_what, text, message) => {
-    const err = await collect(Buffer.from(text), 'b', 4).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(MultipartError);
-    expect((err as Error).message).toMatch(message);
+    for (const chunk of [4, 1 << 20]) {
+      // 1 MiB chunks: the whole body, headers included, arrives at once (issue 14, item 13)
+      const err = await collect(Buffer.from(text), 'b', chunk).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MultipartError);
+      expect((err as Error).message).toMatch(message);
+    }
   });
 
   it('reads the boundary parameter, quoted or not', () => {

@@ -1,8 +1,10 @@
 /**
- * A streaming `multipart/form-data` reader (RFC 7578): yields each part with its headers and a
- * body stream, holding at most one chunk plus one delimiter in memory — so an upload of any size
- * goes straight to the store. A part whose body the consumer does not read is skipped.
+ * A streaming `multipart/form-data` reader (RFC 7578) on busboy: yields each part with its headers and
+ * a body stream, so an upload of any size goes straight to the store. A part whose body the consumer
+ * does not read is skipped.
  */
+import type { Readable } from 'node:stream';
+import busboy from 'busboy';
 
 /** One part of a multipart body. Read (or ignore) `body` before asking for the next part. */
 export interface MultipartPart {
@@ -21,8 +23,6 @@ export class MultipartError extends Error {
 
 /** Limits of `parseMultipart`. */
 export interface MultipartLimits {
-  /** Largest header block of one part, in bytes. Default 16 KiB. */
-  maxHeaderBytes?: number;
   /** Most parts. Default 16. */
   maxParts?: number;
 }
@@ -33,132 +33,118 @@ export function boundaryOf(contentType: string): string | null {
   return m ? (m[1] ?? m[2]) : null;
 }
 
-function param(header: string, key: string): string | null {
-  const star = new RegExp(`;\\s*${key}\\*=(?:UTF-8|utf-8)''([^;]+)`).exec(header);
-  if (star) {
-    try {
-      return decodeURIComponent(star[1].trim());
-    } catch {
-      // fall through to the plain parameter
-    }
-  }
-  const quoted = new RegExp(`;\\s*${key}="((?:[^"\\\\]|\\\\.)*)"`, 'i').exec(header);
-  // Backslash escapes (RFC 2616 quoted-string, older curl) and the HTML form encoding's %22 / %0D / %0A.
-  if (quoted) return quoted[1].replace(/\\(.)/g, '$1').replace(/%22/g, '"').replace(/%0D/g, '\r').replace(/%0A/g, '\n');
-  const plain = new RegExp(`;\\s*${key}=([^;\\s]+)`, 'i').exec(header);
-  return plain ? plain[1] : null;
-}
-
-function toIterator(source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): AsyncIterator<Uint8Array> {
-  if (Symbol.asyncIterator in source) return (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-  const reader = (source as ReadableStream<Uint8Array>).getReader();
-  return {
-    next: () => reader.read() as Promise<IteratorResult<Uint8Array>>,
-    return: async () => {
-      await reader.cancel().catch(() => {});
-      return { done: true, value: undefined };
-    },
-  };
-}
-
 /**
- * Parse a multipart body.
- * @throws MultipartError for a missing boundary line, oversized or malformed part headers, too many
- *   parts, or a body that ends before the closing boundary.
+ * Parse a multipart body with busboy (a kept library: RFC 7578, part headers limited to 16 KiB however
+ * they are chunked, backpressure). Parts come in order; a file part's `body` streams (read it, or it is
+ * skipped when the next part is asked for); a plain field's body is its value.
+ * @param contentType the request's Content-Type (`multipart/form-data; boundary=…`)
+ * @throws MultipartError for a missing boundary, oversized or malformed part headers, too many parts, or
+ *   a body that ends before the closing boundary — also from inside a part's `body`.
  */
 export async function* parseMultipart(
   source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
-  boundary: string,
+  contentType: string,
   limits: MultipartLimits = {},
 ): AsyncGenerator<MultipartPart> {
-  const maxHeaderBytes = limits.maxHeaderBytes ?? 16 * 1024;
   const maxParts = limits.maxParts ?? 16;
-  const it = toIterator(source);
-  const dash = Buffer.from(`--${boundary}`);
-  const delim = Buffer.from(`\r\n--${boundary}`);
-  let buf: Buffer = Buffer.alloc(0);
-  let eof = false;
-
-  const more = async (): Promise<boolean> => {
-    if (eof) return false;
-    const r = await it.next();
-    if (r.done) {
-      eof = true;
-      return false;
-    }
-    const chunk = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    return true;
+  const queue: (MultipartPart | null)[] = [];
+  let failure: MultipartError | null = null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
   };
-
+  const fail = (why: string) => {
+    failure ??= new MultipartError(describe(why));
+    notify();
+  };
+  let bb: ReturnType<typeof busboy>;
   try {
-    // Preamble, then the first boundary.
-    for (;;) {
-      const i = buf.indexOf(dash);
-      if (i >= 0) {
-        buf = buf.subarray(i + dash.length);
-        break;
-      }
-      if (buf.length > dash.length) buf = buf.subarray(buf.length - dash.length);
-      if (!(await more())) throw new MultipartError('the body has no multipart boundary line; send the file with curl -F file=@<path> or as multipart/form-data');
-    }
-    for (let parts = 0; ; parts++) {
-      while (buf.length < 2) if (!(await more())) throw new MultipartError('the multipart body ended after a boundary line');
-      if (buf[0] === 0x2d && buf[1] === 0x2d) return; // '--': closing boundary
-      let headerEnd: number;
-      for (;;) {
-        // Transport padding after the boundary, then CRLF, then headers up to an empty line.
-        headerEnd = buf.indexOf('\r\n\r\n');
-        if (headerEnd >= 0) break;
-        if (buf.length > maxHeaderBytes) throw new MultipartError(`a multipart part has more than ${maxHeaderBytes} bytes of headers`);
-        if (!(await more())) throw new MultipartError('the multipart body ended inside part headers');
-      }
-      if (parts >= maxParts) throw new MultipartError(`too many multipart parts (at most ${maxParts})`);
-      const lines = buf.subarray(0, headerEnd).toString('utf8').split('\r\n');
-      buf = buf.subarray(headerEnd + 4);
-      if (lines[0].trim() !== '') throw new MultipartError('malformed multipart boundary line');
-      const headers = new Map<string, string>();
-      for (const line of lines.slice(1)) {
-        const colon = line.indexOf(':');
-        if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-      }
-      const disposition = headers.get('content-disposition') ?? '';
-      const name = param(disposition, 'name');
-      if (!/^form-data/i.test(disposition) || name === null) throw new MultipartError('a multipart part has no Content-Disposition: form-data; name="…" header');
-
-      let done = false;
-      const next = async (): Promise<Uint8Array | null> => {
-        for (;;) {
-          if (done) return null;
-          const i = buf.indexOf(delim);
-          if (i >= 0) {
-            const out = buf.subarray(0, i);
-            buf = buf.subarray(i + delim.length);
-            done = true;
-            if (out.length > 0) return out;
-            return null;
-          }
-          const keep = delim.length - 1;
-          if (buf.length > keep) {
-            const out = buf.subarray(0, buf.length - keep);
-            buf = buf.subarray(buf.length - keep);
-            return out;
-          }
-          if (!(await more())) throw new MultipartError('the multipart body ended before its closing boundary (truncated upload?)');
+    bb = busboy({ headers: { 'content-type': contentType }, limits: { parts: maxParts, fieldSize: 64 * 1024, headerPairs: 100 } });
+  } catch (e) {
+    throw new MultipartError(describe((e as Error).message));
+  }
+  bb.on('file', (name: string, stream: Readable, info: { filename?: string; mimeType?: string }) => {
+    stream.on('error', (e: Error) => fail(e.message));
+    const body: AsyncIterable<Uint8Array> = {
+      async *[Symbol.asyncIterator]() {
+        try {
+          for await (const chunk of stream) yield chunk as Uint8Array;
+        } catch (e) {
+          throw failure ?? new MultipartError(describe((e as Error).message));
         }
-      };
-      const body: AsyncIterable<Uint8Array> = {
-        [Symbol.asyncIterator]: () => ({
-          next: async () => {
-            const v = await next();
-            return v === null ? { done: true, value: undefined } : { done: false, value: v };
-          },
-        }),
-      };
-      yield { name, filename: param(disposition, 'filename'), contentType: headers.get('content-type') ?? null, body };
-      while ((await next()) !== null); // skip what the consumer did not read
+        if (failure) throw failure;
+      },
+    };
+    queue.push({ name, filename: formDecode(info.filename), contentType: info.mimeType ?? null, body, ...{ stream } });
+    notify();
+  });
+  bb.on('field', (name: string, value: string, info: { valueTruncated?: boolean; mimeType?: string }) => {
+    if (info.valueTruncated) return fail(`multipart field '${name}' is larger than 64 KiB; only 'file' may be large`);
+    queue.push({ name, filename: null, contentType: info.mimeType ?? null, body: once(Buffer.from(value)) });
+    notify();
+  });
+  bb.on('partsLimit', () => fail(`too many multipart parts (at most ${maxParts})`));
+  bb.on('error', (e: Error) => fail(e.message));
+  bb.on('close', () => {
+    queue.push(null);
+    notify();
+  });
+  const iterable = Symbol.asyncIterator in source ? (source as AsyncIterable<Uint8Array>) : readable(source as ReadableStream<Uint8Array>);
+  const feeding = (async () => {
+    for await (const chunk of iterable) {
+      if (failure) break;
+      if (!bb.write(chunk)) await new Promise<void>((r) => bb.once('drain', r).once('error', r).once('close', r));
+    }
+    bb.end();
+  })().catch((e: unknown) => fail((e as Error).message));
+  try {
+    for (;;) {
+      while (queue.length === 0 && !failure) await new Promise<void>((r) => (wake = r));
+      if (failure) throw failure;
+      const part = queue.shift()!;
+      if (part === null) return;
+      const { stream, ...visible } = part as MultipartPart & { stream?: Readable };
+      yield visible;
+      stream?.resume(); // what the consumer did not read is skipped
     }
   } finally {
-    await it.return?.().catch(() => {});
+    if (!failure) await feeding;
+    bb.removeAllListeners('close');
   }
+}
+
+/** A file name as browsers and undici encode it in a form (%22, %0D, %0A for '"', CR, LF). */
+function formDecode(name: string | undefined): string | null {
+  return name === undefined ? null : name.replace(/%22/g, '"').replace(/%0D/g, '\r').replace(/%0A/g, '\n');
+}
+
+async function* once(chunk: Uint8Array): AsyncIterable<Uint8Array> {
+  yield chunk;
+}
+
+/** busboy's messages, said for a client. */
+function describe(why: string): string {
+  if (/unexpected end of (form|file)/i.test(why)) return 'the multipart body ended before its closing boundary (truncated upload?)';
+  if (/malformed part header/i.test(why)) return 'malformed part headers (each part\'s headers must be under 16 KiB)';
+  if (/boundary/i.test(why)) return 'the Content-Type has no usable multipart boundary';
+  return why;
+}
+
+function readable(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      const reader = stream.getReader();
+      try {
+        for (;;) {
+          const r = await reader.read();
+          if (r.done) return;
+          yield r.value;
+        }
+      } finally {
+        await reader.cancel().catch(() => {});
+      }
+    },
+  };
 }
