@@ -29,7 +29,8 @@ import { getMetadata, readModel, writeModel } from '@medslim/onnx';
 import { tinyResNet } from '@medslim/onnx/testing';
 import { quantizeStatic } from '@medslim/quantize';
 import { billedMs, InMemoryModelSource, lambdaCost } from '@medslim/serving';
-import { createInferApp, startInferServer } from '@medslim/infer';
+import { startServer } from '@medslim/http';
+import { createInferApp } from '@medslim/infer';
 
 /** The part of autocannon's programmatic API used here (the package ships no types). */
 interface CannonResult {
@@ -216,7 +217,7 @@ async function serveChild(path: string): Promise<void> {
     authenticate: async (k) => (k === KEY ? caller : null),
     config: { intraOpNumThreads: threads, maxConcurrentRuns, cost: { memoryMb: 512, architecture: 'x86_64' } },
   });
-  const server = await startInferServer(app, { port: 0, host: '127.0.0.1' });
+  const server = await startServer(app, { port: 0, host: '127.0.0.1' });
   process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
   process.stdin.resume();
   process.stdin.on('end', () => void server.close().then(() => process.exit(0)));

@@ -13,7 +13,8 @@ import { contractToMetadata, loadDataset, toModelInput, type NdArray } from '@me
 import { writeModel } from '@medslim/onnx';
 import { tinyResNet } from '@medslim/onnx/testing';
 import { InMemoryModelSource, routeAlias, routeSalt } from '@medslim/serving';
-import { combineFetch, createInferApp, startInferServer, type InferApp } from '@medslim/infer';
+import { startServer } from '@medslim/http';
+import { combineFetch, createInferApp, type InferApp } from '@medslim/infer';
 import { examples } from './helpers/fixtures.ts';
 import { imageDicom } from './helpers/serve-dicom.ts';
 
@@ -274,10 +275,10 @@ describe('metrics', () => {
 });
 
 describe('@hono/node-server (keep-alive, Content-Length fast path) and API + inference on one port', () => {
-  let server: Awaited<ReturnType<typeof startInferServer>>;
+  let server: Awaited<ReturnType<typeof startServer>>;
   beforeAll(async () => {
     const api = { fetch: (req: Request) => new Response(JSON.stringify({ api: new URL(req.url).pathname }), { headers: { 'content-type': 'application/json' } }) };
-    server = await startInferServer({ fetch: combineFetch(api, app) }, { port: 0 });
+    server = await startServer({ fetch: combineFetch(api, app) }, { port: 0 });
   });
   afterAll(() => server.close());
 

@@ -128,8 +128,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   return app;
 }
 
-/** `startServer` serves an app with `@hono/node-server`; `withConsole` puts the built web console in front of it at `/`. */
-export { startServer, withConsole, type RunningServer, type ServerOptions } from './server.ts';
+/** `withConsole` puts the built web console in front of the API at `/` (served by @medslim/http's `startServer`). */
+export { withConsole } from './console.ts';
 /** `configFromEnv` builds `AppDeps` from MEDSLIM_* environment variables (Lambda, containers). */
 export { configFromEnv } from './config.ts';
 export { ApiError } from './errors.ts';

@@ -1,6 +1,6 @@
 /**
  * The inference function as a Hono app. Runs anywhere Hono runs: `lambda.ts` wraps it for AWS
- * Lambda, `server.ts` serves it with `@hono/node-server`; nothing here imports AWS.
+ * Lambda, `startServer` of @medslim/http serves it locally; nothing here imports AWS.
  *
  *   POST /v1/models/{name}/predict[?alias=prod | ?version=N]   predict (JSON tensor, PNG/JPEG, DICOM)
  *   GET  /v1/models/{name}/metrics                              this instance's metrics, all versions and each
@@ -177,7 +177,7 @@ export function createInferApp(deps: InferAppDeps): InferApp {
 export { resolveInferConfig, configFromEnv, fromEnv, hostArchitecture, parsePreload, type InferConfig, type PreloadTarget } from './config.ts';
 export { cachedAuthenticate } from './middleware/auth/index.ts';
 export type { Authenticate, Caller, InferEnv } from './env.ts';
-export { startInferServer, combineFetch, isInferPath, type RunningInferServer } from './server.ts';
+export { combineFetch, isInferPath } from './combine.ts';
 export { connectRegistry, connectFromEnv } from './connect.ts';
 export { INFER_OPENAPI_PATH, INFER_STATUS_PATH, inferenceOpenApi } from './openapi.ts';
 export { RegistryModelSource } from '@medslim/serving';

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApp, startServer, withConsole } from '@medslim/api';
+import { createApp, withConsole } from '@medslim/api';
+import { startServer } from '@medslim/http';
 import { loadConfig } from '@medslim/config';
 import { combineFetch, connectRegistry, createInferApp } from '@medslim/infer';
 import { FsBlobStore, Registry } from '@medslim/registry';

@@ -4,6 +4,7 @@
  * on the context as `principal`. Missing, malformed or unknown keys → 401 with `WWW-Authenticate`.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { bearerAuth as sharedBearerAuth } from '@medslim/http';
 import type { ApiKeys, Principal, Role } from '@medslim/registry';
 import { roleAtLeast } from '@medslim/registry';
 import type { AppEnv } from '../../env.ts';
@@ -16,25 +17,14 @@ export interface BearerAuthOptions {
   publicPaths?: readonly string[];
 }
 
-function unauthorized(message: string): ApiError {
-  const e = new ApiError(401, 'UNAUTHORIZED', message);
-  return e;
-}
-
-/** Middleware: authenticate every request not in `publicPaths`. */
+/** Middleware: authenticate every request not in `publicPaths` (@medslim/http's `bearerAuth`, key lookups by `ApiKeys.verify`). */
 export function bearerAuth(opts: BearerAuthOptions): MiddlewareHandler<AppEnv> {
-  const open = new Set(opts.publicPaths ?? []);
-  return async (c, next) => {
-    if (open.has(c.req.path)) return next();
-    const header = c.req.header('authorization');
-    if (!header) throw unauthorized('missing API key: send Authorization: Bearer <key>');
-    const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-    if (!m) throw unauthorized('malformed Authorization header: use Authorization: Bearer <key>');
-    const principal = await opts.keys.verify(m[1]);
-    if (!principal) throw unauthorized('invalid API key');
-    c.set('principal', principal);
-    await next();
-  };
+  return sharedBearerAuth<AppEnv, Principal>({
+    verify: (key) => opts.keys.verify(key),
+    onAuthenticated: (c, principal) => c.set('principal', principal),
+    unauthorized: (message) => new ApiError(401, 'UNAUTHORIZED', message),
+    publicPaths: opts.publicPaths,
+  });
 }
 
 /** The caller, after `bearerAuth`. */

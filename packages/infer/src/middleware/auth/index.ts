@@ -1,32 +1,25 @@
 /**
- * Bearer-key authentication (`Authorization: Bearer <key>`), as in the platform API: missing,
- * malformed or unknown keys → 401 with `WWW-Authenticate: Bearer`. The caller (tenant, role) goes
+ * Bearer-key authentication (`Authorization: Bearer <key>`) with @medslim/http's middleware, as the
+ * platform API: missing, malformed or unknown keys → 401 with `WWW-Authenticate: Bearer`. The caller (tenant, role) goes
  * on the context as `caller`; every role may predict and read metrics.
  */
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { bearerAuth as sharedBearerAuth } from '@medslim/http';
 import { KEY_CACHE_TTL_MS, KEY_NEGATIVE_TTL_MS, TtlCache } from '@medslim/registry';
 import { ServingError } from '@medslim/serving';
 import type { Authenticate, Caller, InferEnv } from '../../env.ts';
-
-const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 
 function unauthorized(message: string): ServingError {
   return new ServingError('UNAUTHORIZED', message);
 }
 
-/** Middleware: authenticate the request and note when it arrived. */
+/** Middleware: note when the request arrived, then authenticate it (@medslim/http's `bearerAuth`). */
 export function bearerAuth(authenticate: Authenticate): MiddlewareHandler<InferEnv> {
+  const auth = sharedBearerAuth<InferEnv, Caller>({ verify: authenticate, onAuthenticated: (c, caller) => c.set('caller', caller), unauthorized });
   return async (c, next) => {
     c.set('startedAt', performance.now());
-    const header = c.req.header('authorization');
-    if (!header) throw unauthorized('missing API key: send Authorization: Bearer <key>');
-    const m = BEARER.exec(header);
-    if (!m) throw unauthorized('malformed Authorization header: use Authorization: Bearer <key>');
-    const caller = await authenticate(m[1]);
-    if (!caller) throw unauthorized('invalid API key');
-    c.set('caller', caller);
-    await next();
+    return auth(c, next);
   };
 }
 

@@ -1,50 +1,6 @@
-/** Serve the API on a local port with `@hono/node-server`, optionally with the web console at `/`. */
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+/** The web console in front of the API on one local port (`medslim serve`; the server is @medslim/http's `startServer`). */
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
-
-/** Options of `startServer`. */
-export interface ServerOptions {
-  /** Port; 0 picks a free one. Default 8787. */
-  port?: number;
-  /** Interface to listen on. Default 127.0.0.1 (this machine only). */
-  host?: string;
-}
-
-/** A listening server. */
-export interface RunningServer {
-  /** Base URL, e.g. `http://127.0.0.1:8787`. */
-  url: string;
-  port: number;
-  /** Stop accepting connections and close open ones (SSE streams included). */
-  close(): Promise<void>;
-}
-
-/**
- * Listen with `app.fetch` on `host:port`.
- * @throws the listen error (e.g. EADDRINUSE with the port in the message).
- */
-export function startServer(app: { fetch: (req: Request, ...rest: never[]) => Response | Promise<Response> }, opts: ServerOptions = {}): Promise<RunningServer> {
-  const host = opts.host ?? '127.0.0.1';
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch as (req: Request) => Promise<Response>, port: opts.port ?? 8787, hostname: host }, (info: AddressInfo) => {
-      const shown = host.includes(':') ? `[${host}]` : host;
-      resolve({
-        url: `http://${shown}:${info.port}`,
-        port: info.port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-          }),
-      });
-    });
-    server.once('error', (e: NodeJS.ErrnoException) => {
-      reject(e.code === 'EADDRINUSE' ? Object.assign(new Error(`port ${opts.port} on ${host} is already in use; pick another with --port`), { code: e.code }) : e);
-    });
-  });
-}
 
 type Fetch = (req: Request) => Response | Promise<Response>;
 
