@@ -7,7 +7,7 @@ export { forward, applyStatUpdates, BN_EPSILON, BN_MOMENTUM, type StatUpdates } 
 /** Losses: Hinton KD and attention transfer. */
 export { kdLoss, attentionTransferLoss, attentionMap, type KdLossConfig } from './loss.ts';
 /** Training loop, optimizers and augmentation. */
-export { trainStudent, predictLogits, defaultTrainConfig, type TrainConfig, type TrainData, type TrainProgress, type TrainResult, type TrainOptions, type OnlineTeacher } from './train.ts';
+export { trainStudent, predictLogits, validationMetrics, defaultTrainConfig, type TrainConfig, type TrainData, type TrainProgress, type TrainResult, type TrainOptions, type OnlineTeacher } from './train.ts';
 /** Data-parallel training over worker threads and the online teacher thread. */
 export { defaultTrainingThreads, shardBounds } from './parallel/pool.ts';
 export { createOnlineTeacher, type OnlineTeacherOptions, type ClosableOnlineTeacher } from './parallel/online-teacher.ts';

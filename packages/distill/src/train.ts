@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { mulberry32 as rng } from '@medslim/data';
-import { rocAucFromLogits } from '@medslim/eval';
+import { accuracy, argmax, rocAucFromLogits } from '@medslim/eval';
 import { copyAugmented } from './augment.ts';
 import { ensureTfjsGradients } from './backend/gradients.ts';
 import { DistillError } from './errors.ts';
@@ -157,16 +157,14 @@ export function predictLogits(config: StudentConfig, params: StudentParams, x: F
   return out;
 }
 
-function evaluate(config: StudentConfig, params: StudentParams, d: TrainData): { auc: number; accuracy: number } {
+/**
+ * Validation ROC AUC (from the logits, see `@medslim/eval` rocAucFromLogits) and top-1 accuracy of a student in
+ * eval mode on `d.val` — the metric model selection, the sensitivity analysis and pruning use.
+ */
+export function validationMetrics(config: StudentConfig, params: StudentParams, d: TrainData): { auc: number; accuracy: number } {
   const k = config.numClasses;
   const logits = predictLogits(config, params, d.val.x, d.val.n, d.height, d.width, d.channels);
-  let correct = 0;
-  for (let i = 0; i < d.val.n; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
-    if (best === d.val.y[i]) correct++;
-  }
-  return { auc: rocAucFromLogits(logits, d.val.y, k), accuracy: correct / d.val.n };
+  return { auc: rocAucFromLogits(logits, d.val.y, k), accuracy: accuracy(argmax(logits, d.val.n, k), d.val.y) };
 }
 
 interface CheckpointFile {
@@ -331,7 +329,7 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
         const remaining = (cfg.epochs - epoch) * data.train.n + (data.train.n - s - m);
         o.onProgress?.({ epoch, epochs: cfg.epochs, step: step + 1, steps: stepsPerEpoch, loss, valAuc: history.at(-1)?.valAuc ?? null, imagesPerSecond: ips, etaSeconds: remaining / ips });
       }
-      const ev = evaluate(config, params, data);
+      const ev = validationMetrics(config, params, data);
       const epochSeconds = (performance.now() - t0) / 1000;
       seconds += epochSeconds;
       const rec = { epoch, loss: lossSum / data.train.n, valAuc: ev.auc, valAccuracy: ev.accuracy, seconds: epochSeconds };

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { datasetSummary, sampleIndices, toModelInput } from '@medslim/data';
 import {
   checkBatchForBackend, disposeStudent, exportStudentOnnx, loadStudent, parameterCount, predictLogits, referenceStudent, saveStudent,
-  selectTrainingBackend, trainStudent, withWidth, type StudentConfig, type StudentParams, type TrainData,
+  selectTrainingBackend, trainStudent, validationMetrics, withWidth, type StudentConfig, type StudentParams, type TrainData,
 } from '@medslim/distill';
-import { argmax, fitTemperature, rocAucFromLogits } from '@medslim/eval';
+import { argmax, fitTemperature } from '@medslim/eval';
 import { readModel, readModelBytes } from '@medslim/onnx';
 import { choosePruneRatios, maxParamReduction, pruneStudent, sensitivityAnalysis, type SensitivityTable } from '@medslim/prune';
 import { quantizeStatic, verifyIntegerKernels } from '@medslim/quantize';
@@ -55,18 +55,6 @@ export interface CompressJobResult {
   cachedStages: string[];
 }
 
-/** Validation AUC and accuracy of a student in tfjs (eval mode) — the metric sensitivity and selection use. */
-function validationMetrics(config: StudentConfig, params: StudentParams, d: TrainData): { auc: number; accuracy: number } {
-  const k = config.numClasses;
-  const logits = predictLogits(config, params, d.val.x, d.val.n, d.height, d.width, d.channels);
-  let correct = 0;
-  for (let i = 0; i < d.val.n; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
-    if (best === d.val.y[i]) correct++;
-  }
-  return { auc: rocAucFromLogits(logits, d.val.y, k), accuracy: correct / d.val.n };
-}
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
