@@ -9,3 +9,5 @@ export { ProgressTracker, type ProgressPlan, type PlanStep, type ProgressEvent }
 export { LocalProcessRunner, type LocalProcessRunnerOptions, type WorkerMessage } from './runners/local-process.ts';
 export { InProcessRunner } from './runners/in-process.ts';
 export { AwsBatchRunner, buildSubmitJobInput, type AwsBatchRunnerOptions, type SubmitJobInput } from './runners/aws-batch.ts';
+/** The janitor: removes crash leftovers no live job owns (scratch folders, unfinished store writes, unregistered versions). */
+export { sweep, JANITOR_EVERY_MS, JANITOR_MIN_AGE_MS, type SweepResult } from './janitor.ts';

@@ -17,6 +17,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
+import { JANITOR_EVERY_MS, sweep } from './janitor.ts';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore, InputRef, JobDoc, JobFailure, JobLease, JobProgressState } from '@medslim/registry';
@@ -133,6 +134,9 @@ export class Worker {
   }
 
   /** Mark jobs left running by dead workers as failed (WORKER_LOST). Returns them. */
+  /** When the janitor last ran (0: at the first poll, after recovery). */
+  private lastSweep = 0;
+
   async recover(): Promise<JobDoc[]> {
     this.lastRecovery = Date.now();
     const host = hostname();
@@ -207,6 +211,10 @@ export class Worker {
     while (!this.stopping) {
       try {
         if (Date.now() - this.lastRecovery >= this.leaseMs / 2) await this.recover();
+        if (Date.now() - this.lastSweep >= JANITOR_EVERY_MS) {
+          this.lastSweep = Date.now();
+          await sweep({ registry: this.registry, workDir: this.workDir, log: this.log });
+        }
         if (await this.runOnce()) continue;
       } catch (e) {
         this.log(`poll failed: ${(e as Error).message}`);
