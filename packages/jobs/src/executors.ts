@@ -7,7 +7,7 @@
  * the job's report; the worker registers the listed artifacts as the new version.
  * `@medslim/pipeline` is imported lazily so that loading this table stays cheap.
  */
-import type { JobReport } from '@medslim/contracts';
+import { describeIssues, QuantizeJobOptionsSchema, type JobReport, type QuantizeJobOptions } from '@medslim/contracts';
 import type { ProgressEvent, ProgressPlan } from './progress.ts';
 
 /** What an executor gets. */
@@ -54,6 +54,13 @@ export interface JobExecutor {
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
+/** A quantize job's options checked against their schema. @throws Error BAD_OPTIONS naming the field. */
+function parseQuantizeOptions(options: Record<string, unknown>): QuantizeJobOptions {
+  const r = QuantizeJobOptionsSchema.safeParse(options);
+  if (!r.success) throw Object.assign(new Error(`invalid job options: ${describeIssues(r.error, 'options')}`), { code: 'BAD_OPTIONS' });
+  return r.data;
+}
+
 /** Quantize: static INT8 QDQ with a before/after report (`runQuantizeJob`). */
 const quantize: JobExecutor = {
   artifacts: ['model.int8.onnx', 'report.json', 'report.md'],
@@ -74,26 +81,19 @@ const quantize: JobExecutor = {
   async run(ctx) {
     const { runQuantizeJob, medslimVersion } = await import('@medslim/pipeline');
     const { readFile } = await import('node:fs/promises');
-    const o = ctx.options;
+    // The API validated these against the same schema; parsing again types them (and refuses a hand-made job document).
+    const { calibrationSize, seed, intraOpNumThreads, latencyIterations, throughputIterations, ...settings } = parseQuantizeOptions(ctx.options);
     const r = await runQuantizeJob({
       // Bytes rather than the temporary path, so the report names the teacher 'teacher.onnx'.
       model: new Uint8Array(await readFile(ctx.teacherPath)),
       data: ctx.datasetPath,
       outDir: ctx.outDir,
-      calibrationSize: num(o.calibrationSize),
-      seed: num(o.seed),
-      intraOpNumThreads: num(o.intraOpNumThreads),
-      latencyIterations: num(o.latencyIterations),
-      throughputIterations: num(o.throughputIterations),
-      quantize: {
-        ...(o.calibrator !== undefined ? { calibrator: o.calibrator as 'minmax' | 'percentile' | 'entropy' } : {}),
-        ...(o.percentile !== undefined ? { percentile: num(o.percentile) } : {}),
-        ...(o.perChannel !== undefined ? { perChannel: o.perChannel === true } : {}),
-        ...(o.reduceRange !== undefined ? { reduceRange: o.reduceRange === true } : {}),
-        ...(o.target !== undefined ? { target: o.target as 'x86_64' | 'x86_64-vnni' | 'arm64' } : {}),
-        ...(o.activationType !== undefined ? { activationType: o.activationType as 'uint8' | 'int8' } : {}),
-        ...(Array.isArray(o.exclude) ? { exclude: o.exclude as string[] } : {}),
-      },
+      calibrationSize,
+      seed,
+      intraOpNumThreads,
+      latencyIterations,
+      throughputIterations,
+      quantize: settings,
       onProgress: ctx.onProgress,
     });
     return { report: r.report as unknown as ExecutorReport, codeVersion: medslimVersion };

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runQuantizeJob } from '@medslim/pipeline';
 import type { Calibrator } from '@medslim/quantize';
+import { describeIssues, QuantizeJobOptionsSchema } from '@medslim/contracts';
 import { UsageError } from '../errors.ts';
 import { intOption } from '../options.ts';
 import { progressBar } from '../progress.ts';
@@ -58,6 +59,23 @@ export async function quantize(argv: string[], out: (s: string) => void): Promis
   if (values['reduce-range'] && values['no-reduce-range']) throw new UsageError('pass either --reduce-range or --no-reduce-range, not both');
   const percentile = values.percentile === undefined ? undefined : Number(values.percentile);
   if (percentile !== undefined && (values.percentile!.trim() === '' || !(percentile > 50 && percentile <= 100))) throw new UsageError(`--percentile must be a number in (50, 100]; got '${values.percentile}'`);
+  const settings = {
+    calibrator: values.calibrator as Calibrator | undefined,
+    percentile,
+    perChannel: values['per-tensor'] ? false : undefined,
+    exclude: values.exclude ? values.exclude.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    reduceRange: values['reduce-range'] ? true : values['no-reduce-range'] ? false : undefined,
+    target: values.target as 'x86_64' | 'x86_64-vnni' | 'arm64' | undefined,
+    activationType: values['activation-type'] as 'uint8' | 'int8' | undefined,
+  };
+  const numbers = {
+    calibrationSize: intOption(values['calibration-size'], 'calibration-size', 1),
+    seed: intOption(values.seed, 'seed', 0),
+    intraOpNumThreads: intOption(values.threads, 'threads', 1),
+  };
+  // The same bounds as the API's quantize jobs (one schema in @medslim/contracts), e.g. --calibration-size ≤ 100,000.
+  const checked = QuantizeJobOptionsSchema.safeParse({ ...settings, ...numbers });
+  if (!checked.success) throw new UsageError(`invalid quantize options: ${describeIssues(checked.error)}`);
   const bar = progressBar();
   const t0 = performance.now();
   try {
@@ -65,18 +83,8 @@ export async function quantize(argv: string[], out: (s: string) => void): Promis
       model: values.model!,
       data: values.data!,
       outDir: values.out!,
-      calibrationSize: intOption(values['calibration-size'], 'calibration-size', 1),
-      seed: intOption(values.seed, 'seed', 0),
-      intraOpNumThreads: intOption(values.threads, 'threads', 1),
-      quantize: {
-        calibrator: values.calibrator as Calibrator | undefined,
-        percentile,
-        perChannel: values['per-tensor'] ? false : undefined,
-        exclude: values.exclude ? values.exclude.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
-        reduceRange: values['reduce-range'] ? true : values['no-reduce-range'] ? false : undefined,
-        target: values.target as 'x86_64' | 'x86_64-vnni' | 'arm64' | undefined,
-        activationType: values['activation-type'] as 'uint8' | 'int8' | undefined,
-      },
+      ...numbers,
+      quantize: settings,
       onProgress: bar.onProgress,
     });
     bar.stop();
