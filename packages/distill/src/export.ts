@@ -47,8 +47,6 @@ export interface ExportOptions {
    * @medslim/eval fitTemperature), folded into the final Gemm's weights and bias. Default 1 (unchanged).
    */
   temperature?: number;
-  /** Also expose the block outputs at each resolution as extra outputs (for attention transfer checks). */
-  graphName?: string;
 }
 
 /**
@@ -100,7 +98,7 @@ export function exportStudentOnnx(config: StudentConfig, params: StudentParams, 
   inits.push(arrayToTensor('fc.weight', 'float32', [k, hd], wt), arrayToTensor('fc.bias', 'float32', [k], fcb));
   nodes.push(makeNode('Gemm', ['features', 'fc.weight', 'fc.bias'], ['logits'], { transB: 1 }, 'fc/Gemm'));
   const graph = makeGraph(
-    opts.graphName ?? 'medslim_student',
+    'medslim_student',
     nodes,
     [makeValueInfo('input', 1, ['N', config.inputChannels, config.resolution, config.resolution])],
     [makeValueInfo('logits', 1, ['N', config.numClasses])],
