@@ -7,6 +7,7 @@ commands:
   quantize   static INT8 quantization of an ONNX classifier with a before/after report
   distill    train a MobileNetV2-family student from an ONNX teacher (knowledge distillation)
   inspect    print an ONNX model's summary
+  dataset    build a MedMNIST-layout .npz from class sub-folders of PNG/JPEG/DICOM images
   serve      run the API (models, uploads, jobs, aliases) and a job worker locally
   worker     run queued jobs from the store
 
@@ -27,6 +28,7 @@ const commands: Record<string, () => Promise<Command>> = {
   quantize: () => import('./commands/quantize.ts').then((m) => ({ run: m.quantize, usage: m.quantizeUsage })),
   distill: () => import('./commands/distill.ts').then((m) => ({ run: m.distill, usage: m.distillUsage })),
   inspect: () => import('./commands/inspect.ts').then((m) => ({ run: m.inspect, usage: m.inspectUsage })),
+  dataset: () => import('./commands/dataset.ts').then((m) => ({ run: m.dataset, usage: m.datasetUsage })),
   serve: () => import('./commands/serve.ts').then((m) => ({ run: m.serve, usage: m.serveUsage })),
   worker: () => import('./commands/worker.ts').then((m) => ({ run: m.worker, usage: m.workerUsage })),
 };

@@ -16,9 +16,9 @@ export { routeAlias, routeSalt, hashToUnit, type RouteTarget } from './route.ts'
 
 /** Request bodies → float32 input in the model's contract (JSON tensors, PNG/JPEG via sharp, DICOM via dicom-parser). */
 export { decodeJson } from './decode/json.ts';
-export { decodeImage, DEFAULT_MAX_IMAGE_PIXELS, type DecodeImageOptions } from './decode/image.ts';
+export { decodeImage, decodeImagePixels, DEFAULT_MAX_IMAGE_PIXELS, type DecodeImageOptions } from './decode/image.ts';
 export { decodeDicom, readDicomPixels, type DecodeDicomOptions, type DicomPixelInfo } from './decode/dicom.ts';
-export { pixelsToInput, RESIZE_KERNEL, type DecodedInput } from './decode/pixels.ts';
+export { pixelsToInput, fitPixels, RESIZE_KERNEL, type DecodedInput } from './decode/pixels.ts';
 export { transferSyntaxName, UNCOMPRESSED_TRANSFER_SYNTAXES } from './decode/transfer-syntaxes.ts';
 
 /** A model's serving interface (names, dims, contract, labels), read once at load. */

@@ -30,6 +30,16 @@ export async function decodeImage(bytes: Uint8Array, info: ModelInfo, opts: Deco
   if (C !== 1 && C !== 3) {
     throw new ServingError('INVALID_INPUT', `the model takes ${C}-channel input; images can feed 1- or 3-channel models only — send a tensor as application/json`);
   }
+  const { pixels, height, width, channels } = await decodeImagePixels(bytes, C, opts);
+  return pixelsToInput(pixels, 1, height, width, channels, info);
+}
+
+/**
+ * Step 0–1 of {@link decodeImage}: one PNG or JPEG → 8-bit pixels `[height, width, channels]`, EXIF orientation
+ * applied, alpha removed, grey when `channels` is 1, sRGB when 3. Also used by `medslim dataset`.
+ * @throws ServingError 'NOT_AN_IMAGE', 'PAYLOAD_TOO_LARGE' as {@link decodeImage}.
+ */
+export async function decodeImagePixels(bytes: Uint8Array, C: 1 | 3, opts: DecodeImageOptions = {}): Promise<{ pixels: Uint8Array; height: number; width: number; channels: number }> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS;
   let decoded: { data: Buffer; info: sharp.OutputInfo };
   try {
@@ -45,6 +55,5 @@ export async function decodeImage(bytes: Uint8Array, info: ModelInfo, opts: Deco
     throw new ServingError('NOT_AN_IMAGE', `the body is not a PNG or JPEG image that can be decoded (${msg}); send the image file's bytes as they are`, { cause });
   }
   const { width, height, channels } = decoded.info;
-  const px = new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
-  return pixelsToInput(px, 1, height, width, channels, info);
+  return { pixels: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength), height, width, channels };
 }

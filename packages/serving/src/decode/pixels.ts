@@ -39,26 +39,33 @@ export async function pixelsToInput(pixels: Uint8Array, n: number, h: number, w:
   if (c !== C && c !== 1 && !(c === 3 && C === 1)) {
     throw new ServingError('INVALID_INPUT', `the image has ${c} channels but the model takes ${C}; send a tensor as application/json instead`);
   }
-  const toGray = c === 3 && C === 1;
-  let px = pixels;
-  let outC = c;
-  if (toGray || H !== h || W !== w) {
-    outC = toGray ? 1 : c;
-    const frame = h * w * c;
-    px = new Uint8Array(n * H * W * outC);
-    for (let k = 0; k < n; k++) {
-      let img = sharp(pixels.subarray(k * frame, (k + 1) * frame), { raw: { width: w, height: h, channels: c as 1 | 3 } });
-      // Name the output colourspace: sharp otherwise widens 1-channel results to sRGB.
-      img = outC === 1 ? img.grayscale() : img.toColourspace('srgb');
-      if (H !== h || W !== w) img = img.resize(W, H, { fit: 'fill', kernel: RESIZE_KERNEL });
-      const { data, info: got } = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-      if (got.channels !== outC || got.width !== W || got.height !== H) {
-        throw new ServingError('INTERNAL', `resampling produced ${got.width}×${got.height}×${got.channels}, expected ${W}×${H}×${outC}`);
-      }
-      px.set(data, k * H * W * outC);
-    }
-  }
+  const { pixels: px, channels: outC } = await fitPixels(pixels, n, h, w, c, c === 3 && C === 1 ? 1 : c, H, W);
   const images = outC === 1 ? ndarray('uint8', [n, H, W], px) : ndarray('uint8', [n, H, W, outC], px);
   const input = toModelInput(images, info.contract, { channels: C, height: H, width: W });
   return { data: input.data, dims: input.dims };
+}
+
+/**
+ * `n` frames of 8-bit pixels `[n, h, w, c]` → `[n, H, W, outC]` with sharp: RGB → grey with `grayscale()`
+ * (libvips `b-w`: sRGB luminance) when outC = 1, grey → RGB replicated when outC = 3, resized with
+ * {@link RESIZE_KERNEL} and fit 'fill'. Returns the input itself when nothing changes. Used by serving and by
+ * `medslim dataset`, so served and training images are resampled the same way.
+ * @throws ServingError 'INTERNAL' if sharp returns another size.
+ */
+export async function fitPixels(pixels: Uint8Array, n: number, h: number, w: number, c: number, outC: number, H: number, W: number): Promise<{ pixels: Uint8Array; channels: number }> {
+  if (outC === c && H === h && W === w) return { pixels, channels: c };
+  const frame = h * w * c;
+  const px = new Uint8Array(n * H * W * outC);
+  for (let k = 0; k < n; k++) {
+    let img = sharp(pixels.subarray(k * frame, (k + 1) * frame), { raw: { width: w, height: h, channels: c as 1 | 3 } });
+    // Name the output colourspace: sharp otherwise widens 1-channel results to sRGB.
+    img = outC === 1 ? img.grayscale() : img.toColourspace('srgb');
+    if (H !== h || W !== w) img = img.resize(W, H, { fit: 'fill', kernel: RESIZE_KERNEL });
+    const { data, info: got } = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (got.channels !== outC || got.width !== W || got.height !== H) {
+      throw new ServingError('INTERNAL', `resampling produced ${got.width}×${got.height}×${got.channels}, expected ${W}×${H}×${outC}`);
+    }
+    px.set(data, k * H * W * outC);
+  }
+  return { pixels: px, channels: outC };
 }
