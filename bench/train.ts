@@ -6,11 +6,10 @@
  * Each figure is printed with the 1-minute load average beside it (other processes share the cores).
  *
  * Usage: npm run bench:train [-- --steps 20 --batch 64 --threads N --sizes 28,64,128,224 --size-steps 1
- *          --steps-only --compare-torch --distill-224]
+ *          --steps-only --compare-torch]
  *   --steps-only     skip the full 10-epoch run
  *   --compare-torch  the same student and recipe in PyTorch (bench/train_torch.py, /usr/bin/python3 with torch),
  *                    at 1 and N threads; skipped with the reason when torch is absent
- *   --distill-224    also a 10-epoch distillation of 512 synthetic 224×224 images (teacher: a small ResNet) at batch 64
  * Last line: `train: backend=wasm threads=N images_per_second=… images_per_second_1thread=… scaling=… full_run_seconds=…`.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,7 +28,7 @@ const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '20' }, batch: { type: 'string', default: '64' }, threads: { type: 'string' },
     sizes: { type: 'string', default: '28,64,128,224' }, 'size-steps': { type: 'string', default: '1' },
-    'steps-only': { type: 'boolean' }, 'compare-torch': { type: 'boolean' }, 'distill-224': { type: 'boolean' },
+    'steps-only': { type: 'boolean' }, 'compare-torch': { type: 'boolean' },
   },
 });
 const steps = Number(values.steps), batch = Number(values.batch), sizeSteps = Number(values['size-steps']);
@@ -102,16 +101,6 @@ if (!values['steps-only']) {
   full = t.wallSeconds;
   const s = job.report.stages[1];
   console.log(`full distillation run (10 epochs of ${ds.splits.train!.count} images, ${threads} threads): ${(full / 60).toFixed(1)} min (target ≤ 5), ${t.imagesPerSecond.toFixed(1)} images/s; student test AUC ${s.test.auc.toFixed(4)} (${load()})`);
-}
-
-if (values['distill-224']) {
-  const { syntheticTeacherAndData } = await import('../tests/helpers/fixtures.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'bench-train-224-'));
-  const f = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 224, counts: [512, 64, 64] });
-  const t0 = performance.now();
-  const job = await runDistillJob({ teacher: f.modelPath, data: f.dataPath, outDir: join(dir, 'out'), train: { epochs: 10, batchSize: 64, threads }, latencyIterations: 2, throughputIterations: 1 });
-  const t = job.report.training as { imagesPerSecond: number; microBatch: number; bestValAuc: number };
-  console.log(`224 px distillation: 10 epochs of 512 images at batch 64 (micro-batches of ${t.microBatch}, ${threads} threads) completed in ${((performance.now() - t0) / 60000).toFixed(1)} min, ${t.imagesPerSecond.toFixed(2)} images/s, best val AUC ${t.bestValAuc.toFixed(4)} (${load()})`);
 }
 
 if (values['compare-torch']) {
