@@ -1,6 +1,6 @@
 /**
- * The job types a worker can run: one entry per type. Adding `compress` or `distill` later means
- * adding one entry here (plus its request schema in the API's job-types table).
+ * The job types a worker can run: one entry per type (quantize, compress). Adding a type (e.g. distill)
+ * means one entry here and one in @medslim/contracts' JOB_TYPES (its options schema and presets).
  *
  * An executor gets local paths of the verified inputs and an empty output folder, reports
  * progress through `onProgress` (which throws to abort: cancel, lost lease, shutdown), and returns
