@@ -18,3 +18,5 @@ export * from './jobs.ts';
 export * from './job-options.ts';
 /** Serving: predict request/response, metrics with cost, health. */
 export * from './serving.ts';
+/** The model interface: input, class-score output and kind, preprocessing contract, where each came from. */
+export * from './model-interface.ts';

@@ -1,0 +1,80 @@
+/**
+ * Stored images → the tensors a model is fed: its contract (scale, mean, std, layout), its element type
+ * (float32/float16/float64 values, or raw integer pixels) and its batch (fixed batches are filled by
+ * repeating the last image; the extra rows' answers are dropped).
+ */
+import type { InputContract, TensorType } from '@medslim/contracts';
+import { toModelInput, type NdArray } from '@medslim/data';
+import { toFloat16Bits } from '@medslim/onnx';
+import { IntakeError } from './errors.ts';
+import type { StaticInterface } from './read.ts';
+
+/** Typed array of a fed tensor: Float32Array, Float64Array, Uint16Array (float16 bits), Uint8Array, Int32Array or BigInt64Array. */
+export type FeedData = Float32Array | Float64Array | Uint16Array | Uint8Array | Int32Array | BigInt64Array;
+
+/** One run's input. */
+export interface Feed {
+  type: TensorType;
+  data: FeedData;
+  /** In the model's layout, e.g. [b, C, H, W] or [b, H, W, C]. */
+  dims: number[];
+  /** Real images in this feed (≤ dims[0]; the rest repeats the last one to fill a fixed batch). */
+  count: number;
+}
+
+/**
+ * Convert float32 values (already in the contract) to the input's element type. Integer types round to the
+ * nearest integer (an identity contract on uint8 images gives exact integers); uint8 clamps to [0, 255].
+ */
+export function toInputType(type: TensorType, x: Float32Array): FeedData {
+  switch (type) {
+    case 'float32': return x;
+    case 'float64': return Float64Array.from(x);
+    case 'float16': { const out = new Uint16Array(x.length); for (let i = 0; i < x.length; i++) out[i] = toFloat16Bits(x[i]); return out; }
+    case 'uint8': { const out = new Uint8Array(x.length); for (let i = 0; i < x.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(x[i]))); return out; }
+    case 'int32': { const out = new Int32Array(x.length); for (let i = 0; i < x.length; i++) out[i] = Math.round(x[i]); return out; }
+    case 'int64': { const out = new BigInt64Array(x.length); for (let i = 0; i < x.length; i++) out[i] = BigInt(Math.round(x[i])); return out; }
+  }
+}
+
+/** The image size a model runs at: its fixed H×W, else the images' own. @throws IntakeError SIZE_MISMATCH */
+export function imageSize(iface: Pick<StaticInterface, 'input'>, images: NdArray): { height: number; width: number } {
+  const [, h, w] = images.shape;
+  const { height, width } = iface.input;
+  if ((height !== null && height !== h) || (width !== null && width !== w)) {
+    throw new IntakeError('SIZE_MISMATCH', `images are ${h}×${w} but the model input '${iface.input.name}' expects ${height ?? h}×${width ?? w}; resize the dataset or use the matching model`);
+  }
+  return { height: h, width: w };
+}
+
+export interface FeedOptions {
+  /** Which images, in order (default all). */
+  indices?: ArrayLike<number>;
+  /** Images per run when the batch axis is dynamic (default 64); a fixed batch always runs at its size. */
+  batchSize?: number;
+  /** Use this contract instead of the interface's (the evidence rule tries candidates). */
+  contract?: InputContract;
+}
+
+/**
+ * Feeds for `images` (`[N, H, W]` or `[N, H, W, C]`, uint8 or float32 pixels 0–255) in the model's contract,
+ * element type, layout and batch. Each feed is built on demand (memory: one batch).
+ * @throws IntakeError BAD_CONTRACT when there is no contract; SIZE_MISMATCH; DataError from toModelInput
+ *   (channel mismatch, bad indices).
+ */
+export function* modelFeeds(iface: StaticInterface, images: NdArray, o: FeedOptions = {}): Generator<Feed> {
+  const contract = o.contract ?? iface.contract;
+  if (!contract) throw new IntakeError('BAD_CONTRACT', 'no input contract to preprocess with (internal: resolve the interface first)');
+  const { height, width } = imageSize(iface, images);
+  const n = o.indices ? o.indices.length : images.shape[0];
+  const at = (k: number) => (o.indices ? o.indices[k] : k);
+  const b = iface.input.batch ?? Math.max(1, o.batchSize ?? 64);
+  const layoutContract = { ...contract, layout: iface.input.layout };
+  for (let s = 0; s < n; s += b) {
+    const count = Math.min(b, n - s);
+    const idx = new Int32Array(iface.input.batch ?? count);
+    for (let k = 0; k < idx.length; k++) idx[k] = at(s + Math.min(k, count - 1));
+    const x = toModelInput(images, layoutContract, { channels: iface.input.channels, height, width, indices: idx });
+    yield { type: iface.input.dtype, data: toInputType(iface.input.dtype, x.data), dims: [...x.dims], count };
+  }
+}
