@@ -20,7 +20,7 @@ const { values } = parseArgs({
 });
 const threads = Number(values.threads);
 const fp32 = new Uint8Array(readFileSync(values.model!));
-const contract = contractFromMetadata(getMetadata(readModel(fp32)));
+const contract = contractFromMetadata(getMetadata(readModel(fp32)))!;
 const ds = loadDataset(values.data!);
 const train = ds.splits.train!;
 const idx = sampleIndices(train.count, 512, 0);

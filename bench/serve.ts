@@ -71,7 +71,7 @@ async function buildStudent(dataPath: string): Promise<{ bytes: Uint8Array; labe
 async function buildInt8Teacher(dataPath: string): Promise<{ bytes: Uint8Array; label: string; path: string }> {
   const teacher = 'examples/pneumoniamnist/pneumoniamnist-resnet18.onnx';
   const fp32 = new Uint8Array(readFileSync(teacher));
-  const contract = contractFromMetadata(getMetadata(readModel(fp32)));
+  const contract = contractFromMetadata(getMetadata(readModel(fp32)))!;
   const ds = loadDataset(dataPath);
   const idx = sampleIndices(ds.splits.train!.count, 512, 0);
   const batches = [];
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   // The request: the first PneumoniaMNIST test image in the model's contract.
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
   const metadata = getMetadata(readModel(bytes));
-  const contract = contractFromMetadata(metadata);
+  const contract = contractFromMetadata(metadata)!;
   const shape = session.inputMetadata[0].isTensor ? session.inputMetadata[0].shape : [];
   const [C, H, W] = contract.layout === 'NCHW' ? [shape[1], shape[2], shape[3]] : [shape[3], shape[1], shape[2]];
   const ds = loadDataset(values.data!);

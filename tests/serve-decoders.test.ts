@@ -14,7 +14,9 @@ import { imageDicom, TS } from './helpers/serve-dicom.ts';
 const contract: InputContract = { layout: 'NCHW', scale: 1 / 255, mean: [0.5], std: [0.5] };
 const info = (channels: number, size = 28, over: Partial<ModelInfo> = {}): ModelInfo => ({
   inputName: 'input',
+  inputType: 'float32',
   outputName: 'logits',
+  outputKind: 'logits',
   inputDims: [-1, channels, size, size],
   batch: -1,
   channels,
@@ -23,7 +25,7 @@ const info = (channels: number, size = 28, over: Partial<ModelInfo> = {}): Model
   contract: channels === 1 ? contract : { ...contract, mean: [0.5, 0.4, 0.3], std: [0.5, 0.25, 0.2] },
   labels: null,
   classes: 2,
-  outputIsProbabilities: false,
+  iface: null as unknown as ModelInfo['iface'],
   bytes: 0,
   ...over,
 });

@@ -1,5 +1,5 @@
 /** Error names of medslim packages that mean "your input is wrong" (exit code 2), as opposed to a bug (exit code 1). */
-const INPUT_ERRORS = new Set(['OnnxError', 'DataError', 'JobError', 'QuantizeError', 'EvalError', 'DistillError', 'PruneError', 'StoreError', 'RegistryError', 'ConfigError', 'ServingError', 'UsageError']);
+const INPUT_ERRORS = new Set(['OnnxError', 'DataError', 'JobError', 'QuantizeError', 'EvalError', 'DistillError', 'PruneError', 'StoreError', 'RegistryError', 'ConfigError', 'ServingError', 'UsageError', 'IntakeError']);
 
 /** Bad command-line usage. */
 export class UsageError extends Error {

@@ -4,6 +4,7 @@
  * quantize job's); the code that applies it is named there.
  */
 import { z } from 'zod';
+import { ExplicitContractSchema } from './model-interface.ts';
 import { GateBudgetsSchema, GateDecisionSchema } from './reports.ts';
 
 const unit = (what: string) => z.number({ error: `${what} must be a number in [0, 1]` }).min(0, `${what} must be in [0, 1]`).max(1, `${what} must be in [0, 1]`);
@@ -54,6 +55,8 @@ export const QuantizeJobOptionsSchema = QuantizeSettingsSchema.extend({
   seed: z.number().int().min(0).optional(),
   /** intraOpNumThreads of the latency measurement. Default 1 (one vCPU, as a small serverless function has). */
   intraOpNumThreads: z.number().int().min(1).max(64).optional(),
+  /** How to read the teacher where its metadata and graph do not say (the CLI's --layout/--scale/--mean/--std/--labels/--output). */
+  contract: ExplicitContractSchema.optional(),
   ...latencyFields,
 });
 export type QuantizeJobOptions = z.infer<typeof QuantizeJobOptionsSchema>;
@@ -128,6 +131,8 @@ const compressFields = {
   timeBudgetMinutes: z.number({ error: 'timeBudgetMinutes must be a number of minutes' }).positive('timeBudgetMinutes must be > 0').optional(),
   /** The search under the gate: mixedPrecision = try INT8 students with their most sensitive layers kept in float. Default on. */
   search: z.strictObject({ mixedPrecision: z.boolean().default(true) }).default({ mixedPrecision: true }),
+  /** How to read the teacher where its metadata and graph do not say (the CLI's --layout/--scale/--mean/--std/--labels/--output). */
+  contract: ExplicitContractSchema.optional(),
 };
 
 /** A compress job: teacher + dataset → distill → prune → fine-tune → export → quantize → evaluate → gate. */

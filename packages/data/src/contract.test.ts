@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contractFromMetadata, contractToMetadata, DEFAULT_CONTRACT, labelsFromMetadata, parseContract } from './contract.ts';
+import * as contractModule from './contract.ts';
+import { contractFromMetadata, contractToMetadata, labelsFromMetadata, parseContract } from './contract.ts';
 import { errorOf } from './test-utils.ts';
 
 const MEDMNIST = '{"layout":"NCHW","scale":0.00392156862745098,"mean":[0.5],"std":[0.5]}';
@@ -41,10 +42,10 @@ describe('contract metadata', () => {
     expect(contractFromMetadata({ 'medslim.preprocess': MEDMNIST, other: 'x' })).toEqual({ layout: 'NCHW', scale: 1 / 255, mean: [0.5], std: [0.5] });
   });
 
-  it('falls back to fallback merged over the default', () => {
-    expect(contractFromMetadata({})).toEqual({ layout: 'NCHW', scale: 1 / 255, mean: [0], std: [1] });
-    expect(contractFromMetadata({}, { mean: [0.5], std: [0.5], layout: undefined })).toEqual({ layout: 'NCHW', scale: 1 / 255, mean: [0.5], std: [0.5] });
-    expect(DEFAULT_CONTRACT.mean).toEqual([0]);
+  it('has no default: absent metadata gives undefined, and no DEFAULT_CONTRACT is exported', () => {
+    expect(contractFromMetadata({})).toBeUndefined();
+    expect(contractFromMetadata({ 'medslim.labels': 'a,b' })).toBeUndefined();
+    expect(Object.keys(contractModule)).not.toContain('DEFAULT_CONTRACT');
   });
 
   it('names the metadata key when its value is invalid', () => {

@@ -29,13 +29,8 @@ export const PREPROCESS_METADATA_KEY = 'medslim.preprocess';
 /** Metadata key holding comma-separated class names. */
 export const LABELS_METADATA_KEY = 'medslim.labels';
 
-/** Default when a model carries no contract: NCHW, pixels scaled to [0, 1], no normalization. */
-export const DEFAULT_CONTRACT: Readonly<InputContract> = Object.freeze({
-  layout: 'NCHW',
-  scale: 1 / 255,
-  mean: [0],
-  std: [1],
-});
+/** An example contract for messages (MedMNIST-style (x/255 − 0.5)/0.5). Never used as a default: a model without a contract is read by @medslim/intake (flags, metadata, graph, evidence) or refused. */
+const EXAMPLE_CONTRACT = '{"layout":"NCHW","scale":0.00392156862745098,"mean":[0.5],"std":[0.5]}';
 
 const KEYS = ['layout', 'scale', 'mean', 'std'] as const;
 
@@ -60,7 +55,7 @@ export function parseContract(input: string | object, source = 'input contract')
     try {
       obj = JSON.parse(input);
     } catch (cause) {
-      throw new DataError('BAD_CONTRACT', `${source} is not valid JSON (${(cause as Error).message}); expected e.g. ${contractToMetadata(DEFAULT_CONTRACT)}.`, { cause });
+      throw new DataError('BAD_CONTRACT', `${source} is not valid JSON (${(cause as Error).message}); expected e.g. ${EXAMPLE_CONTRACT}.`, { cause });
     }
   }
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
@@ -103,19 +98,15 @@ function numberList(v: unknown, field: string, source: string, positive: boolean
 }
 
 /**
- * Read the input contract from model metadata (ONNX `metadata_props`).
- *
- * Uses `metadata['medslim.preprocess']` (contract JSON, e.g.
- * `{"layout":"NCHW","scale":0.00392156862745098,"mean":[0.5],"std":[0.5]}`)
- * when present; otherwise `fallback` merged over {@link DEFAULT_CONTRACT}
- * (undefined fields in `fallback` are ignored).
- * @throws DataError 'BAD_CONTRACT' if the metadata value or the merged fallback is invalid.
+ * Read the input contract from model metadata (ONNX `metadata_props`) `medslim.preprocess` (contract JSON,
+ * e.g. `{"layout":"NCHW","scale":0.00392156862745098,"mean":[0.5],"std":[0.5]}`).
+ * @returns the contract, or undefined when the key is absent — there is no default: a caller without a
+ *   contract resolves one through @medslim/intake (flags, graph, evidence) or refuses.
+ * @throws DataError 'BAD_CONTRACT' if the metadata value is invalid.
  */
-export function contractFromMetadata(metadata: Readonly<Record<string, string>>, fallback: Partial<InputContract> = {}): InputContract {
+export function contractFromMetadata(metadata: Readonly<Record<string, string>>): InputContract | undefined {
   const raw = Object.hasOwn(metadata, PREPROCESS_METADATA_KEY) ? metadata[PREPROCESS_METADATA_KEY] : undefined;
-  if (raw !== undefined) return parseContract(raw, `model metadata '${PREPROCESS_METADATA_KEY}'`);
-  const defined = Object.fromEntries(Object.entries(fallback).filter(([, v]) => v !== undefined));
-  return parseContract({ ...DEFAULT_CONTRACT, ...defined }, 'fallback input contract');
+  return raw === undefined ? undefined : parseContract(raw, `model metadata '${PREPROCESS_METADATA_KEY}'`);
 }
 
 /**

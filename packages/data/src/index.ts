@@ -27,7 +27,6 @@ export {
   contractFromMetadata,
   contractToMetadata,
   labelsFromMetadata,
-  DEFAULT_CONTRACT,
   PREPROCESS_METADATA_KEY,
   LABELS_METADATA_KEY,
   type InputContract,

@@ -3,14 +3,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
+import { toFloat16Bits } from '@medslim/onnx';
 import { EvalError } from './errors.ts';
 import { percentile } from './percentile.ts';
 import { mulberry32 } from '@medslim/data';
 
 /** Options for {@link benchmarkLatency}. */
 export interface LatencyOptions {
-  /** Shape of ONE input image including the batch axis, e.g. `[1,C,H,W]`; dims[0] must be 1. */
+  /** Shape of ONE input image including the batch axis, in the model's layout, e.g. `[1,C,H,W]` or `[1,H,W,C]`; dims[0] is 1, or the model's fixed batch (the "batch 1" figures are then per run of that batch). */
   inputDims: readonly number[];
+  /** Element type of the input (default float32): float32/float16/float64 get uniform [−1, 1) values, uint8/int32/int64 uniform integers in [0, 255]. */
+  inputType?: 'float32' | 'float16' | 'float64' | 'uint8' | 'int32' | 'int64';
   /** onnxruntime intra-op threads (positive integer). Default 1. */
   intraOpNumThreads?: number;
   /** onnxruntime graph optimization level. Default 'all'. */
@@ -48,13 +51,22 @@ function positiveInt(v: number, name: string, allowZero = false): number {
   return v;
 }
 
-function randomInput(dims: number[]): ort.Tensor {
+function randomInput(dims: number[], type: NonNullable<LatencyOptions['inputType']> = 'float32'): ort.Tensor {
   const size = dims.reduce((a, b) => a * b, 1);
   const rng = mulberry32(INPUT_SEED);
   const data = new Float32Array(size);
-  for (let i = 0; i < size; i++) data[i] = 2 * rng() - 1;
-  return new ort.Tensor('float32', data, dims);
+  const integer = type === 'uint8' || type === 'int32' || type === 'int64';
+  for (let i = 0; i < size; i++) data[i] = integer ? Math.floor(256 * rng()) : 2 * rng() - 1;
+  switch (type) {
+    case 'float32': return new ort.Tensor('float32', data, dims);
+    case 'float64': return new ort.Tensor('float64', Float64Array.from(data), dims);
+    case 'float16': return new ort.Tensor('float16', Uint16Array.from(data, toFloat16Bits), dims);
+    case 'uint8': return new ort.Tensor('uint8', Uint8Array.from(data), dims);
+    case 'int32': return new ort.Tensor('int32', Int32Array.from(data), dims);
+    case 'int64': return new ort.Tensor('int64', BigInt64Array.from(data, (v) => BigInt(v)), dims);
+  }
 }
+
 
 /**
  * Measure single-image latency and batched throughput of a model on CPU.
@@ -80,7 +92,7 @@ function randomInput(dims: number[]): ort.Tensor {
  */
 export async function benchmarkLatency(model: string | Uint8Array, opts: LatencyOptions): Promise<LatencyResult> {
   const dims = [...opts.inputDims];
-  if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 1) || dims[0] !== 1) {
+  if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new EvalError(
       'INVALID_ARGUMENT',
       `opts.inputDims must be positive integers for ONE image with batch axis 1, e.g. [1,C,H,W]; got [${dims.join(',')}].`,
@@ -113,8 +125,8 @@ export async function benchmarkLatency(model: string | Uint8Array, opts: Latency
   }
   try {
     const inputName = session.inputNames[0];
-    const one = { [inputName]: randomInput(dims) };
-    const many = { [inputName]: randomInput([batch, ...dims.slice(1)]) };
+    const one = { [inputName]: randomInput(dims, opts.inputType) };
+    const many = { [inputName]: randomInput([batch, ...dims.slice(1)], opts.inputType) };
     const run = async (feeds: Record<string, ort.Tensor>): Promise<void> => {
       try {
         await session.run(feeds);

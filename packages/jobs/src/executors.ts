@@ -82,12 +82,13 @@ const quantize: JobExecutor = {
     const { runQuantizeJob, medslimVersion } = await import('@medslim/pipeline');
     const { readFile } = await import('node:fs/promises');
     // The API validated these against the same schema; parsing again types them (and refuses a hand-made job document).
-    const { calibrationSize, seed, intraOpNumThreads, latencyIterations, throughputIterations, ...settings } = parseQuantizeOptions(ctx.options);
+    const { calibrationSize, seed, intraOpNumThreads, latencyIterations, throughputIterations, contract, ...settings } = parseQuantizeOptions(ctx.options);
     const r = await runQuantizeJob({
       // Bytes rather than the temporary path, so the report names the teacher 'teacher.onnx'.
       model: new Uint8Array(await readFile(ctx.teacherPath)),
       data: ctx.datasetPath,
       outDir: ctx.outDir,
+      contract,
       calibrationSize,
       seed,
       intraOpNumThreads,

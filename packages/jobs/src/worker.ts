@@ -71,7 +71,7 @@ class AbortJob extends Error {
 }
 
 /** Error names whose message is meant for the user (bad input), as opposed to a bug. */
-const INPUT_ERRORS = new Set(['OnnxError', 'DataError', 'JobError', 'QuantizeError', 'EvalError', 'DistillError', 'RegistryError']);
+const INPUT_ERRORS = new Set(['OnnxError', 'DataError', 'JobError', 'QuantizeError', 'EvalError', 'DistillError', 'RegistryError', 'IntakeError']);
 /** onnxruntime-node's messages when it refuses a model (plain Errors): the tenant's model, not a bug here. */
 const ORT_REJECTED = /^\[ONNXRuntimeError\]|Failed to load model|protobuf parsing failed|Load model from .* failed/;
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import * as ort from 'onnxruntime-node';
-import { argmax, benchmarkLatency, evaluateClassifier, runLogits } from '@medslim/eval';
+import type { NdArray } from '@medslim/data';
+import { argmax, benchmarkLatency, evaluateClassifier } from '@medslim/eval';
+import { createSession, imageSize, scoreImages, type StaticInterface } from '@medslim/intake';
 import { readModel, summarize } from '@medslim/onnx';
 import type { StageReport } from './report.ts';
 
@@ -9,8 +10,10 @@ export interface StageInput {
   file: string;
   /** The stage's ONNX model. */
   model: Uint8Array;
-  /** Test images in the model's contract, NCHW float32 `[N, C, H, W]`. */
-  test: { data: Float32Array; dims: readonly number[] };
+  /** How to feed it and read its class scores (with its contract): the teacher's resolved interface, or a medslim model's own. */
+  iface: StaticInterface;
+  /** Test images `[N, H, W]` or `[N, H, W, C]`, pixels 0–255 (preprocessed per `iface`). */
+  images: NdArray;
   labels: Int32Array;
   numClasses: number;
   labelNames: string[];
@@ -26,16 +29,18 @@ export interface StageInput {
 }
 
 /**
- * Evaluates one stage: logits on the test split through onnxruntime-node ('all' optimization, the
- * kernels a deployment runs), metrics with seeded 95 % bootstrap CIs, and latency (batch-1 p50/p95/p99 ms,
- * batch-64 images/s) at the stated intraOpNumThreads.
- * Returns the report entry and the top-1 predictions `[N]` (the teacher's serve as reference for agreement).
+ * Evaluates one stage: class scores on the test split through onnxruntime-node ('all' optimization, the
+ * kernels a deployment runs) read through the model's interface (its input type, layout and batch; its
+ * class-score output, canonicalised so that probabilities are never softmaxed again), metrics with seeded
+ * 95 % bootstrap CIs, and latency (p50/p95/p99 ms at batch 1 — or the model's fixed batch —, throughput at
+ * batch 64 or the fixed batch) at the stated intraOpNumThreads.
+ * Returns the report entry, the top-1 predictions `[N]` and the canonical logits `[N, K]`.
  */
 export async function evaluateStage(s: StageInput): Promise<{ stage: StageReport; pred: Int32Array; logits: Float32Array }> {
-  const session = await ort.InferenceSession.create(s.model, { graphOptimizationLevel: 'all', intraOpNumThreads: s.intraOpNumThreads, interOpNumThreads: 1 });
+  const session = await createSession(s.model, `the ${s.name} model`, { intraOpNumThreads: s.intraOpNumThreads, interOpNumThreads: 1 });
   let logits: Float32Array;
   try {
-    ({ logits } = await runLogits(session, s.test, { batchSize: 64, onBatch: s.onBatch }));
+    ({ logits } = await scoreImages(session, s.iface, s.images, { batchSize: 64, onBatch: s.onBatch, what: `the ${s.name} model` }));
   } finally {
     await session.release();
   }
@@ -43,9 +48,13 @@ export async function evaluateStage(s: StageInput): Promise<{ stage: StageReport
   const pred = argmax(logits, n, s.numClasses);
   const reference = s.referencePred ?? pred;
   const test = evaluateClassifier(logits, s.labels, s.numClasses, { referencePred: reference, labelNames: s.labelNames, bootstrap: { iterations: 1000, seed: s.seed } });
-  const [, c, h, w] = s.test.dims;
+  const { height, width } = imageSize(s.iface, s.images);
+  const c = s.iface.input.channels;
+  const b = s.iface.input.batch ?? 1;
   const latency = await benchmarkLatency(s.model, {
-    inputDims: [1, c, h, w],
+    inputDims: s.iface.input.layout === 'NCHW' ? [b, c, height, width] : [b, height, width, c],
+    inputType: s.iface.input.dtype,
+    throughputBatch: s.iface.input.batch ?? 64,
     intraOpNumThreads: s.intraOpNumThreads,
     iterations: s.latencyIterations ?? 100,
     throughputIterations: s.throughputIterations ?? 10,

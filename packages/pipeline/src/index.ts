@@ -1,16 +1,15 @@
 /** @medslim/pipeline — jobs: from an uploaded teacher and dataset to compressed models and their report. */
 /** The quantize job (INT8 QDQ + before/after report). */
 export { runQuantizeJob, renderQuantizeMarkdown, type QuantizeJobOptions, type QuantizeJobResult } from './quantize/quantize-job.ts';
-/** Shared by the jobs: progress events, loading the test split for a model, prediction changes against the teacher. */
+/** Shared by the jobs: progress events, prediction changes against the teacher. */
 export type { JobProgress } from './job-progress.ts';
-export { loadDataFor } from './load-data.ts';
 export { predictionChanges, type PredictionChange } from './prediction-changes.ts';
 /** Evaluation of one stage (metrics with CIs, latency). */
 export { evaluateStage, type StageInput } from './evaluate-stage.ts';
 /** report.json types and report.md tables. */
-export { renderStagesMarkdown, toJson, type JobReport, type StageReport, type LatencySummary } from './report.ts';
-/** The classifier interface a job reads from the model. */
-export { modelInterface, type ModelInterface } from './model-contract.ts';
+export { renderStagesMarkdown, renderInterfaceMarkdown, toJson, type JobReport, type StageReport, type LatencySummary } from './report.ts';
+/** The teacher and data of a job, the teacher's interface resolved by @medslim/intake. */
+export { loadJobInputs, type JobInputs, type ModelInterface } from './model-contract.ts';
 /** Errors: one class, stable codes. */
 export { JobError } from './errors.ts';
 /** medslim's version, recorded in reports. */

@@ -1,56 +1,41 @@
-import { contractFromMetadata, labelsFromMetadata, type InputContract } from '@medslim/data';
-import { getMetadata, realInputs, valueShape, type ModelProto } from '@medslim/onnx';
+/**
+ * The teacher as a job reads it: the dataset loaded and the teacher's interface resolved through
+ * @medslim/intake (flags > metadata > graph > validation evidence, or a refusal naming the flags).
+ */
+import type { ExplicitContract, ModelInterface } from '@medslim/contracts';
+import { loadDataset, type Dataset, type SplitName } from '@medslim/data';
+import { classNames, resolveModelInterface } from '@medslim/intake';
+import { readModel, readModelBytes, type ModelProto } from '@medslim/onnx';
 import { JobError } from './errors.ts';
 
-/** What a job needs to know about a classifier: its one NCHW input, its logits output and its contract. */
-export interface ModelInterface {
-  inputName: string;
-  outputName: string;
-  /** Channels C, height H, width W of the NCHW input (fixed dims). */
-  channels: number;
-  height: number;
-  width: number;
-  /** Number of classes K (the logits' last dim), or null when the model does not fix it. */
-  numClasses: number | null;
-  contract: InputContract;
-  labels?: string[];
+export type { ModelInterface };
+
+/** A job's teacher and data, checked to fit. */
+export interface JobInputs {
+  teacherBytes: Uint8Array;
+  teacherModel: ModelProto;
+  ds: Dataset;
+  iface: ModelInterface;
+  /** Number of classes K. */
+  k: number;
+  /** Class names, in class-index order (the interface's labels, else '0', '1', …). */
+  labelNames: string[];
 }
 
 /**
- * Reads the interface of an image classifier: exactly one float input `[N, C, H, W]` with fixed C, H, W
- * (C ∈ {1, 3}) and one output `[N, K]`; the input contract comes from the `medslim.preprocess` metadata
- * when present, else from `fallback` over MedMNIST's default (x/255).
- * @throws JobError MODEL_INPUT / MODEL_OUTPUT naming what is wrong and how to re-export.
+ * Load the dataset and resolve the teacher's interface on it.
+ * @param requireSplits splits the job needs (the evidence rule additionally uses val when present)
+ * @throws IntakeError (NO_CONTRACT, AMBIGUOUS_LAYOUT, AMBIGUOUS_OUTPUT, CLASS_MISMATCH, SIZE_MISMATCH, …),
+ *   JobError SIZE_MISMATCH (3-channel images for a 1-channel model), DataError, OnnxError.
  */
-export function modelInterface(model: ModelProto, fallback: Partial<InputContract> = {}): ModelInterface {
-  const g = model.graph!;
-  const inputs = realInputs(g);
-  if (inputs.length !== 1) {
-    throw new JobError('MODEL_INPUT', `the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); medslim needs an image classifier with exactly one input [N, C, H, W]`);
+export async function loadJobInputs(teacher: string | Uint8Array, dataPath: string, explicit: ExplicitContract | undefined, requireSplits: SplitName[]): Promise<JobInputs> {
+  const teacherBytes = typeof teacher === 'string' ? readModelBytes(teacher) : teacher;
+  const teacherModel = readModel(teacherBytes, typeof teacher === 'string' ? teacher : 'teacher model');
+  const ds = loadDataset(dataPath, { requireSplits });
+  const iface = await resolveModelInterface(teacherBytes, { explicit, dataset: ds, what: 'the teacher' }, teacherModel);
+  if (ds.channels === 3 && iface.input.channels === 1) {
+    throw new JobError('SIZE_MISMATCH', `images in ${dataPath} have 3 channels but the teacher expects 1; convert the dataset to grayscale`);
   }
-  const shape = valueShape(inputs[0]) ?? [];
-  if (shape.length !== 4 || ![shape[1], shape[2], shape[3]].every((d) => typeof d === 'number' && d > 0)) {
-    throw new JobError('MODEL_INPUT', `the model input '${inputs[0].name}' has shape [${shape.map((d) => d ?? '?').join(', ')}]; medslim needs NCHW [N, C, H, W] with fixed C, H and W (export with a dynamic batch axis only)`);
-  }
-  const [, c, h, w] = shape as [unknown, number, number, number];
-  if (c !== 1 && c !== 3) throw new JobError('MODEL_INPUT', `the model input has ${c} channels; medslim handles 1 (grayscale) or 3 (RGB)`);
-  const outputs = g.output ?? [];
-  if (outputs.length < 1) throw new JobError('MODEL_OUTPUT', 'the model has no output');
-  const oshape = valueShape(outputs[0]);
-  if (oshape && oshape.length !== 2) {
-    throw new JobError('MODEL_OUTPUT', `the model output '${outputs[0].name}' has rank ${oshape.length}; medslim needs logits [N, K]`);
-  }
-  const k = oshape && typeof oshape[1] === 'number' ? oshape[1] : null;
-  if (k !== null && k < 2) throw new JobError('MODEL_OUTPUT', `the model output has K = ${k} classes; a classifier needs K ≥ 2 logits`);
-  const meta = getMetadata(model);
-  return {
-    inputName: inputs[0].name!,
-    outputName: outputs[0].name!,
-    channels: c,
-    height: h,
-    width: w,
-    numClasses: k,
-    contract: contractFromMetadata(meta, fallback),
-    labels: labelsFromMetadata(meta),
-  };
+  const k = ds.numClasses;
+  return { teacherBytes, teacherModel, ds, iface, k, labelNames: classNames(iface, k) };
 }

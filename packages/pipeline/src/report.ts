@@ -1,4 +1,4 @@
-import type { JobReport } from '@medslim/contracts';
+import type { JobReport, ModelInterface } from '@medslim/contracts';
 
 /** report.json and its stages: the schemas are in @medslim/contracts (reports.ts). */
 export type { JobReport, StageReport } from '@medslim/contracts';
@@ -50,6 +50,44 @@ export function renderStagesMarkdown(report: JobReport): string {
     lines.push('|---|' + base.test.perClass.map(() => '---|').join(''));
     s.test.confusion.forEach((row, i) => lines.push(`| ${base.test.perClass[i].label} | ${row.join(' | ')} |`));
     lines.push('');
+  }
+  return lines.join('\n');
+}
+
+const SOURCE_WORDS: Record<string, string> = {
+  explicit: 'given explicitly (flags / job spec)',
+  metadata: "the model's metadata",
+  graph: "the model's graph",
+  evidence: 'validation evidence',
+  none: 'not given (classes named by index)',
+};
+
+/**
+ * report.md section: how the teacher was read — input (name, type, layout, batch, C×H×W), class-score output
+ * and kind, the preprocessing contract, where each came from, and the evidence table when evidence settled
+ * the contract. Empty when the report has no `interface`.
+ */
+export function renderInterfaceMarkdown(report: JobReport): string {
+  const i = report.interface as ModelInterface | undefined;
+  if (!i) return '';
+  const c = i.contract;
+  const lines = [
+    '## How the teacher was read',
+    '',
+    `- Input '${i.input.name}': ${i.input.dtype} ${i.input.layout}, batch ${i.input.batch ?? 'dynamic'}, ${i.input.channels}×${i.input.height ?? '?'}×${i.input.width ?? '?'} — layout from ${SOURCE_WORDS[i.sources.layout]}.`,
+    `- Class scores: output '${i.output.name}' (${i.output.dtype}, K = ${i.output.numClasses ?? '?'}), read as ${i.output.kind} — output chosen from ${SOURCE_WORDS[i.sources.output]}, kind from ${SOURCE_WORDS[i.sources.kind]}.`,
+    `- Preprocessing contract: value = (pixel × ${c.scale === 1 / 255 ? '1/255' : c.scale} − [${c.mean.join(', ')}]) / [${c.std.join(', ')}] — from ${SOURCE_WORDS[i.sources.contract]}.`,
+    `- Class names from ${SOURCE_WORDS[i.sources.labels]}.`,
+    '',
+  ];
+  const e = i.evidence;
+  if (e) {
+    lines.push(`Evidence: the teacher on ${e.images} validation images under each candidate contract (majority class ${(e.majorityRate * 100).toFixed(2)} %). Rule: ${e.rule}.`, '');
+    lines.push('| candidate | scale | mean | std | correct | accuracy |', '|---|---|---|---|---|---|');
+    for (const r of e.candidates) {
+      lines.push(`| ${r.name}${r.name === e.adopted ? ' (adopted)' : ''} | ${r.contract.scale === 1 / 255 ? '1/255' : r.contract.scale} | ${r.contract.mean.join(', ')} | ${r.contract.std.join(', ')} | ${r.correct} | ${(r.accuracy * 100).toFixed(2)} % |`);
+    }
+    lines.push('', `Margin over the runner-up ${(e.marginOverRunnerUp * 100).toFixed(2)} points (McNemar p = ${e.pValueVsRunnerUp.toPrecision(3)}); over the majority class ${(e.marginOverMajority * 100).toFixed(2)} points (binomial p = ${e.pValueVsMajority.toPrecision(3)}).`, '');
   }
   return lines.join('\n');
 }

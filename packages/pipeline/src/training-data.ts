@@ -1,17 +1,21 @@
-import { toModelInput, type Dataset, type InputContract } from '@medslim/data';
+import { ndarray, toModelInput, type Dataset, type InputContract, type NdArray } from '@medslim/data';
 import { teacherSignal, type TrainData } from '@medslim/distill';
+import { createSession, imageSize, scoreImages, studentContract } from '@medslim/intake';
 import { JobError } from './errors.ts';
 import type { ModelInterface } from './model-contract.ts';
 import type { JobProgress } from './job-progress.ts';
 
-/** Flips NCHW images horizontally (the teacher's view of flipped training images). */
-export function flipNchw(x: Float32Array, n: number, c: number, h: number, w: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let p = 0; p < n * c * h; p++) {
-    const row = p * w;
-    for (let j = 0; j < w; j++) out[row + j] = x[row + w - 1 - j];
+/** Stored images `[N, H, W]` or `[N, H, W, C]` flipped horizontally (same dtype and shape). */
+export function flipImages(images: NdArray): NdArray {
+  const [n, h, w] = images.shape;
+  const c = images.shape.length === 4 ? images.shape[3] : 1;
+  const src = images.data as Uint8Array | Float32Array;
+  const out = new (src.constructor as Uint8ArrayConstructor | Float32ArrayConstructor)(src.length);
+  for (let r = 0; r < n * h; r++) {
+    const row = r * w * c;
+    for (let j = 0; j < w; j++) for (let ch = 0; ch < c; ch++) out[row + j * c + ch] = src[row + (w - 1 - j) * c + ch];
   }
-  return out;
+  return ndarray(images.dtype as 'uint8', [...images.shape], out as Uint8Array) as NdArray;
 }
 
 /** The contract's value for a black pixel, per channel: (0 · scale − mean_c) / std_c. */
@@ -21,9 +25,11 @@ export function blackValue(contract: InputContract, channels: number): number[] 
 
 /**
  * Everything a training stage needs from the dataset and the teacher: train/val images as NHWC float32 in the
- * teacher's contract, labels, and the teacher's logits on the train images and (`teacherOnFlips`) on their horizontal
- * flips (run once through onnxruntime-node, cached on disk under `cacheDir`).
- * @throws JobError BAD_OPTION when the train or val split is empty or holds one class only, CLASS_MISMATCH when the teacher's logits
+ * student's contract (`studentContract`: the teacher's float contract, or x/255 for a raw-pixel teacher), labels,
+ * and the teacher's logits-equivalent class scores on the train images and (`teacherOnFlips`) on their
+ * horizontal flips, read through the teacher's interface (its input type, layout, batch; log-probabilities
+ * for a probability output) and cached on disk under `cacheDir`.
+ * @throws JobError BAD_OPTION when the train or val split is empty or holds one class only, CLASS_MISMATCH when the teacher's scores
  *   do not match the dataset's classes.
  */
 export async function prepareTrainingData(iface: ModelInterface, ds: Dataset, teacher: Uint8Array, k: number, cacheDir: string, progress: (p: JobProgress) => void, withTeacher = true, teacherOnFlips = true): Promise<TrainData> {
@@ -37,34 +43,43 @@ export async function prepareTrainingData(iface: ModelInterface, ds: Dataset, te
       throw new JobError('BAD_OPTION', `the ${name} split has images of one class only (label ${present[0]}); distillation needs at least two classes in train and in val (validation AUC picks the best epoch) — check the ${name}_labels array`);
     }
   }
-  const opts = { channels: iface.channels, height: iface.height, width: iface.width };
-  const nchw = { ...iface.contract, layout: 'NCHW' as const };
-  const nhwc = { ...iface.contract, layout: 'NHWC' as const };
+  const { height, width } = imageSize(iface, train.images);
+  const channels = iface.input.channels;
+  const opts = { channels, height, width };
+  const student = studentContract(iface);
+  const nhwc = { ...student, layout: 'NHWC' as const };
   let teacherLogits: TrainData['teacher'] = null;
   if (withTeacher) {
-    const trainNchw = toModelInput(train.images, nchw, opts);
-    const signal = await teacherSignal({
-      model: teacher,
-      splits: {
-        train: trainNchw,
-        ...(teacherOnFlips ? { 'train-flipped': { data: flipNchw(trainNchw.data, train.count, iface.channels, iface.height, iface.width), dims: trainNchw.dims } } : {}),
-      },
-      datasetSha256: ds.sha256,
-      contract: nchw,
-      cacheDir,
-      onBatch: (split, done, total) => progress({ stage: 'teacher', step: `logits ${split}`, done, total }),
-    });
-    if (signal.train.numClasses !== k) throw new JobError('CLASS_MISMATCH', `the teacher produced ${signal.train.numClasses} logits per image but the dataset has ${k} classes`);
-    // Without the teacher's view of flipped images, flipped images are distilled toward the unflipped logits.
-    teacherLogits = { logits: signal.train.logits, ...(signal['train-flipped'] ? { flipped: signal['train-flipped'].logits } : {}) };
+    const splitImages: Record<string, NdArray> = { train: train.images, ...(teacherOnFlips ? { 'train-flipped': flipImages(train.images) } : {}) };
+    let session: Awaited<ReturnType<typeof createSession>> | null = null;
+    try {
+      const signal = await teacherSignal({
+        model: teacher,
+        splits: Object.fromEntries(Object.keys(splitImages).map((s) => [s, train.count])),
+        score: async (split, onBatch) => {
+          session ??= await createSession(teacher, 'the teacher');
+          const r = await scoreImages(session, iface, splitImages[split], { batchSize: 128, onBatch, what: 'the teacher' });
+          return { logits: r.logits, numClasses: r.numClasses };
+        },
+        datasetSha256: ds.sha256,
+        contract: { contract: iface.contract, input: iface.input, output: { name: iface.output.name, kind: iface.output.kind } },
+        cacheDir,
+        onBatch: (split, done, total) => progress({ stage: 'teacher', step: `logits ${split}`, done, total }),
+      });
+      if (signal.train.numClasses !== k) throw new JobError('CLASS_MISMATCH', `the teacher produced ${signal.train.numClasses} class scores per image but the dataset has ${k} classes`);
+      // Without the teacher's view of flipped images, flipped images are distilled toward the unflipped logits.
+      teacherLogits = { logits: signal.train.logits, ...(signal['train-flipped'] ? { flipped: signal['train-flipped'].logits } : {}) };
+    } finally {
+      await (session as Awaited<ReturnType<typeof createSession>> | null)?.release();
+    }
   }
   return {
     train: { x: toModelInput(train.images, nhwc, opts).data, y: train.labels, n: train.count },
     val: { x: toModelInput(val.images, nhwc, opts).data, y: val.labels, n: val.count },
     teacher: teacherLogits,
-    height: iface.height,
-    width: iface.width,
-    channels: iface.channels,
-    fill: blackValue(iface.contract, iface.channels),
+    height,
+    width,
+    channels,
+    fill: blackValue(student, channels),
   };
 }

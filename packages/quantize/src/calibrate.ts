@@ -4,10 +4,15 @@ import type { Calibrator } from './config.ts';
 import { QuantizeError } from './errors.ts';
 import { accumulate, entropyRange, percentileRange, type Histogram } from './histogram.ts';
 
-/** One calibration batch in the model's input contract: float32, e.g. NCHW `[n, C, H, W]`. */
+/**
+ * One calibration batch in the model's input contract and element type: e.g. float32 NCHW `[n, C, H, W]`, or
+ * raw uint8 pixels for a model that normalises inside its graph (its activations after the Cast are what get
+ * calibrated). `type` defaults to float32; float16 data is carried as Uint16Array bits, int64 as BigInt64Array.
+ */
 export interface CalibrationBatch {
-  data: Float32Array;
+  data: Float32Array | Float64Array | Uint16Array | Uint8Array | Int32Array | BigInt64Array;
   dims: readonly number[];
+  type?: 'float32' | 'float16' | 'float64' | 'uint8' | 'int32' | 'int64';
 }
 
 export interface CalibrationOptions {
@@ -49,7 +54,7 @@ export async function calibrate(
   const fetches = [...tensors];
   const total = batches.length;
   if (total === 0) throw new QuantizeError('EMPTY_CALIBRATION', 'the calibration split has no images; use a dataset whose train split is not empty or set a calibration size > 0');
-  const run = async (b: CalibrationBatch) => session.run({ [inputName]: new ort.Tensor('float32', b.data, [...b.dims]) }, fetches);
+  const run = async (b: CalibrationBatch) => session.run({ [inputName]: new ort.Tensor(b.type ?? 'float32', b.data as never, [...b.dims]) }, fetches);
   try {
     const lo = new Map<string, number>(tensors.map((t) => [t, Infinity]));
     const hi = new Map<string, number>(tensors.map((t) => [t, -Infinity]));

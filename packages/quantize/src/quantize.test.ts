@@ -103,7 +103,7 @@ describe('quantizeStatic on a tiny 3-channel, 5-class residual conv net', () => 
 
   it('refuses NaN or ±Infinity in calibration activations, naming the tensor (NaN compares false and used to pass)', async () => {
     for (const bad of [NaN, Infinity]) {
-      const data = Float32Array.from(calibration[1].data);
+      const data = Float32Array.from(calibration[1].data as Float32Array);
       data[5] = bad;
       const err = await quantizeStatic(floatModel, [calibration[0], { data, dims: calibration[1].dims }]).catch((e) => e);
       expect(err).toBeInstanceOf(QuantizeError);

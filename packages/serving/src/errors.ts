@@ -34,6 +34,8 @@ export const SERVING_ERROR_STATUS = {
   UNSUPPORTED_DICOM: 415,
   /** Thrown by a `ModelSource` when a version's files are gone from the store; answered 503. */
   MISSING_ARTIFACT: 503,
+  /** A version whose interface cannot be read right (no contract for a float input, ambiguous output, …): refused, never guessed. */
+  MODEL_INTERFACE: 422,
   /** A version could not be loaded (files missing, or not a model ORT can run); the message names the version. */
   MODEL_UNAVAILABLE: 503,
   INTERNAL: 500,

@@ -94,7 +94,7 @@ export class Predictor {
       try {
         session = await this.o.cache.acquire(sessionKey(r.tenant, r.model, version), what, () => this.o.source.loadModel(r.tenant, r.model, version));
       } catch (e) {
-        if (ServingError.is(e, 'MODEL_UNAVAILABLE')) throw e;
+        if (ServingError.is(e, 'MODEL_UNAVAILABLE') || ServingError.is(e, 'MODEL_INTERFACE')) throw e;
         const lead = ServingError.is(e, 'MISSING_ARTIFACT') ? e.message : `${what} is unavailable: its model file could not be read (${(e as Error)?.message ?? String(e)})`;
         const hint = target.alias ? `; alias '${target.alias}' routes traffic to it — point the alias at a version whose files exist, or restore them` : '';
         throw new ServingError('MODEL_UNAVAILABLE', lead + hint, { cause: e });
@@ -139,8 +139,10 @@ export class Predictor {
 const asBytes = (b: string | Uint8Array): Uint8Array => (typeof b === 'string' ? new TextEncoder().encode(b) : b);
 
 /**
- * Model output [N, K] → one prediction per row: softmax (in float64, max-subtracted) unless the
- * output already holds probabilities; label = the most probable class (first on ties).
+ * Model output [N, K] → one prediction per row, by the output's kind (read from the graph or `medslim.output`,
+ * never from its name): logits are softmaxed (in float64, max-subtracted); probabilities are used as they are
+ * (never softmaxed again); log-probabilities are exponentiated. label = the most probable class (first on ties).
+ * @throws ServingError 'MODEL_INTERFACE' (422) for NaN/±Infinity scores, or probabilities that do not sum to 1.
  */
 export function toPredictions(output: Float32Array, n: number, info: ModelInfo): Prediction[] {
   const k = output.length / n;
@@ -152,9 +154,16 @@ export function toPredictions(output: Float32Array, n: number, info: ModelInfo):
   for (let i = 0; i < n; i++) {
     const row = i * k;
     let best = 0;
-    if (info.outputIsProbabilities) {
-      for (let j = 0; j < k; j++) p[j] = output[row + j];
+    if (info.outputKind !== 'logits') {
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += p[j] = info.outputKind === 'probabilities' ? output[row + j] : Math.exp(output[row + j]);
+      if (!Number.isFinite(sum) || Math.abs(sum - 1) > (info.iface.output.dtype === 'float16' ? 2e-2 : 1e-3)) {
+        throw new ServingError('MODEL_INTERFACE', `the model's output '${info.outputName}' is read as ${info.outputKind} but image ${i}'s probabilities sum to ${sum}; the model cannot be served as a classifier`);
+      }
     } else {
+      for (let j = 0; j < k; j++) {
+        if (!Number.isFinite(output[row + j])) throw new ServingError('MODEL_INTERFACE', `the model returned ${output[row + j]} for image ${i}, class ${j}`);
+      }
       let max = -Infinity;
       for (let j = 0; j < k; j++) if (output[row + j] > max) max = output[row + j];
       let sum = 0;

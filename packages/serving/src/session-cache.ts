@@ -10,6 +10,7 @@
  *   every request.
  */
 import * as ort from 'onnxruntime-node';
+import { IntakeError, tensorValues, toInputType } from '@medslim/intake';
 import { ServingError } from './errors.ts';
 import { describeModel, type ModelInfo } from './model-info.ts';
 
@@ -90,10 +91,34 @@ export class CachedSession {
     if (this.runLimit > 0 && this.inflight >= this.runLimit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.inflight++;
     try {
-      const out = await this.session.run({ [this.info.inputName]: new ort.Tensor('float32', data, dims as number[]) });
-      const t = out[this.info.outputName];
-      return { output: t.data as Float32Array, outputDims: t.dims, modelMs: performance.now() - t0 };
+      // Fed as the model takes it: its element type, and its fixed batch (a batch-1 model runs image by image).
+      const n = dims[0];
+      const b = this.info.batch > 0 ? this.info.batch : n;
+      const per = dims.slice(1).reduce((a, c) => a * c, 1);
+      let output: Float32Array | null = null;
+      let outputDims: number[] = [];
+      let k = 0;
+      for (let s = 0; s < n; s += b) {
+        const count = Math.min(b, n - s);
+        let chunk = data.subarray(s * per, (s + count) * per);
+        if (count < b) {
+          const padded = new Float32Array(b * per);
+          padded.set(chunk);
+          for (let r = count; r < b; r++) padded.copyWithin(r * per, (count - 1) * per, count * per);
+          chunk = padded;
+        }
+        const out = await this.session.run({ [this.info.inputName]: new ort.Tensor(this.info.inputType, toInputType(this.info.inputType, chunk) as never, [b, ...dims.slice(1)]) }, [this.info.outputName]);
+        const t = out[this.info.outputName];
+        const values = tensorValues(t);
+        k = t.dims.slice(1).reduce((a, c) => a * Number(c), 1);
+        output ??= new Float32Array(n * k);
+        for (let i = 0; i < count * k; i++) output[s * k + i] = values[i];
+        outputDims = [n, ...t.dims.slice(1).map(Number)];
+      }
+      return { output: output ?? new Float32Array(0), outputDims, modelMs: performance.now() - t0 };
     } catch (cause) {
+      if (cause instanceof ServingError) throw cause;
+      if (cause instanceof IntakeError) throw new ServingError('MODEL_INTERFACE', `the model's output cannot be read: ${cause.message}`, { cause });
       const msg = (cause as Error).message ?? String(cause);
       // ORT's messages name dims and types, never values.
       if (/dimension|shape|rank|invalid/i.test(msg)) throw new ServingError('INVALID_INPUT', `the model rejected the input: ${msg}`, { cause });
@@ -282,7 +307,7 @@ async function warmUp(s: CachedSession): Promise<number | null> {
   const k = r.outputDims.slice(1).reduce((a, b) => a * b, 1);
   if (s.info.classes < 0) s.info.classes = k;
   if (s.info.labels && s.info.labels.length !== k) {
-    throw new ServingError('MODEL_UNAVAILABLE', `${s.key}: metadata 'medslim.labels' names ${s.info.labels.length} classes but the model outputs ${k}`);
+    throw new ServingError('MODEL_INTERFACE', `${s.key}: metadata 'medslim.labels' names ${s.info.labels.length} classes but the model outputs ${k}`);
   }
   const a = await s.run(zeros, dims);
   const b = await s.run(zeros, dims);

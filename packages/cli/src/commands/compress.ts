@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { candidateTableText, runCompressJob, type Candidate, type CompressSpecInput } from '@medslim/pipeline';
+import { contractFlagOptions, contractFlagsUsage, contractFromFlags } from '../contract-flags.ts';
 import { UsageError } from '../errors.ts';
 import { numberOption } from '../options.ts';
 import { progressBar } from '../progress.ts';
@@ -30,7 +31,9 @@ options:
                                      not promote a failing model); without it a finished job exits 0 and
                                      prints the gate decision
 
-exit codes: 0 job finished (gate decision printed), 2 bad input, 3 gate failed with --require-gate, 1 other error`;
+exit codes: 0 job finished (gate decision printed), 2 bad input, 3 gate failed with --require-gate, 1 other error
+
+${contractFlagsUsage}`;
 
 /**
  * `medslim compress`: the main job. Prints the gate decision and where the report is. Returns the exit code:
@@ -40,6 +43,7 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
   const { values } = parseArgs({
     args: argv,
     options: {
+      ...contractFlagOptions,
       teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, preset: { type: 'string' },
       'target-params-reduction': { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, spec: { type: 'string' },
       'budget-auc': { type: 'string' }, 'budget-sensitivity': { type: 'string' }, 'budget-ece': { type: 'string' }, 'budget-agreement': { type: 'string' },
@@ -58,12 +62,14 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
     spec = parsed as Record<string, unknown>;
   }
   const n = (flag: string, v: string | undefined) => numberOption(v, flag);
+  const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as object) : {});
   if (values.teacher) spec.teacher = values.teacher;
   if (values.data) spec.dataset = values.data;
   if (!spec.teacher || !spec.dataset) throw new UsageError(`--teacher and --data (or a --spec with teacher and dataset) are required\n${compressUsage}`);
+  const contract = contractFromFlags(values);
+  if (contract) spec.contract = { ...obj(spec.contract), ...contract };
   if (values.preset) spec.preset = values.preset;
   if (values.seed !== undefined) spec.seed = n('seed', values.seed);
-  const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as object) : {});
   if (values['target-params-reduction'] !== undefined) spec.prune = { ...obj(spec.prune), targetParamsReduction: n('target-params-reduction', values['target-params-reduction']) };
   if (values.epochs !== undefined) spec.distill = { ...obj(spec.distill), epochs: n('epochs', values.epochs) };
   const budgets = { auc: n('budget-auc', values['budget-auc']), sensitivity: n('budget-sensitivity', values['budget-sensitivity']), ece: n('budget-ece', values['budget-ece']), agreement: n('budget-agreement', values['budget-agreement']) };

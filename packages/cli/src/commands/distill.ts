@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runDistillJob } from '@medslim/pipeline';
+import { contractFlagOptions, contractFlagsUsage, contractFromFlags } from '../contract-flags.ts';
 import { UsageError } from '../errors.ts';
 import { numberOption } from '../options.ts';
 import { progressBar } from '../progress.ts';
@@ -26,13 +27,16 @@ options:
   --seed <n>            seed for initialization, shuffles and augmentation (default 0)
   --resume              continue from <dir>/checkpoint.bin
   --backend node-gpu|node|wasm  try this training backend first
-  --cache-dir <dir>     where teacher logits are cached (default .medslim/cache/teacher-logits)`;
+  --cache-dir <dir>     where teacher logits are cached (default .medslim/cache/teacher-logits)
+
+${contractFlagsUsage}`;
 
 /** `medslim distill`: runs the distill job and prints where the student and report are. */
 export async function distill(argv: string[], out: (s: string) => void): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
+      ...contractFlagOptions,
       teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, width: { type: 'string' }, epochs: { type: 'string' },
       temperature: { type: 'string' }, alpha: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, 'micro-batch': { type: 'string' },
       optimizer: { type: 'string' }, schedule: { type: 'string' }, balanced: { type: 'boolean' }, flip: { type: 'boolean' }, shift: { type: 'string' },
@@ -51,7 +55,7 @@ export async function distill(argv: string[], out: (s: string) => void): Promise
   const log = process.stderr.isTTY ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
   try {
     const r = await runDistillJob({
-      teacher: values.teacher!, data: values.data!, outDir: values.out!,
+      teacher: values.teacher!, data: values.data!, outDir: values.out!, contract: contractFromFlags(values),
       width: numberOption(values.width, 'width', (n) => n > 0 && n <= 4, 'a number in (0, 4]'),
       train: {
         epochs: numberOption(values.epochs, 'epochs', (n) => int(n) && n >= 1, 'an integer ≥ 1'),

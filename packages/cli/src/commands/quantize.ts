@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { runQuantizeJob } from '@medslim/pipeline';
 import type { Calibrator } from '@medslim/quantize';
 import { describeIssues, QuantizeJobOptionsSchema } from '@medslim/contracts';
+import { contractFlagOptions, contractFlagsUsage, contractFromFlags } from '../contract-flags.ts';
 import { UsageError } from '../errors.ts';
 import { intOption } from '../options.ts';
 import { progressBar } from '../progress.ts';
@@ -21,13 +22,16 @@ options:
   --reduce-range / --no-reduce-range       override: 7-bit weights for x86 CPUs without VNNI
   --activation-type uint8|int8             activation type (default uint8, asymmetric)
   --threads <n>                            intraOpNumThreads for the latency measurement (default 1)
-  --seed <n>                               seed for the calibration sample and bootstrap CIs (default 0)`;
+  --seed <n>                               seed for the calibration sample and bootstrap CIs (default 0)
+
+${contractFlagsUsage}`;
 
 /** `medslim quantize`: runs the quantize job and prints where the report is. */
 export async function quantize(argv: string[], out: (s: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
+      ...contractFlagOptions,
       model: { type: 'string' },
       data: { type: 'string' },
       out: { type: 'string' },
@@ -85,6 +89,7 @@ export async function quantize(argv: string[], out: (s: string) => void): Promis
       outDir: values.out!,
       ...numbers,
       quantize: settings,
+      contract: contractFromFlags(values),
       onProgress: bar.onProgress,
     });
     bar.stop();

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { loadDataset, toModelInput } from '@medslim/data';
 import { createOnlineTeacher } from './online-teacher.ts';
@@ -16,7 +17,16 @@ describe('online teacher (onnxruntime-node in its own thread)', () => {
     const opts = { channels: 1, height: 28, width: 28, count: 40 };
     const nchw = toModelInput(ds.splits.train!.images, { ...contract, layout: 'NCHW' }, opts);
     const nhwc = toModelInput(ds.splits.train!.images, { ...contract, layout: 'NHWC' }, opts).data;
-    const offline = (await teacherSignal({ model, splits: { train: nchw }, datasetSha256: 'test', contract: { ...contract, layout: 'NCHW' } })).train.logits;
+    const score = async () => {
+      const session = await ort.InferenceSession.create(model);
+      try {
+        const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', nchw.data, nchw.dims) });
+        return { logits: out[session.outputNames[0]].data as Float32Array, numClasses: 2 };
+      } finally {
+        await session.release();
+      }
+    };
+    const offline = (await teacherSignal({ model, splits: { train: 40 }, score, datasetSha256: 'test', contract: { ...contract, layout: 'NCHW' } })).train.logits;
     const teacher = await createOnlineTeacher({ model, height: 28, width: 28, channels: 1 });
     try {
       // Two requests in flight at once (as training issues them), answered in order.

@@ -7,23 +7,23 @@ import {
   selectTrainingBackend, trainStudent, validationMetrics, withWidth, type StudentConfig, type StudentParams, type TrainData,
 } from '@medslim/distill';
 import { argmax, fitTemperature } from '@medslim/eval';
-import { readModel, readModelBytes } from '@medslim/onnx';
+import { createSession, interfaceMetadata, modelFeeds, readModelInterface, scoreImages, studentContract, imageSize, type StaticInterface } from '@medslim/intake';
+import { getMetadata, readModel, setMetadata, writeModel } from '@medslim/onnx';
 import { choosePruneRatios, maxParamReduction, pruneStudent, sensitivityAnalysis, type SensitivityTable } from '@medslim/prune';
 import { quantizeStatic, verifyIntegerKernels } from '@medslim/quantize';
 import { measuredOn } from '../measured-on.ts';
 import { JobError } from '../errors.ts';
 import { evaluateStage } from '../evaluate-stage.ts';
 import { clinicalGate, type GateResult } from '../gate.ts';
-import { modelInterface } from '../model-contract.ts';
+import { loadJobInputs } from '../model-contract.ts';
 import type { JobProgress } from '../job-progress.ts';
-import { loadDataFor } from '../load-data.ts';
 import { predictionChanges } from '../prediction-changes.ts';
 import { toJson, type JobReport } from '../report.ts';
 import { prepareTrainingData } from '../training-data.ts';
 import { medslimVersion } from '../version.ts';
 import { renderCompressMarkdown, writeCompressCharts } from './report-md.ts';
 import { epochsForSteps, parseCompressSpec, type CompressSpecInput } from './spec.ts';
-import { chooseCandidate, failedChecks, mixedPrecisionFallback, modelLogits, paretoSvg, splitSummary, worstSensitivityDrop, type Candidate, type LayerSensitivity } from './search.ts';
+import { chooseCandidate, failedChecks, mixedPrecisionFallback, paretoSvg, splitSummary, worstSensitivityDrop, type Candidate, type LayerSensitivity } from './search.ts';
 import { cachedStage } from './stage-cache.ts';
 
 export interface CompressJobOptions {
@@ -75,28 +75,27 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   const checkCancel = () => { if (o.cancelled?.()) throw new JobError('CANCELLED', 'the job was cancelled'); };
 
   // --- Validate everything before work starts.
-  const teacherBytes = readModelBytes(spec.teacher);
-  const iface = modelInterface(readModel(teacherBytes, spec.teacher));
-  const ds = loadDataFor({ ...iface, numClasses: null }, spec.dataset);
-  const k = iface.numClasses ?? ds.numClasses;
-  if (iface.numClasses !== null && ds.numClasses !== iface.numClasses) {
-    throw new JobError('CLASS_MISMATCH', `the teacher outputs ${iface.numClasses} classes but the dataset's labels have ${ds.numClasses} (0…${ds.numClasses - 1}); use the teacher trained on this dataset${ds.numClasses > iface.numClasses ? `, or fix labels outside [0, ${iface.numClasses})` : ''}`);
-  }
+  // The teacher read through the one interface (flags > metadata > graph > validation evidence, or refused).
+  const { teacherBytes, ds, iface, k, labelNames } = await loadJobInputs(spec.teacher, spec.dataset, spec.contract, ['test']);
+  const { height, width } = imageSize(iface, ds.splits.test!.images);
+  const channels = iface.input.channels;
+  /** The students' contract: the teacher's float contract in NCHW, or x/255 for a raw-pixel (integer-input) teacher. */
+  const nchw = studentContract(iface);
   // Small train splits train for more epochs: at least the preset's number of optimizer steps.
   const trainCount = ds.splits.train?.count ?? 0;
   stages.distill.epochs = epochsForSteps(stages.distill.epochs, stages.distill.minSteps, trainCount, stages.distill.batchSize);
   if (stages.prune.fineTuneEpochs > 0) stages.prune.fineTuneEpochs = epochsForSteps(stages.prune.fineTuneEpochs, stages.prune.fineTuneMinSteps, trainCount, stages.distill.batchSize);
-  const studentConfig = withWidth(referenceStudent(iface.channels, k, iface.height), stages.distill.width);
+  const studentConfig = withWidth(referenceStudent(channels, k, height), stages.distill.width);
   const maxReduction = maxParamReduction(studentConfig, stages.prune.minChannels);
   if (stages.prune.targetParamsReduction > maxReduction) {
     throw new JobError('BAD_OPTION', `prune.targetParamsReduction ${stages.prune.targetParamsReduction} would leave blocks with no channels: keeping at least ${stages.prune.minChannels} hidden channels per block, this student allows at most ${maxReduction.toFixed(3)}; lower the target`);
   }
   const backend = await selectTrainingBackend({ prefer: o.prefer, log });
-  checkBatchForBackend(backend.name, stages.distill.batchSize, iface.height * iface.width);
+  checkBatchForBackend(backend.name, stages.distill.batchSize, height * width);
   mkdirSync(o.outDir, { recursive: true });
   const cacheDir = o.cacheDir ?? join(o.outDir, 'cache', 'teacher-logits');
   const teacherSha256 = sha(teacherBytes);
-  const base = { teacherSha256, datasetSha256: ds.sha256, seed: spec.seed, contract: iface.contract };
+  const base = { teacherSha256, datasetSha256: ds.sha256, seed: spec.seed, contract: iface.contract, output: iface.output.name, kind: iface.output.kind };
   const cachedStages: string[] = [];
   const note = (name: string, r: { cached: boolean; seconds: number }) => {
     if (r.cached) cachedStages.push(name);
@@ -166,8 +165,6 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   note('prune', prune);
 
   // --- 4. Export both students to ONNX (the teacher's contract and lineage in metadata_props).
-  const labelNames = iface.labels && iface.labels.length === k ? iface.labels : Array.from({ length: k }, (_, i) => String(i));
-  const nchw = { ...iface.contract, layout: 'NCHW' as const };
   const temperatures: Record<string, number> = {};
   const exportOnnx = async (file: string, stage: string, name: string) => {
     const s = loadStudent(join(o.outDir, 'stages', stage, file));
@@ -181,8 +178,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     const bytes = exportStudentOnnx(s.config, s.params, {
       temperature,
       metadata: {
-        'medslim.preprocess': JSON.stringify(nchw),
-        'medslim.labels': labelNames.join(','),
+        ...interfaceMetadata({ contract: nchw, labels: labelNames, output: { name: 'logits', kind: 'logits' }, contractSource: iface.sources.contract }),
         'medslim.lineage': JSON.stringify({ teacherSha256, datasetSha256: ds.sha256, spec, medslimVersion }),
         'medslim.temperature': String(temperature),
       },
@@ -201,7 +197,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     const train = ds.splits.train!;
     const idx = sampleIndices(train.count, stages.quantize.calibrationSize, spec.seed);
     const batches = [];
-    for (let s = 0; s < idx.length; s += 32) batches.push(toModelInput(train.images, nchw, { channels: iface.channels, height: iface.height, width: iface.width, indices: idx.subarray(s, s + 32) }));
+    for (let s = 0; s < idx.length; s += 32) batches.push(toModelInput(train.images, nchw, { channels, height, width, indices: idx.subarray(s, s + 32) }));
     const q = await quantizeStatic(prunedBytes, batches, { calibrator: stages.quantize.calibrator, perChannel: stages.quantize.perChannel, reduceRange: stages.quantize.reduceRange, target: spec.target },
       (p) => progress({ stage: 'quantize', step: p.phase, done: p.done, total: p.total }));
     writeFileSync(join(dir, 'model.int8.onnx'), q.bytes);
@@ -220,17 +216,21 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   // always a candidate, so the job can always return a model that passes when a quantized teacher does).
   const train = ds.splits.train!;
   const calIdx = sampleIndices(train.count, stages.quantize.calibrationSize, spec.seed);
-  const calibration = (contract: typeof iface.contract) => {
+  /** Calibration batches for a student (its float NCHW contract) or for the teacher (fed as its interface says: type, layout, batch). */
+  const calibration = (who: 'student' | 'teacher') => {
+    if (who === 'teacher') return [...modelFeeds(iface, train.images, { indices: calIdx, batchSize: 32 })].map((f) => ({ data: f.data, dims: f.dims, type: f.type }));
     const batches = [];
-    for (let s = 0; s < calIdx.length; s += 32) batches.push(toModelInput(train.images, contract, { channels: iface.channels, height: iface.height, width: iface.width, indices: calIdx.subarray(s, s + 32) }));
+    for (let s = 0; s < calIdx.length; s += 32) batches.push(toModelInput(train.images, nchw, { channels, height, width, indices: calIdx.subarray(s, s + 32) }));
     return batches;
   };
   const qopts = { calibrator: stages.quantize.calibrator, perChannel: stages.quantize.perChannel, reduceRange: stages.quantize.reduceRange, target: spec.target };
-  const quantizeTo = async (name: string, file: string, model: Uint8Array, contract: typeof iface.contract) => {
+  const quantizeTo = async (name: string, file: string, model: Uint8Array, who: 'student' | 'teacher') => {
     checkCancel();
-    const r = await cachedStage(o.outDir, name, { model: sha(model), quantize: stages.quantize, target: spec.target, seed: spec.seed }, async (dir) => {
-      const q = await quantizeStatic(model, calibration(contract), qopts, (p) => progress({ stage: name, step: p.phase, done: p.done, total: p.total }));
-      writeFileSync(join(dir, file), q.bytes);
+    const r = await cachedStage(o.outDir, name, { model: sha(model), quantize: stages.quantize, target: spec.target, seed: spec.seed, ...(who === 'teacher' ? { read: { contract: iface.contract, input: iface.input, output: iface.output } } : {}) }, async (dir) => {
+      const q = await quantizeStatic(model, calibration(who), qopts, (p) => progress({ stage: name, step: p.phase, done: p.done, total: p.total }));
+      // The INT8 teacher takes the teacher's input as it is and carries its resolved interface (read right on its own).
+      if (who === 'teacher') setMetadata(q.model, { ...getMetadata(q.model), ...interfaceMetadata({ contract: iface.contract, labels: labelNames, output: iface.output, contractSource: iface.sources.contract }) });
+      writeFileSync(join(dir, file), who === 'teacher' ? writeModel(q.model) : q.bytes);
       return { bytes: q.bytes.byteLength };
     });
     note(name, r);
@@ -238,16 +238,25 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     writeFileSync(join(o.outDir, file), bytes);
     return bytes;
   };
-  const studentInt8Bytes = await quantizeTo('quantize-student', 'student.int8.onnx', studentBytes, nchw);
-  const teacherInt8Bytes = await quantizeTo('quantize-teacher', 'teacher.int8.onnx', teacherBytes, iface.contract);
+  const studentInt8Bytes = await quantizeTo('quantize-student', 'student.int8.onnx', studentBytes, 'student');
+  const teacherInt8Bytes = await quantizeTo('quantize-teacher', 'teacher.int8.onnx', teacherBytes, 'teacher');
 
   // --- 7. Every candidate on the validation split: the gate there chooses (the test split only confirms).
   checkCancel();
   const threads = o.intraOpNumThreads ?? 1;
   const val = ds.splits.val!;
-  const inputs = (images: typeof val.images, contract: typeof iface.contract) => toModelInput(images, contract, { channels: iface.channels, height: iface.height, width: iface.width });
-  const valIn = { student: inputs(val.images, nchw), teacher: inputs(val.images, iface.contract) };
-  const teacherVal = await modelLogits(teacherBytes, valIn.teacher, threads);
+  const valStudent = toModelInput(val.images, nchw, { channels, height, width });
+  /** How a candidate is read: the teacher's interface for the teacher and its INT8 copy, its own metadata for a student. */
+  const ifaceOf = (model: Uint8Array, teacherContract: boolean, file: string): StaticInterface => (teacherContract ? iface : readModelInterface(readModel(model, file), { what: file }));
+  const scoresOn = async (model: Uint8Array, read: StaticInterface, images: typeof val.images) => {
+    const session = await createSession(model, 'a candidate model', { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    try {
+      return (await scoreImages(session, read, images, { batchSize: 64 })).logits;
+    } finally {
+      await session.release();
+    }
+  };
+  const teacherVal = await scoresOn(teacherBytes, iface, val.images);
   const teacherValPred = argmax(teacherVal, val.count, k);
   const gateIterations = spec.gate.decision === 'ci' ? 1000 : 200;
   const valGate = (name: string, logits: Float32Array) => clinicalGate(teacherVal, logits, val.labels, k, labelNames, spec.budgets, { seed: spec.seed, decision: spec.gate.decision, split: 'val', candidate: name, iterations: gateIterations });
@@ -261,7 +270,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   ];
   const onVal = async (e: Explored) => {
     progress({ stage: 'search', step: `validate ${e.name}`, done: 0, total: 1 });
-    e.valLogits = await modelLogits(e.model, e.teacherContract ? valIn.teacher : valIn.student, threads);
+    e.valLogits = await scoresOn(e.model, ifaceOf(e.model, e.teacherContract, e.file), val.images);
     e.gate = valGate(e.name, e.valLogits);
     log(`search: ${e.name} (${e.model.byteLength} bytes) gate on validation ${e.gate.passed ? 'passes' : `fails ${failedChecks(e.gate).join(', ')}`}`);
   };
@@ -279,7 +288,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     const name = `${q}-mixed`;
     const file = `${q === 'int8' ? 'model' : 'student'}.mixed.onnx`;
     const r = await cachedStage(o.outDir, name, { model: sha(pe.model), quantize: stages.quantize, target: spec.target, seed: spec.seed, budgets: spec.budgets, gate: spec.gate }, async (dir) => {
-      const m = await mixedPrecisionFallback(pe.model, calibration(nchw), qopts, valIn.student, k, (l) => valGate(name, l), {
+      const m = await mixedPrecisionFallback(pe.model, calibration('student'), qopts, valStudent, k, (l) => valGate(name, l), {
         cancelled: checkCancel,
         onStep: (done, total) => progress({ stage: 'search', step: `INT8 sensitivity of ${parent}'s layers`, done, total }),
       });
@@ -299,10 +308,9 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   // --- 9. Every candidate on the test split (metrics, latency, gate) — reported, never used to choose.
   checkCancel();
   const test = ds.splits.test!;
-  const testIn = { student: inputs(test.images, nchw), teacher: inputs(test.images, iface.contract) };
-  const common = { labels: test.labels, numClasses: k, labelNames, intraOpNumThreads: threads, seed: spec.seed, latencyIterations: o.latencyIterations, throughputIterations: o.throughputIterations };
+  const common = { images: test.images, labels: test.labels, numClasses: k, labelNames, intraOpNumThreads: threads, seed: spec.seed, latencyIterations: o.latencyIterations, throughputIterations: o.throughputIterations };
   const ev = (name: string, file: string, model: Uint8Array, teacherContract: boolean, ref?: Int32Array) =>
-    evaluateStage({ ...common, test: teacherContract ? testIn.teacher : testIn.student, name, file, model, referencePred: ref, onBatch: (d, t) => progress({ stage: 'evaluate', step: name, done: d, total: t }) });
+    evaluateStage({ ...common, iface: ifaceOf(model, teacherContract, file), name, file, model, referencePred: ref, onBatch: (d, t) => progress({ stage: 'evaluate', step: name, done: d, total: t }) });
   const teacher = await ev('teacher', spec.teacher, teacherBytes, true);
   const evaluated = [];
   for (const e of explored) evaluated.push({ e, r: await ev(e.name, e.file, e.model, e.teacherContract, teacher.pred) });
@@ -313,7 +321,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
       ...(spec.maxLatencyMs !== undefined && r.stage.latencyMs.p50 > spec.maxLatencyMs ? [`maxLatencyMs ${spec.maxLatencyMs}`] : []),
     ];
     return {
-      name: e.name, kind: e.kind, file: e.file, width: e.width, resolution: iface.height, params: r.stage.params, bytes: r.stage.bytes, latencyMs: r.stage.latencyMs.p50,
+      name: e.name, kind: e.kind, file: e.file, width: e.width, resolution: height, params: r.stage.params, bytes: r.stage.bytes, latencyMs: r.stage.latencyMs.p50,
       ...(e.floatLayers ? { floatLayers: e.floatLayers } : {}),
       val: splitSummary(e.valLogits!, val.labels, k, teacherValPred, labelNames),
       gateVal: { passed: e.gate!.passed, failed: failedChecks(e.gate!) },
@@ -339,6 +347,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     stagesConfig: stages,
     dataset: datasetSummary(ds) as JobReport['dataset'],
     labels: labelNames,
+    interface: iface,
     stages: [teacher.stage, ...evaluated.map(({ r }) => r.stage)],
     gate,
     search: { candidates, chosen: choice.chosen, reason: choice.reason, bestEffort: choice.bestEffort, closestStudent: choice.closestStudent, mixedPrecision, skipped, selection: 'smallest bytes (then p50 latency) whose gate passes on the validation split within maxBytes/maxLatencyMs; the test split only confirms' },

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { datasetSummary, toModelInput } from '@medslim/data';
+import type { ExplicitContract } from '@medslim/contracts';
+import { datasetSummary } from '@medslim/data';
+import { imageSize, interfaceMetadata, readModelInterface, studentContract } from '@medslim/intake';
 import {
   checkBatchForBackend, disposeStudent, exportStudentOnnx, parameterCount, referenceStudent, selectTrainingBackend,
   trainStudent, withWidth, type StudentConfig, type TrainConfig,
@@ -10,10 +12,9 @@ import { createHash } from 'node:crypto';
 import { epochsForSteps, PRESETS } from '../compress/spec.ts';
 import { JobError } from '../errors.ts';
 import { evaluateStage } from '../evaluate-stage.ts';
-import { modelInterface } from '../model-contract.ts';
+import { loadJobInputs } from '../model-contract.ts';
 import type { JobProgress } from '../job-progress.ts';
-import { loadDataFor } from '../load-data.ts';
-import { renderStagesMarkdown, toJson, type JobReport } from '../report.ts';
+import { renderInterfaceMarkdown, renderStagesMarkdown, toJson, type JobReport } from '../report.ts';
 import { prepareTrainingData } from '../training-data.ts';
 import { medslimVersion } from '../version.ts';
 
@@ -21,6 +22,8 @@ export interface DistillJobOptions {
   teacher: string | Uint8Array;
   data: string;
   outDir: string;
+  /** Explicit interface fields of the teacher (CLI flags / job spec `contract`). */
+  contract?: ExplicitContract;
   /** Width multiplier of the reference student (default 1). */
   width?: number;
   /** A full student config instead of reference × width (pruning passes a thinner one). */
@@ -56,15 +59,10 @@ export interface DistillJobResult {
 export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobResult> {
   const progress = o.onProgress ?? (() => {});
   const log = o.log ?? (() => {});
-  const teacherBytes = typeof o.teacher === 'string' ? readModelBytes(o.teacher) : o.teacher;
-  const teacherModel = readModel(teacherBytes, typeof o.teacher === 'string' ? o.teacher : 'teacher model');
-  const iface = modelInterface(teacherModel);
-  const ds = loadDataFor({ ...iface, numClasses: null }, o.data);
-  const k = iface.numClasses ?? ds.numClasses;
-  if (iface.numClasses !== null && ds.numClasses !== iface.numClasses) {
-    throw new JobError('CLASS_MISMATCH', `the teacher outputs ${iface.numClasses} classes but the dataset's labels have ${ds.numClasses} (0…${ds.numClasses - 1}); use the teacher trained on this dataset${ds.numClasses > iface.numClasses ? `, or fix labels outside [0, ${iface.numClasses})` : ''}`);
-  }
+  const { teacherBytes, ds, iface, k, labelNames } = await loadJobInputs(o.teacher, o.data, o.contract, ['test']);
   const test = ds.splits.test!;
+  const { height, width } = imageSize(iface, test.images);
+  const channels = iface.input.channels;
   const batchSize = o.train?.batchSize ?? 64;
   // Default: the standard preset's epochs, more on a small train split (at least its minimum of optimizer steps).
   const epochs = o.train?.epochs ?? epochsForSteps(PRESETS.standard.distill.epochs, PRESETS.standard.distill.minSteps, ds.splits.train?.count ?? 0, batchSize);
@@ -79,14 +77,13 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
   }
 
   const backend = await selectTrainingBackend({ prefer: o.prefer, log });
-  checkBatchForBackend(backend.name, batchSize, iface.height * iface.width);
+  checkBatchForBackend(backend.name, batchSize, height * width);
 
-  const config = o.student ?? withWidth(referenceStudent(iface.channels, k, iface.height), o.width ?? 1);
-  if (config.inputChannels !== iface.channels || config.numClasses !== k || config.resolution !== iface.height) {
-    throw new JobError('BAD_OPTION', `the student config takes ${config.inputChannels}×${config.resolution}² inputs to ${config.numClasses} classes but the teacher takes ${iface.channels}×${iface.height}² to ${k}`);
+  const config = o.student ?? withWidth(referenceStudent(channels, k, height), o.width ?? 1);
+  if (config.inputChannels !== channels || config.numClasses !== k || config.resolution !== height) {
+    throw new JobError('BAD_OPTION', `the student config takes ${config.inputChannels}×${config.resolution}² inputs to ${config.numClasses} classes but the teacher takes ${channels}×${height}² to ${k}`);
   }
-  const opts = { channels: iface.channels, height: iface.height, width: iface.width };
-  const nchw = { ...iface.contract, layout: 'NCHW' as const };
+  const nchw = studentContract(iface);
   const data = await prepareTrainingData(iface, ds, teacherBytes, k, o.cacheDir ?? join('.medslim', 'cache', 'teacher-logits'), progress, alpha < 1, o.train?.flip === true);
   mkdirSync(o.outDir, { recursive: true });
   const trainCfg: Partial<TrainConfig> = { ...o.train, batchSize, epochs, alpha, temperature };
@@ -105,13 +102,11 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
     },
   );
   const wallSeconds = (performance.now() - t0) / 1000;
-  const labelNames = iface.labels && iface.labels.length === k ? iface.labels : Array.from({ length: k }, (_, i) => String(i));
   const teacherSha256 = createHash('sha256').update(teacherBytes).digest('hex');
   const studentParams = parameterCount(result.params);
   const studentBytes = exportStudentOnnx(config, result.params, {
     metadata: {
-      'medslim.preprocess': JSON.stringify(nchw),
-      'medslim.labels': labelNames.join(','),
+      ...interfaceMetadata({ contract: nchw, labels: labelNames, output: { name: 'logits', kind: 'logits' }, contractSource: iface.sources.contract }),
       'medslim.lineage': JSON.stringify({ teacherSha256, datasetSha256: ds.sha256, train: trainCfg, backend: backend.name, medslimVersion }),
     },
   });
@@ -119,19 +114,19 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
   const studentPath = join(o.outDir, 'student.onnx');
   writeFileSync(studentPath, studentBytes);
 
-  const testInput = toModelInput(test.images, nchw, opts);
   const common = {
-    test: testInput, labels: test.labels, numClasses: k, labelNames, intraOpNumThreads: o.intraOpNumThreads ?? 1, seed: o.train?.seed ?? 0,
+    images: test.images, labels: test.labels, numClasses: k, labelNames, intraOpNumThreads: o.intraOpNumThreads ?? 1, seed: o.train?.seed ?? 0,
     latencyIterations: o.latencyIterations, throughputIterations: o.throughputIterations,
   };
-  const teacherStage = await evaluateStage({ ...common, name: 'teacher', file: typeof o.teacher === 'string' ? o.teacher : 'teacher.onnx', model: teacherBytes, onBatch: (d, t) => progress({ stage: 'teacher', step: 'evaluate', done: d, total: t }) });
-  const studentStage = await evaluateStage({ ...common, name: 'student', file: 'student.onnx', model: studentBytes, referencePred: teacherStage.pred, onBatch: (d, t) => progress({ stage: 'student', step: 'evaluate', done: d, total: t }) });
+  const teacherStage = await evaluateStage({ ...common, iface, name: 'teacher', file: typeof o.teacher === 'string' ? o.teacher : 'teacher.onnx', model: teacherBytes, onBatch: (d, t) => progress({ stage: 'teacher', step: 'evaluate', done: d, total: t }) });
+  const studentStage = await evaluateStage({ ...common, iface: readModelInterface(readModel(studentBytes, 'student.onnx'), { what: 'the student' }), name: 'student', file: 'student.onnx', model: studentBytes, referencePred: teacherStage.pred, onBatch: (d, t) => progress({ stage: 'student', step: 'evaluate', done: d, total: t }) });
   const report: JobReport = {
     job: 'distill',
     medslimVersion,
     createdAt: new Date().toISOString(),
     dataset: datasetSummary(ds) as JobReport['dataset'],
     labels: labelNames,
+    interface: iface,
     stages: [teacherStage.stage, studentStage.stage],
     training: {
       backend: backend.name,
@@ -172,6 +167,7 @@ export function renderDistillMarkdown(report: JobReport): string {
       `Trained on ${t.backend}${t.threads ? ` (${t.threads} thread${t.threads === 1 ? '' : 's'}, micro-batch ${t.microBatch})` : ''} for ${t.epochs} epochs (T = ${t.config.temperature}, α = ${t.config.alpha}) at ${t.imagesPerSecond.toFixed(1)} images/s, ${(t.seconds / 60).toFixed(1)} min; best epoch ${t.bestEpoch} by validation AUC.`,
     '',
     renderStagesMarkdown(report),
+    renderInterfaceMarkdown(report),
     '## Training',
     '',
     '| epoch | loss | val AUC | val accuracy | seconds |',

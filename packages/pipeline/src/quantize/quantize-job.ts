@@ -1,15 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { datasetSummary, sampleIndices, toModelInput } from '@medslim/data';
-import { readModel, readModelBytes, summarize } from '@medslim/onnx';
+import type { ExplicitContract } from '@medslim/contracts';
+import { datasetSummary, sampleIndices } from '@medslim/data';
+import { interfaceMetadata, modelFeeds, readModelInterface } from '@medslim/intake';
+import { getMetadata, readModel, setMetadata, summarize, writeModel } from '@medslim/onnx';
 import { quantizeStatic, verifyIntegerKernels, type QuantizeConfig } from '@medslim/quantize';
 import { JobError } from '../errors.ts';
 import { evaluateStage } from '../evaluate-stage.ts';
-import { modelInterface, type ModelInterface } from '../model-contract.ts';
-import { renderStagesMarkdown, toJson, type JobReport } from '../report.ts';
+import { loadJobInputs } from '../model-contract.ts';
+import { renderInterfaceMarkdown, renderStagesMarkdown, toJson, type JobReport } from '../report.ts';
 import { medslimVersion } from '../version.ts';
 import type { JobProgress } from '../job-progress.ts';
-import { loadDataFor } from '../load-data.ts';
 import { predictionChanges, type PredictionChange } from '../prediction-changes.ts';
 import { measuredOn } from '../measured-on.ts';
 
@@ -20,6 +21,8 @@ export interface QuantizeJobOptions {
   data: string;
   /** Output folder: model.int8.onnx, report.json, report.md. */
   outDir: string;
+  /** Explicit interface fields (CLI flags / job spec `contract`); they win over the model's metadata and graph. */
+  contract?: ExplicitContract;
   quantize?: Partial<QuantizeConfig>;
   /** Calibration images from the train split (default 512), chosen by a seeded sample. */
   calibrationSize?: number;
@@ -43,15 +46,13 @@ export interface QuantizeJobResult {
  * The quantize job: static INT8 QDQ quantization of a teacher with calibration images from the train split,
  * then an honest before/after evaluation of both on the test split (metrics with 95 % CIs, latency), and
  * the integer-kernel check. Writes `model.int8.onnx`, `report.json` and `report.md` under `outDir`.
- * @throws OnnxError (not ONNX / truncated), DataError (bad npz, labels out of range), JobError (size or
+ * The teacher's interface is resolved by @medslim/intake (flags > metadata > graph > validation evidence) and
+ * recorded in the report (`interface`, with the evidence table when evidence settled the contract).
+ * @throws IntakeError (NO_CONTRACT, AMBIGUOUS_LAYOUT, AMBIGUOUS_OUTPUT, …: the message names the flag), OnnxError (not ONNX / truncated), DataError (bad npz, labels out of range), JobError (size or
  *   class mismatch, empty calibration split), QuantizeError — all before any file is written.
  */
 export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJobResult> {
-  const teacherBytes = typeof o.model === 'string' ? readModelBytes(o.model) : o.model;
-  const teacherModel = readModel(teacherBytes, typeof o.model === 'string' ? o.model : 'teacher model');
-  const iface = modelInterface(teacherModel);
-  const ds = loadDataFor(iface, o.data);
-  const k = iface.numClasses ?? ds.numClasses;
+  const { teacherBytes, teacherModel, ds, iface, k, labelNames } = await loadJobInputs(o.model, o.data, o.contract, ['test']);
   const train = ds.splits.train;
   const test = ds.splits.test!;
   const calibrationSize = o.calibrationSize ?? 512;
@@ -60,22 +61,21 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
   }
   const seed = o.seed ?? 0;
   const progress = o.onProgress ?? (() => {});
-  const toInput = (images: typeof test.images, indices?: Int32Array) =>
-    toModelInput(images, iface.contract, { channels: iface.channels, height: iface.height, width: iface.width, ...(indices ? { indices } : {}) });
 
-  // Calibration batches: a seeded sample of the train split, 32 images a batch.
+  // Calibration batches: a seeded sample of the train split, 32 images a run (or the model's fixed batch), fed
+  // exactly as the model takes them (element type, layout, contract).
   const idx = sampleIndices(train.count, calibrationSize, seed);
-  const batches = [];
-  for (let s = 0; s < idx.length; s += 32) batches.push(toInput(train.images, idx.subarray(s, s + 32)));
+  const batches = [...modelFeeds(iface, train.images, { indices: idx, batchSize: 32 })].map((f) => ({ data: f.data, dims: f.dims, type: f.type }));
   const q = await quantizeStatic(teacherBytes, batches, o.quantize ?? {}, (p) => progress({ stage: 'int8', step: p.phase, done: p.done, total: p.total }));
+  // The INT8 model takes the teacher's input as it is and carries the resolved interface, so serving and later jobs read it right.
+  setMetadata(q.model, { ...getMetadata(q.model), ...interfaceMetadata({ contract: iface.contract, labels: labelNames, output: iface.output, contractSource: iface.sources.contract }) });
+  const int8Bytes = writeModel(q.model);
   progress({ stage: 'int8', step: 'verify', done: 0, total: 1 });
-  const kernels = await verifyIntegerKernels(q.bytes);
+  const kernels = await verifyIntegerKernels(int8Bytes);
   progress({ stage: 'int8', step: 'verify', done: 1, total: 1 });
 
-  const testInput = toInput(test.images);
-  const labelNames = iface.labels && iface.labels.length === k ? iface.labels : Array.from({ length: k }, (_, i) => String(i));
   const common = {
-    test: testInput,
+    images: test.images,
     labels: test.labels,
     numClasses: k,
     labelNames,
@@ -84,8 +84,8 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
     latencyIterations: o.latencyIterations,
     throughputIterations: o.throughputIterations,
   };
-  const teacher = await evaluateStage({ ...common, name: 'teacher', file: typeof o.model === 'string' ? o.model : 'teacher.onnx', model: teacherBytes, onBatch: (d, t) => progress({ stage: 'teacher', step: 'evaluate', done: d, total: t }) });
-  const int8 = await evaluateStage({ ...common, name: 'int8', file: 'model.int8.onnx', model: q.bytes, referencePred: teacher.pred, onBatch: (d, t) => progress({ stage: 'int8', step: 'evaluate', done: d, total: t }) });
+  const teacher = await evaluateStage({ ...common, iface, name: 'teacher', file: typeof o.model === 'string' ? o.model : 'teacher.onnx', model: teacherBytes, onBatch: (d, t) => progress({ stage: 'teacher', step: 'evaluate', done: d, total: t }) });
+  const int8 = await evaluateStage({ ...common, iface: readModelInterface(readModel(int8Bytes, 'model.int8.onnx'), { what: 'the INT8 model' }), name: 'int8', file: 'model.int8.onnx', model: int8Bytes, referencePred: teacher.pred, onBatch: (d, t) => progress({ stage: 'int8', step: 'evaluate', done: d, total: t }) });
 
   const report: JobReport = {
     job: 'quantize',
@@ -93,6 +93,7 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
     createdAt: new Date().toISOString(),
     dataset: datasetSummary(ds) as JobReport['dataset'],
     labels: labelNames,
+    interface: iface,
     stages: [teacher.stage, int8.stage],
     quantization: {
       format: 'QDQ',
@@ -123,7 +124,7 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
   const modelPath = join(o.outDir, 'model.int8.onnx');
   const reportPath = join(o.outDir, 'report.json');
   const markdownPath = join(o.outDir, 'report.md');
-  writeFileSync(modelPath, q.bytes);
+  writeFileSync(modelPath, int8Bytes);
   writeFileSync(reportPath, toJson(report));
   writeFileSync(markdownPath, renderQuantizeMarkdown(report, summarize(teacherModel, teacherBytes.byteLength).parameterCount));
   return { report, modelPath, reportPath, markdownPath };
@@ -151,6 +152,7 @@ export function renderQuantizeMarkdown(report: JobReport, teacherParams: number)
       `accuracy ${(t.test.accuracy * 100).toFixed(2)} % → ${(q.test.accuracy * 100).toFixed(2)} %, agreement with the teacher ${((q.test.agreement ?? NaN) * 100).toFixed(2)} %.`,
     '',
     renderStagesMarkdown(report),
+    renderInterfaceMarkdown(report),
     '## Quantization',
     '',
     `- Format: QDQ; weights ${qz.weights}; activations ${qz.activations}; calibrator ${qz.calibrator}${qz.percentile ? ` (${qz.percentile})` : ''} on ${qz.calibrationImages} ${qz.calibrationSplit} images.`,
