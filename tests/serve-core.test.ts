@@ -4,7 +4,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { writeModel } from '@medslim/onnx';
+import { setMetadata, writeModel } from '@medslim/onnx';
 import { tinyResNet } from '@medslim/onnx/testing';
 import {
   hashToUnit,
@@ -124,7 +124,12 @@ describe('MetricsRegistry', () => {
 });
 
 describe('SessionCache', () => {
-  const model = (seed: number, classes = 2) => writeModel(tinyResNet({ channels: 1, classes, size: 8, seed }));
+  const CONTRACT = '{"layout":"NCHW","scale":0.00392156862745098,"mean":[0],"std":[1]}';
+  const model = (seed: number, classes = 2, metadata: Record<string, string> = { 'medslim.preprocess': CONTRACT }) => {
+    const m = tinyResNet({ channels: 1, classes, size: 8, seed });
+    setMetadata(m, metadata);
+    return writeModel(m);
+  };
   /** A factory that counts sessions created and released. */
   function counting(): { factory: SessionFactory; created: number; released: number } {
     const c = {
@@ -202,6 +207,16 @@ describe('SessionCache', () => {
     now = 1001;
     (await load()).unhold();
     expect(source.loads.get('default/m@1')).toBe(2);
+  });
+
+  it('a float model without a contract is refused with 422 MODEL_INTERFACE naming medslim.preprocess — never served under a guessed contract', async () => {
+    const cache = new SessionCache({ budgetBytes: 1e9, intraOpNumThreads: 1 });
+    const err = await cache.acquire('x', "model 'm' version 2", async () => model(1, 2, {})).catch((e: unknown) => e);
+    expect(ServingError.is(err, 'MODEL_INTERFACE')).toBe(true);
+    expect((err as ServingError).status).toBe(422);
+    expect((err as Error).message).toMatch(/model 'm' version 2 cannot be served: its float input 'input' carries no preprocessing contract \(metadata medslim\.preprocess\)/);
+    // The same model with its contract loads.
+    (await cache.acquire('y', "model 'm' version 3", async () => model(1))).unhold();
   });
 
   it('bytes ORT cannot load → MODEL_UNAVAILABLE naming the model', async () => {

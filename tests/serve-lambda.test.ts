@@ -14,7 +14,7 @@ vi.mock('../packages/infer/src/connect.ts', async () => {
   const { writeModel } = await import('@medslim/onnx');
   const { tinyResNet } = await import('@medslim/onnx/testing');
   const { InMemoryModelSource } = await import('@medslim/serving');
-  const bytes = writeModel(tinyResNet({ channels: 1, classes: 2, size: 8, metadata: { 'medslim.labels': 'normal,pneumonia' } }));
+  const bytes = writeModel(tinyResNet({ channels: 1, classes: 2, size: 8, metadata: { 'medslim.preprocess': '{"layout":"NCHW","scale":0.00392156862745098,"mean":[0],"std":[1]}', 'medslim.labels': 'normal,pneumonia' } }));
   const source = new InMemoryModelSource()
     .addVersion({ model: 'chest', version: 4, bytes })
     .setAlias({ model: 'chest', alias: 'prod', targets: [{ version: 4, weight: 1 }] });
@@ -118,7 +118,7 @@ describe('configFromEnv', () => {
 
 describe('preload', () => {
   it('warms the listed versions before any request; a missing one is logged, not thrown', async () => {
-    const bytes = writeModel(tinyResNet({ channels: 1, classes: 2, size: 8 }));
+    const bytes = writeModel(tinyResNet({ channels: 1, classes: 2, size: 8, metadata: { 'medslim.preprocess': '{"layout":"NCHW","scale":1,"mean":[0],"std":[1]}' } }));
     const source = new InMemoryModelSource().addVersion({ model: 'm', version: 1, bytes }).addVersion({ model: 'm', version: 2, bytes: null });
     const logs: string[] = [];
     const app = createInferApp({

@@ -16,7 +16,7 @@ describe('inference from the registry (the ModelSource medslim serve and the Lam
     const reg = new Registry(store);
     const { key } = await reg.keys.create({ tenant: 'st-marys', role: 'reader', by: null });
     await reg.models.create('st-marys', { name: 'chest', createdBy: author });
-    const model = (seed: number) => writeModel(tinyResNet({ channels: 1, classes: 2, size: 8, seed, metadata: { 'medslim.labels': 'normal,pneumonia' } }));
+    const model = (seed: number) => writeModel(tinyResNet({ channels: 1, classes: 2, size: 8, seed, metadata: { 'medslim.preprocess': '{"layout":"NCHW","scale":0.00392156862745098,"mean":[0],"std":[1]}', 'medslim.labels': 'normal,pneumonia' } }));
     for (const seed of [1, 2]) {
       await reg.versions.register('st-marys', 'chest', { artifacts: [{ file: 'model.int8.onnx', bytes: model(seed) }], lineage, metrics: [], gate: null, createdBy: author });
     }

@@ -44,7 +44,7 @@ describe('benchmarkLatency', () => {
 
   it('rejects bad dims, bad counts and unloadable models', async () => {
     const code = errorCode;
-    expect(await code(benchmarkLatency(tinyGemmModel(), { inputDims: [2, 1, 2, 2] }))).toBe('INVALID_ARGUMENT');
+    expect(await code(benchmarkLatency(tinyGemmModel(), { inputDims: [0, 1, 2, 2] }))).toBe('INVALID_ARGUMENT');
     expect(await code(benchmarkLatency(tinyGemmModel(), { inputDims: [1, 1, 2, 2], iterations: 0 }))).toBe(
       'INVALID_ARGUMENT',
     );

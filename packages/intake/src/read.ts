@@ -13,8 +13,12 @@ export const OUTPUT_METADATA_KEY = 'medslim.output';
 /** Element types of an image input medslim feeds; integer ones take raw pixels (identity contract). */
 const INPUT_TYPES: readonly TensorType[] = ['float32', 'float16', 'float64', 'uint8', 'int32', 'int64'];
 const INTEGER_TYPES: readonly TensorType[] = ['uint8', 'int32', 'int64'];
-/** Element types of a class-score output medslim reads (converted to float). */
-const OUTPUT_TYPES: readonly TensorType[] = ['float32', 'float16', 'float64', 'int32', 'int64'];
+/**
+ * Element types of a class-score output medslim reads (converted to float64 numbers). Integer scores are
+ * refused: their scale is unknown (e.g. round(1000 × logits)), so probabilities, AUC and calibration computed
+ * from them would be silently wrong.
+ */
+const OUTPUT_TYPES: readonly TensorType[] = ['float32', 'float16', 'float64'];
 
 /** The identity contract: raw pixels 0–255 as they are (an integer input normalises inside the graph). */
 export function identityContract(layout: Layout): InputContract {
@@ -228,7 +232,10 @@ function chooseOutput(g: GraphProto, meta: Record<string, string>, explicit: Exp
     if (!chosen) throw new IntakeError('BAD_METADATA', `${what}'s metadata '${OUTPUT_METADATA_KEY}' names output '${metaOut.name}', which the graph does not have; its outputs are ${list()}`);
     source = 'metadata';
   } else {
-    let cands = outs.filter((x) => x.k !== undefined && x.k !== 1 && x.dtype !== undefined && OUTPUT_TYPES.includes(x.dtype));
+    const shaped = outs.filter((x) => x.k !== undefined && x.k !== 1);
+    let cands = shaped.filter((x) => x.dtype !== undefined && OUTPUT_TYPES.includes(x.dtype));
+    // One score-shaped output of a type medslim cannot read: say so (below) rather than "no scores".
+    if (cands.length === 0 && shaped.length === 1) cands = shaped;
     if (numClasses !== undefined) {
       const exact = cands.filter((x) => x.k === numClasses);
       cands = exact.length > 0 ? exact : cands.filter((x) => x.k === null);
@@ -251,7 +258,7 @@ function chooseOutput(g: GraphProto, meta: Record<string, string>, explicit: Exp
     source = 'graph';
   }
   if (chosen.dtype === undefined || !OUTPUT_TYPES.includes(chosen.dtype)) {
-    throw new IntakeError('UNSUPPORTED_TYPE', `${what}'s output '${chosen.name}' has element type ${chosen.dtype ?? 'unknown'}; medslim reads class scores of type float32, float16, float64, int32 or int64`);
+    throw new IntakeError('UNSUPPORTED_TYPE', `${what}'s output '${chosen.name}' has element type ${chosen.dtype ?? 'unknown'}; medslim reads class scores of type float32, float16 or float64 — integer scores have an unknown scale, so probabilities, AUC and calibration cannot be read from them: export the float logits (before any Cast)`);
   }
   if (chosen.k === undefined || chosen.k === 1) {
     throw new IntakeError('MODEL_OUTPUT', `${what}'s output '${chosen.name}' is ${fmt(chosen.shape)}: not per-class scores [N, K] with K ≥ 2 (${chosen.k === 1 ? 'one score per image' : 'class indices or a feature map'}); export the classifier's logits [N, num_classes]${source === 'graph' ? '' : ', or name another output with --output'}`);

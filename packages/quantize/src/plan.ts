@@ -138,9 +138,12 @@ export function planQdq(model: ModelProto, config: QuantizeConfig): QdqPlan {
   const finalName = (t: string) => renamed.get(t) ?? t;
 
   const activations = new Map<string, ActivationSpec>();
+  // A graph output kept in float gets no Q/DQ of its own — unless a quantized node also reads it (e.g. an
+  // embedding output that feeds the classifier head): then its readers get a Q/DQ and the output stays float.
+  const readByQuantized = (t: string) => (cons.get(t) ?? []).some((c) => quantized.has(c) && !foldedSet.has(c));
   const want = (t: string, spec: ActivationSpec) => {
     if (!t || inits.has(t)) return;
-    if (graphOutputs.has(t) && config.keepGraphOutputsFloat) return;
+    if (graphOutputs.has(t) && config.keepGraphOutputsFloat && !readByQuantized(t)) return;
     const cur = activations.get(t);
     if (!cur || (cur.kind === 'own' && spec.kind === 'shared')) activations.set(t, spec);
   };

@@ -148,7 +148,7 @@ export function applyQdq(model: ModelProto, plan: QdqPlan, ranges: Map<string, {
     const qOut = fresh(`${t}_QuantizeLinear_Output`);
     let src = t;
     let dqOut = fresh(`${t}_DequantizeLinear_Output`);
-    if (graphOutputs.has(t)) {
+    if (graphOutputs.has(t) && !config.keepGraphOutputsFloat) {
       // The graph output keeps its name and now carries the dequantized value.
       src = fresh(`${t}_float`);
       for (const n of g.node ?? []) n.output = (n.output ?? []).map((o) => (o === t ? src : o));
