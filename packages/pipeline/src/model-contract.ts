@@ -4,7 +4,7 @@
  */
 import type { ExplicitContract, ModelInterface } from '@medslim/contracts';
 import { loadDataset, type Dataset, type SplitName } from '@medslim/data';
-import { classNames, resolveModelInterface } from '@medslim/intake';
+import { classNames, readModelInterface, resolveModelInterface, type StaticInterface } from '@medslim/intake';
 import { readModel, readModelBytes, type ModelProto } from '@medslim/onnx';
 import { JobError } from './errors.ts';
 
@@ -23,15 +23,36 @@ export interface JobInputs {
 }
 
 /**
- * Load the dataset and resolve the teacher's interface on it.
+ * Load the dataset and resolve the teacher's interface on it. Checks run in the order a user fixes them: the
+ * model's own class count against the labels (when the graph fixes K for one score output), then image size and
+ * channels, then the interface (which may need the validation evidence).
  * @param requireSplits splits the job needs (the evidence rule additionally uses val when present)
+ * @param labelsWithinModel quantize: labels must lie in [0, K) of the model (a dataset may lack the last classes);
+ *   distill/compress (false): the dataset's classes must equal the model's K
  * @throws IntakeError (NO_CONTRACT, AMBIGUOUS_LAYOUT, AMBIGUOUS_OUTPUT, CLASS_MISMATCH, SIZE_MISMATCH, …),
- *   JobError SIZE_MISMATCH (3-channel images for a 1-channel model), DataError, OnnxError.
+ *   JobError CLASS_MISMATCH / SIZE_MISMATCH, DataError (LABEL_OUT_OF_RANGE, …), OnnxError.
  */
-export async function loadJobInputs(teacher: string | Uint8Array, dataPath: string, explicit: ExplicitContract | undefined, requireSplits: SplitName[]): Promise<JobInputs> {
+export async function loadJobInputs(teacher: string | Uint8Array, dataPath: string, explicit: ExplicitContract | undefined, requireSplits: SplitName[], labelsWithinModel = false): Promise<JobInputs> {
   const teacherBytes = typeof teacher === 'string' ? readModelBytes(teacher) : teacher;
   const teacherModel = readModel(teacherBytes, typeof teacher === 'string' ? teacher : 'teacher model');
-  const ds = loadDataset(dataPath, { requireSplits });
+  // What the graph alone says (K, H×W), for the early checks; problems it has are reported by the full read below.
+  let early: StaticInterface | undefined;
+  try {
+    early = readModelInterface(teacherModel, { explicit, what: 'the teacher' });
+  } catch {
+    early = undefined;
+  }
+  const modelK = early?.output.numClasses ?? undefined;
+  const ds = loadDataset(dataPath, { requireSplits, ...(labelsWithinModel && modelK ? { numClasses: modelK } : {}) });
+  if (modelK !== undefined && ds.numClasses !== modelK) {
+    throw new JobError('CLASS_MISMATCH', `the teacher outputs ${modelK} classes but the dataset's labels have ${ds.numClasses} (0…${ds.numClasses - 1}); use the teacher trained on this dataset${ds.numClasses > modelK ? `, or fix labels outside [0, ${modelK})` : ''}`);
+  }
+  if (early && ((early.input.height !== null && early.input.height !== ds.height) || (early.input.width !== null && early.input.width !== ds.width))) {
+    throw new JobError('SIZE_MISMATCH', `images in ${dataPath} are ${ds.height}×${ds.width} but the model input '${early.input.name}' expects ${early.input.height}×${early.input.width}; resize the dataset or use the matching model`);
+  }
+  if (early && ds.channels === 3 && early.input.channels === 1) {
+    throw new JobError('SIZE_MISMATCH', `images in ${dataPath} have 3 channels but the teacher expects 1; convert the dataset to grayscale`);
+  }
   const iface = await resolveModelInterface(teacherBytes, { explicit, dataset: ds, what: 'the teacher' }, teacherModel);
   if (ds.channels === 3 && iface.input.channels === 1) {
     throw new JobError('SIZE_MISMATCH', `images in ${dataPath} have 3 channels but the teacher expects 1; convert the dataset to grayscale`);

@@ -52,7 +52,7 @@ export interface QuantizeJobResult {
  *   class mismatch, empty calibration split), QuantizeError — all before any file is written.
  */
 export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJobResult> {
-  const { teacherBytes, teacherModel, ds, iface, k, labelNames } = await loadJobInputs(o.model, o.data, o.contract, ['test']);
+  const { teacherBytes, teacherModel, ds, iface, k, labelNames } = await loadJobInputs(o.model, o.data, o.contract, ['test'], true);
   const train = ds.splits.train;
   const test = ds.splits.test!;
   const calibrationSize = o.calibrationSize ?? 512;
