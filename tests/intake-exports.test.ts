@@ -119,7 +119,7 @@ describe('medslim quantize (CLI) on export forms', () => {
     expect(only.stderr).toMatch(/\[MODEL_OUTPUT\].*'label' int64 \[batch\].*--output/);
     const emb = cli(['quantize', '--model', join(fixtures, 'two-outputs.onnx'), '--data', dataset, '--out', out, '--output', 'embedding', '--scale', '1/255']);
     expect(emb.status).toBe(2);
-    expect(emb.stderr).toMatch(/\[CLASS_MISMATCH\].*'embedding' has K = 32 classes but the dataset's labels have 2/);
+    expect(emb.stderr).toMatch(/\[CLASS_MISMATCH\].*output 'embedding' outputs 32 classes but the dataset's labels have 2.*--output/);
     const lay = cli(['quantize', '--model', join(fixtures, 'nhwc.onnx'), '--data', dataset, '--out', out, '--layout', 'NCHW']);
     expect(lay.status).toBe(2);
     expect(lay.stderr).toMatch(/\[MODEL_INPUT\].*read as NCHW its channel axis is 28.*--layout/);

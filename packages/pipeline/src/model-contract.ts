@@ -27,8 +27,8 @@ export interface JobInputs {
  * model's own class count against the labels (when the graph fixes K for one score output), then image size and
  * channels, then the interface (which may need the validation evidence).
  * @param requireSplits splits the job needs (the evidence rule additionally uses val when present)
- * @param labelsWithinModel quantize: labels must lie in [0, K) of the model (a dataset may lack the last classes);
- *   distill/compress (false): the dataset's classes must equal the model's K
+ * @param labelsWithinModel quantize: a label outside [0, K) of the model is reported as such (LABEL_OUT_OF_RANGE);
+ *   either way the classes the labels use must be exactly the model's K
  * @throws IntakeError (NO_CONTRACT, AMBIGUOUS_LAYOUT, AMBIGUOUS_OUTPUT, CLASS_MISMATCH, SIZE_MISMATCH, …),
  *   JobError CLASS_MISMATCH / SIZE_MISMATCH, DataError (LABEL_OUT_OF_RANGE, …), OnnxError.
  */
@@ -44,8 +44,12 @@ export async function loadJobInputs(teacher: string | Uint8Array, dataPath: stri
   }
   const modelK = early?.output.numClasses ?? undefined;
   const ds = loadDataset(dataPath, { requireSplits, ...(labelsWithinModel && modelK ? { numClasses: modelK } : {}) });
-  if (modelK !== undefined && ds.numClasses !== modelK) {
-    throw new JobError('CLASS_MISMATCH', `the teacher outputs ${modelK} classes but the dataset's labels have ${ds.numClasses} (0…${ds.numClasses - 1}); use the teacher trained on this dataset${ds.numClasses > modelK ? `, or fix labels outside [0, ${modelK})` : ''}`);
+  // The classes the labels actually use: a K larger than that would score images over outputs that are not
+  // this dataset's classes (an embedding read as class scores, or a teacher of another task).
+  const used = Math.max(...Object.values(ds.splits).flatMap((sp) => (sp && sp.count > 0 ? [sp.labels.reduce((a, b) => Math.max(a, b), 0)] : []))) + 1;
+  if (modelK !== undefined && (ds.numClasses !== modelK || used !== modelK)) {
+    const have = labelsWithinModel ? used : ds.numClasses;
+    throw new JobError('CLASS_MISMATCH', `the teacher${early?.sources.output === 'explicit' ? `'s output '${early.output.name}'` : ''} outputs ${modelK} classes but the dataset's labels have ${have} (0…${have - 1}); use the teacher trained on this dataset${have > modelK ? `, or fix labels outside [0, ${modelK})` : early && early.sources.output !== 'graph' ? ', or name the class-score output with --output (API: contract.output)' : ''}`);
   }
   if (early && ((early.input.height !== null && early.input.height !== ds.height) || (early.input.width !== null && early.input.width !== ds.width))) {
     throw new JobError('SIZE_MISMATCH', `images in ${dataPath} are ${ds.height}×${ds.width} but the model input '${early.input.name}' expects ${early.input.height}×${early.input.width}; resize the dataset or use the matching model`);
