@@ -47,7 +47,8 @@ export async function loadJobInputs(teacher: string | Uint8Array, dataPath: stri
   // The classes the labels actually use: a K larger than that would score images over outputs that are not
   // this dataset's classes (an embedding read as class scores, or a teacher of another task).
   const used = Math.max(...Object.values(ds.splits).flatMap((sp) => (sp && sp.count > 0 ? [sp.labels.reduce((a, b) => Math.max(a, b), 0)] : []))) + 1;
-  if (modelK !== undefined && (ds.numClasses !== modelK || used !== modelK)) {
+  // (quantize tolerates a small or degenerate split whose labels miss a class of a binary model.)
+  if (modelK !== undefined && (ds.numClasses !== modelK || (labelsWithinModel ? modelK > Math.max(used, 2) : used !== modelK))) {
     const have = labelsWithinModel ? used : ds.numClasses;
     throw new JobError('CLASS_MISMATCH', `the teacher${early?.sources.output === 'explicit' ? `'s output '${early.output.name}'` : ''} outputs ${modelK} classes but the dataset's labels have ${have} (0…${have - 1}); use the teacher trained on this dataset${have > modelK ? `, or fix labels outside [0, ${modelK})` : early && early.sources.output !== 'graph' ? ', or name the class-score output with --output (API: contract.output)' : ''}`);
   }
