@@ -134,6 +134,11 @@ describe('medslim CLI: more bad input found by a newcomer (exit 2, no stack trac
     const exclude = medslim('quantize', '--model', modelPath, '--data', dataPath, '--out', join(dir, 'x'), '--exclude', 'NoSuchNode');
     expect(exclude.code).toBe(2);
     expect(exclude.stderr).toMatch(/exclude: 'NoSuchNode' matches no node name or op type.*'fc'/);
+    const { readModel } = await import('@medslim/onnx');
+    const everyOp = [...new Set(readModel(readFileSync(modelPath)).graph!.node!.map((n) => n.opType!))].join(',');
+    const all = medslim('quantize', '--model', modelPath, '--data', dataPath, '--out', join(dir, 'x'), '--exclude', everyOp);
+    expect(all.code, all.stderr).toBe(2); // was exit 1: "'fetches' cannot be an empty array" from onnxruntime
+    expect(all.stderr).toMatch(/nothing to quantize in this model: exclude .* covers every node/);
     const big = medslim('quantize', '--model', modelPath, '--data', dataPath, '--out', join(dir, 'x'), '--calibration-size', '99999999999999999999');
     expect(big.code).toBe(2);
     expect(big.stderr).toMatch(/--calibration-size must be an integer/);

@@ -34,7 +34,7 @@ beforeAll(async () => {
   await reg.keys.ensureAdmin({ key: PLATFORM });
   key = (await reg.keys.create({ tenant: 'hosp-a', role: 'admin', by: null })).key;
   await reg.models.create('hosp-a', { name: 'breast', createdBy: author });
-  const bytes = writeModel(tinyResNet({ channels: 1, classes: 2, size: 8, seed: 1, metadata: { 'medslim.labels': 'benign,malignant' } }));
+  const bytes = writeModel(tinyResNet({ channels: 1, classes: 2, size: 8, seed: 1, metadata: { 'medslim.labels': 'benign,malignant', 'medslim.preprocess': '{"layout":"NCHW","scale":1,"mean":[0],"std":[1]}' } }));
   await reg.versions.register('hosp-a', 'breast', { artifacts: [{ file: 'model.int8.onnx', bytes }], lineage: { teacher: null, dataset: null, job: null, codeVersion: 'test' }, metrics: [], gate: null, createdBy: author });
   await reg.aliases.set('hosp-a', 'breast', 'prod', { targets: [{ version: 1, weight: 1 }], actor: author });
   api = createApp({ store, log: () => {} });
@@ -150,6 +150,27 @@ describe('issue 14 attacks', () => {
     expect(await headers.text()).toMatch(/part headers/);
     const list = await api.request('/v1/uploads', { headers: { authorization: `Bearer ${key}` } });
     expect(((await list.json()) as { uploads: { filename: string }[] }).uploads.filter((u) => u.filename === 'trunc.onnx')).toEqual([]);
+  });
+
+  it('item 9: a full disk while storing an upload is a 507 with a JSON body (the server is out of space, not the client wrong), and nothing is listed', async () => {
+    // What fs.write raises on a full disk: an Error with code ENOSPC, here wrapped as the store would pass it on.
+    class FullDisk extends FsBlobStore {
+      override async put(...args: Parameters<FsBlobStore['put']>): ReturnType<FsBlobStore['put']> {
+        if (args[0].endsWith('/blob')) {
+          const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
+          throw new Error('write failed', { cause: enospc });
+        }
+        return super.put(...args);
+      }
+    }
+    const full = createApp({ store: new FullDisk(path.join(dir, 'store'), { fsync: false }), log: () => {} });
+    const f = new FormData();
+    f.append('file', new Blob([new Uint8Array(1000)]), 'full-disk.onnx');
+    const r = await full.request('/v1/uploads', { method: 'POST', body: f, headers: { authorization: `Bearer ${key}` } });
+    expect(r.status).toBe(507);
+    expect(await r.json()).toEqual({ error: { code: 'INSUFFICIENT_STORAGE', message: expect.stringMatching(/storage is full, so nothing was stored/) } });
+    const list = await api.request('/v1/uploads', { headers: { authorization: `Bearer ${key}` } });
+    expect(((await list.json()) as { uploads: { filename: string }[] }).uploads.filter((u) => u.filename === 'full-disk.onnx')).toEqual([]);
   });
 
   it('item 11: canary routing is salted per tenant/model/alias: one request id lands independently in two rollouts', () => {

@@ -2,6 +2,7 @@
  * HTTP errors: one `ApiError` (a Hono `HTTPException` with a stable `code`) and one `onError` that
  * turns every error into `{error: {code, message}}` with the right status:
  * `ApiError` as is, `RegistryError` by its code's status, `StoreError` TOO_LARGE → 413 / BAD_KEY → 400,
+ * a full disk or quota (ENOSPC/EDQUOT anywhere in the cause chain) → 507,
  * Hono's own `HTTPException`s (malformed JSON, 415 from the media-type gate), anything else → 500
  * without internals. Request bodies are never logged.
  */
@@ -22,6 +23,7 @@ export type ApiErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
   | 'NOT_IMPLEMENTED'
+  | 'INSUFFICIENT_STORAGE'
   | 'INTERNAL';
 
 /** An HTTP error with a stable machine-readable `code`; the message says what to fix. */
@@ -50,6 +52,20 @@ export function validationHook(result: { success: boolean; target: string; error
   throw new ApiError(400, 'BAD_REQUEST', `invalid request ${where}: ${describeIssues(result.error)}`);
 }
 
+/**
+ * True when `err` or one of its causes (up to 8 deep) is the operating system saying the disk or quota is
+ * full (`ENOSPC`, `EDQUOT`). The server's storage is the server's problem, not the client's: 507, not 500.
+ */
+export function isStorageFull(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 8 && e && typeof e === 'object'; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 function toBody(err: unknown, c: Context): { status: ContentfulStatusCode; body: ErrorBody } {
   const body = (code: string, message: string) => ({ error: { code, message } });
   if (err instanceof ApiError) return { status: err.status as ContentfulStatusCode, body: body(err.code, err.message) };
@@ -66,6 +82,9 @@ function toBody(err: unknown, c: Context): { status: ContentfulStatusCode; body:
     }
     if (err.status === 413) return { status: 413, body: body('PAYLOAD_TOO_LARGE', err.message || 'request body too large') };
     return { status: err.status as ContentfulStatusCode, body: body(err.status === 401 ? 'UNAUTHORIZED' : 'BAD_REQUEST', err.message) };
+  }
+  if (isStorageFull(err)) {
+    return { status: 507, body: body('INSUFFICIENT_STORAGE', "the server's storage is full, so nothing was stored; retry after an operator frees space") };
   }
   return { status: 500, body: body('INTERNAL', 'internal error; the server log has the details') };
 }

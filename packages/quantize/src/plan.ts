@@ -59,8 +59,14 @@ function clipBounds(node: NodeProto, inits: Map<string, import('@medslim/onnx').
  * an activation is folded only when removing it cannot change a result — asymmetric activations, its
  * lower bound exactly 0 (so zero-point = qmin and Q clamps at 0 as it does), its input read by it alone,
  * and its output quantized.
+ *
+ * @param model the ORT-optimized float model (BatchNormalization already folded).
+ * @param config resolved settings; `exclude` lists node names or op types kept in float.
+ * @param namesBeforeOptimization node names and op types of the model as the user gave it, so an exclusion of
+ *   a node the optimizer folded away is not mistaken for a typo.
+ * @throws QuantizeError 'BAD_CONFIG' when an exclusion matches no node or op type, or when nothing is left to quantize.
  */
-export function planQdq(model: ModelProto, config: QuantizeConfig): QdqPlan {
+export function planQdq(model: ModelProto, config: QuantizeConfig, namesBeforeOptimization: Iterable<string> = []): QdqPlan {
   const g = model.graph!;
   const inits = initializerMap(g);
   const cons = consumers(g);
@@ -70,8 +76,9 @@ export function planQdq(model: ModelProto, config: QuantizeConfig): QdqPlan {
   const isFloatInit = (name: string) => inits.get(name)?.dataType === 1;
 
   const order = topologicalOrder(g);
-  // A mistyped exclusion would silently quantize the node it meant to protect: refuse it.
-  const known = new Set(order.flatMap((n) => [n.name ?? '', n.opType ?? '']));
+  // A mistyped exclusion would silently quantize the node it meant to protect: refuse it. Names and op types of
+  // the model as given count too (ORT's optimizer folds e.g. BatchNormalization into the Conv before planning).
+  const known = new Set([...order.flatMap((n) => [n.name ?? '', n.opType ?? '']), ...namesBeforeOptimization]);
   const unknown = config.exclude.filter((e) => !known.has(e));
   if (unknown.length) {
     const names = order.filter((n) => WEIGHTED.has(n.opType ?? '')).map((n) => n.name).slice(-6);
@@ -114,6 +121,15 @@ export function planQdq(model: ModelProto, config: QuantizeConfig): QdqPlan {
     } else {
       keep(n, `op ${op} is not in the supported set`);
     }
+  }
+
+  if (quantized.size === 0) {
+    // Nothing would run quantized: calibration would have no tensor to observe and the "INT8" model would be the
+    // float one. Say why instead of failing later inside onnxruntime (an empty fetch list).
+    const why = config.exclude.length
+      ? `exclude (${config.exclude.map((e) => `'${e}'`).join(', ')}) covers every node that could be quantized; exclude fewer nodes or op types`
+      : `none of its ops can be quantized (${[...new Set(floatNodes.map((f) => f.reason))].slice(0, 3).join('; ')})`;
+    throw new QuantizeError('BAD_CONFIG', `nothing to quantize in this model: ${why}`);
   }
 
   // Fold Relu / Clip(0, max) into the producer's output quantization when exact.

@@ -91,6 +91,16 @@ describe('quantizeStatic on a tiny 3-channel, 5-class residual conv net', () => 
     expect(s.outputNames).toEqual(['logits']);
   });
 
+  it('refuses an exclusion list that leaves nothing to quantize (BAD_CONFIG naming exclude, not an onnxruntime failure)', async () => {
+    // No BatchNormalization: pre-processing folds it away, so every op type left is one the plan sees.
+    const plain = writeModel(tinyResNet({ channels: C, classes: K, size: S, batchNorm: false, activation: 'relu', seed: 7 }));
+    const ops = [...new Set(readModel(plain).graph!.node!.map((n) => n.opType!))];
+    await expect(quantizeStatic(plain, calibration, { exclude: ops })).rejects.toMatchObject({
+      code: 'BAD_CONFIG',
+      message: expect.stringMatching(/nothing to quantize in this model: exclude \(.*'Conv'.*\) covers every node/),
+    });
+  });
+
   it('refuses an empty calibration set; upgrades an opset-11 model to 13 for per-channel weights', async () => {
     await expect(quantizeStatic(floatModel, [])).rejects.toMatchObject({ code: 'EMPTY_CALIBRATION' });
     const old = readModel(floatModel);

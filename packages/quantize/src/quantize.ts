@@ -74,7 +74,7 @@ export async function quantizeStatic(
   const optimizedBytes = await optimizeWithOrt(source, 'basic');
   onProgress?.({ phase: 'optimize', done: 1, total: 1 });
   const optimized = readModel(optimizedBytes, 'ORT-optimized model');
-  const plan = planQdq(optimized, config);
+  const plan = planQdq(optimized, config, (original.graph?.node ?? []).flatMap((n) => [n.name ?? '', n.opType ?? '']));
   const ranges = await calibrate(optimizedBytes, tensorsToCalibrate(plan), calibration, {
     method: config.calibrator,
     percentile: config.percentile,
