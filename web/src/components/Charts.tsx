@@ -3,6 +3,7 @@
  * same numbers in tables, so nothing is only in a picture.
  */
 import type { ReactNode } from 'react';
+import { logTicks } from '../lib/ticks.ts';
 import { Bar, BarChart, CartesianGrid, LabelList, Legend, Line, LineChart, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import { formatBytes, formatMs, formatPct, formatScore } from '../lib/format.ts';
 
@@ -43,6 +44,7 @@ export function SizeAucChart({ versions, teachers }: { versions: SizeAucPoint[];
         name="Size"
         scale="log"
         domain={[minB / 2, maxB * 2]}
+        ticks={logTicks(minB / 2, maxB * 2)}
         tickFormatter={(b: number) => formatBytes(b)}
         label={{ value: 'Model size (log scale)', position: 'insideBottom', offset: -14 }}
       />
