@@ -8,7 +8,7 @@
  * esbuild bundles the CLI's sources and every @medslim/* package it reaches into ESM with code
  * splitting: each command is a chunk loaded when it runs, so `medslim --help` loads no tfjs,
  * onnxruntime or AWS SDK. Third-party packages stay external (resolved from node_modules at run
- * time). Outputs:
+ * time), unless the importing package holds its own version of it (then it is bundled). Outputs:
  * - `medslim.mjs`: `main` of packages/cli/src/main.ts;
  * - `entry.mjs`: the job thread (packages/jobs/src/thread/job-thread.ts) — the name run-in-thread.ts
  *   starts next to itself, as `src/thread/entry.mjs` is in the sources;
@@ -21,17 +21,37 @@
  * and exit 0; medslim then runs from its sources. Exit 1 when the build fails.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'packages/cli/dist');
 
-/** Third-party imports stay external: only our own packages (@medslim/*) and relative files are bundled. */
+/** Where Node would resolve `specifier` from a file in `dir`, or null when it cannot (ESM-only exports, absent). */
+function resolvedFrom(dir: string, specifier: string): string | null {
+  try {
+    return createRequire(join(dir, 'noop.js')).resolve(specifier);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Third-party imports stay external: only our own packages (@medslim/*) and relative files are bundled —
+ * except a dependency that the importing package has in a version of its own (npm nests it, e.g.
+ * packages/api/node_modules/busboy 1.x while the root holds s3rver's busboy 0.3): from dist/ Node would find
+ * the root's other version, so that one is bundled from where its importer resolves it.
+ */
 const externalDependencies = {
   name: 'external-dependencies',
-  setup(build: { onResolve: (o: { filter: RegExp }, f: (a: { path: string }) => { path: string; external: boolean } | undefined) => void }) {
-    build.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@medslim/') ? undefined : { path: a.path, external: true }));
+  setup(build: { onResolve: (o: { filter: RegExp }, f: (a: { path: string; resolveDir: string }) => { path: string; external: boolean } | undefined) => void }) {
+    build.onResolve({ filter: /^[^./]/ }, (a) => {
+      if (a.path.startsWith('@medslim/') || a.path.startsWith('node:')) return a.path.startsWith('node:') ? { path: a.path, external: true } : undefined;
+      const fromImporter = resolvedFrom(a.resolveDir, a.path);
+      const fromDist = resolvedFrom(OUT, a.path); // where the bin runs the build from, whatever outDir is
+      return fromImporter !== null && fromImporter !== fromDist ? undefined : { path: a.path, external: true };
+    });
   },
 };
 
@@ -65,6 +85,8 @@ export async function buildCli(esbuild: typeof import('esbuild'), outDir = OUT):
     sourcemap: 'linked',
     metafile: true,
     plugins: [externalDependencies],
+    // A bundled CommonJS dependency (see externalDependencies) requires Node built-ins: give ESM chunks a `require`.
+    banner: { js: "import { createRequire as __medslimRequire } from 'node:module'; const require = __medslimRequire(import.meta.url);" },
     logLevel: 'warning',
   });
   const inputs = Object.keys(result.metafile.inputs);
