@@ -4,7 +4,7 @@
  * without the optional fast paths.
  *
  *   npx tsx bench/kernels.ts [--batch 64] [--steps 20] [--warmup 3]
- *       [--configs all,brief,none,no-tile,no-conv1x1,no-relu6,no-bn,no-bn-grad,no-reductions] [--profile]
+ *       [--configs all,brief,none,no-tile,no-conv1x1,no-relu6,no-bn,no-bn-grad,no-reductions,no-share] [--profile]
  *
  * Model (plain tfjs-core ops, tf.variable weights, NHWC 28×28×3 input):
  *   stem 3×3 conv s1 → 16, BN, ReLU6
@@ -49,7 +49,7 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-const ALL: WasmFastPathFlags = { tile: true, conv2dBackpropInput1x1: true, relu6Grad: true, batchNorm: true, batchNormGrad: true, reductions: true };
+const ALL: WasmFastPathFlags = { tile: true, conv2dBackpropInput1x1: true, relu6Grad: true, batchNorm: true, batchNormGrad: true, reductions: true, shareBuffers: true };
 const CONFIGS: Record<string, WasmFastPathFlags> = {
   all: ALL,
   /** Only the fast paths the brief asked for: Tile, 1×1 Conv2DBackpropInput, ReLU6 gradient. */
@@ -61,6 +61,7 @@ const CONFIGS: Record<string, WasmFastPathFlags> = {
   'no-bn': { ...ALL, batchNorm: false },
   'no-bn-grad': { ...ALL, batchNormGrad: false },
   'no-reductions': { ...ALL, reductions: false },
+  'no-share': { ...ALL, shareBuffers: false },
 };
 
 // ---------------------------------------------------------------- model

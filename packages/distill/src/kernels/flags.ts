@@ -19,6 +19,8 @@ export interface WasmFastPathFlags {
   batchNormGrad: boolean;
   /** Sum/Mean over non-innermost contiguous axes in one pass, and their gradients as a Tile. */
   reductions: boolean;
+  /** Identity and same-dtype Cast share the input's buffer instead of copying it (as tfjs's cpu backend does). */
+  shareBuffers: boolean;
 }
 
 export const wasmFastPaths: WasmFastPathFlags = {
@@ -28,10 +30,11 @@ export const wasmFastPaths: WasmFastPathFlags = {
   batchNorm: true,
   batchNormGrad: true,
   reductions: true,
+  shareBuffers: true,
 };
 
 /** Every optional fast path off (the three missing gradient kernels stay). */
-export const NO_FAST_PATHS: WasmFastPathFlags = { tile: false, conv2dBackpropInput1x1: false, relu6Grad: false, batchNorm: false, batchNormGrad: false, reductions: false };
+export const NO_FAST_PATHS: WasmFastPathFlags = { tile: false, conv2dBackpropInput1x1: false, relu6Grad: false, batchNorm: false, batchNormGrad: false, reductions: false, shareBuffers: false };
 
 /** Sets some fast-path flags; returns the previous values (to restore). */
 export function setWasmFastPaths(flags: Partial<WasmFastPathFlags>): WasmFastPathFlags {

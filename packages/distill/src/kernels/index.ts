@@ -22,6 +22,7 @@ export { makeMeanConfig, meanFastPath } from './Mean.ts';
 export { planRowReduce, rowReduce } from './reduce.ts';
 export type { RowReducePlan } from './reduce.ts';
 export { makeFusedBatchNormConfig, fusedBatchNormFastPath } from './FusedBatchNorm.ts';
+export { makeIdentityConfig, shareFastPath } from './Identity.ts';
 
 // Cheaper gradients (global gradient configs, wasm-only fast paths).
 export { MedslimRelu6Grad, defaultRelu6GradConfig, makeRelu6GradConfig, relu6GradKernelConfig, relu6GradWasm } from './Relu6Grad.ts';

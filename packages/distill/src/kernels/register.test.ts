@@ -19,7 +19,7 @@ describe('registerWasmTrainingKernels', () => {
       'MedslimRelu6Grad',
       'MedslimFusedBatchNormGrad',
     ]);
-    expect(a.overridden).toEqual(['Tile', 'Conv2DBackpropInput', 'Sum', 'Mean', 'FusedBatchNorm']);
+    expect(a.overridden).toEqual(['Tile', 'Conv2DBackpropInput', 'Sum', 'Mean', 'FusedBatchNorm', 'Identity', 'Cast']);
     expect(a.gradients).toEqual(['Relu6', 'FusedBatchNorm', 'Mean', 'Sum']);
     expect(a.skipped).toEqual([]);
     for (const k of [...a.added, ...a.overridden]) expect(marked(getKernel(k, 'wasm')), k).toBe(true);

@@ -6,7 +6,7 @@
  *    plus MedslimRelu6Grad and MedslimFusedBatchNormGrad (used by the
  *    replacement gradients);
  *  - wrapped (fast path, else wasm's original kernelFunc): Tile,
- *    Conv2DBackpropInput, Sum, Mean, FusedBatchNorm. `registerKernel` must not see a name
+ *    Conv2DBackpropInput, Sum, Mean, FusedBatchNorm, Identity, Cast. `registerKernel` must not see a name
  *    twice, so the original config is read first, then unregistered, then the
  *    wrapper is registered. The wrapper keeps the original's setupFunc: the
  *    engine re-runs setup funcs on every setBackend('wasm') and the original
@@ -27,6 +27,7 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNati
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.ts';
 import { makeFusedBatchNormConfig } from './FusedBatchNorm.ts';
 import { fusedBatchNormGradKernelConfig, makeFusedBatchNormGradConfig } from './FusedBatchNormGrad.ts';
+import { makeIdentityConfig } from './Identity.ts';
 import { makeMeanConfig } from './Mean.ts';
 import { makeMeanGradConfig, makeSumGradConfig } from './ReductionGrads.ts';
 import { defaultRelu6GradConfig, makeRelu6GradConfig, relu6GradKernelConfig } from './Relu6Grad.ts';
@@ -69,6 +70,8 @@ const WRAPPED: Array<[string, (original: KernelConfig) => KernelConfig]> = [
   ['Sum', makeSumConfig],
   ['Mean', makeMeanConfig],
   ['FusedBatchNorm', makeFusedBatchNormConfig],
+  ['Identity', makeIdentityConfig],
+  ['Cast', makeIdentityConfig],
 ];
 
 const GRADIENTS: Array<[string, (original: () => GradConfig) => GradConfig, GradConfig | undefined]> = [
