@@ -7,12 +7,13 @@ import { copyAugmented } from './augment.ts';
 import { ensureTfjsGradients } from './backend/gradients.ts';
 import { DistillError } from './errors.ts';
 import { kdLoss } from './loss.ts';
-import { applyUpdate, createOptimizerState, disposeOptimizerState, learningRate, type OptimizerName, type OptimizerState, type ScheduleName } from './optimizer.ts';
+import { applyUpdate, createOptimizerState, learningRate, type OptimizerName, type OptimizerState, type ScheduleName } from './optimizer.ts';
 import type { StudentConfig } from './student/config.ts';
-import { applyStatUpdates, forward, type StatUpdates } from './student/forward.ts';
-import { initStudent, namedVariables, restore, snapshot, type StudentParams } from './student/params.ts';
+import { forward, updateRunningStats } from './student/forward.ts';
+import { assignValues, initStudent, namedVariables, restore, snapshot, type StudentParams } from './student/params.ts';
 import { maxBatchForBackend } from './backend/memory.ts';
 import { createGradientPool, defaultTrainingThreads, type GradientPool } from './parallel/pool.ts';
+import { trainableLayout, writeWeights, type FlatLayout } from './parallel/shard.ts';
 
 /** Training settings; every default is the reference recipe of shared/fixtures/PROVENANCE.md unless noted. */
 export interface TrainConfig {
@@ -182,10 +183,15 @@ interface CheckpointFile {
   tensors: Record<string, [number, number, number[]]>;
 }
 
-function writeCheckpoint(path: string, meta: Omit<CheckpointFile, 'tensors'>, params: StudentParams, best: Map<string, { shape: number[]; data: Float32Array }>, opt: OptimizerState): void {
+/** Per-variable views of flat optimizer slots, named `opt/<variable>/<slot>` (checkpoint entries). */
+function optimizerEntries(opt: OptimizerState, layout: FlatLayout, shapes: number[][]): [string, { shape: number[]; data: Float32Array }][] {
+  return layout.names.flatMap((name, i) => opt.slots.map((s, j): [string, { shape: number[]; data: Float32Array }] => [`opt/${name}/${j}`, { shape: shapes[i], data: s.subarray(layout.offsets[i], layout.offsets[i] + layout.sizes[i]) }]));
+}
+
+function writeCheckpoint(path: string, meta: Omit<CheckpointFile, 'tensors'>, params: StudentParams, best: Map<string, { shape: number[]; data: Float32Array }>, optEntries: [string, { shape: number[]; data: Float32Array }][]): void {
   const entries: [string, { shape: number[]; data: Float32Array }][] = [...snapshot(params).entries()];
   for (const [k, v] of best) entries.push([`best/${k}`, v]);
-  for (const [k, slots] of opt.slots) slots.forEach((s, i) => entries.push([`opt/${k}/${i}`, { shape: s.shape.slice(), data: s.dataSync() as Float32Array }]));
+  entries.push(...optEntries);
   const tensors: CheckpointFile['tensors'] = {};
   let offset = 0;
   for (const [k, v] of entries) { tensors[k] = [offset, v.data.length, v.shape]; offset += v.data.length; }
@@ -232,7 +238,9 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
   cfg.microBatch = Math.min(cfg.batchSize, cfg.microBatch || (onWasm ? maxBatchForBackend('wasm', h * w) : cfg.batchSize));
   const params = o.init ?? initStudent(config, cfg.seed);
   const trainable = namedVariables(params).filter(([, v]) => v.trainable);
-  const opt = createOptimizerState(cfg.optimizer, trainable);
+  const layout = trainableLayout(params);
+  const shapes = trainable.map(([, v]) => v.shape.slice());
+  const opt = createOptimizerState(cfg.optimizer, layout.size);
   const stepsPerEpoch = Math.ceil(data.train.n / cfg.batchSize);
   const totalSteps = stepsPerEpoch * cfg.epochs;
   let best = snapshot(params);
@@ -250,7 +258,7 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
     }
     restore(params, new Map(namedVariables(params).map(([name]) => [name, ck.get(name)!])));
     best = new Map(namedVariables(params).map(([name]) => [name, ck.get(`best/${name}`)!]));
-    for (const [name, slots] of opt.slots) slots.forEach((s, i) => s.assign(tf.tensor(ck.get(`opt/${name}/${i}`)!.data, s.shape)));
+    for (const [name, { data }] of optimizerEntries(opt, layout, shapes)) data.set(ck.get(name)!.data);
     opt.step = ck.meta.optimizerStep;
     startEpoch = ck.meta.epoch;
     bestEpoch = ck.meta.bestEpoch;
@@ -263,7 +271,17 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
   const online = data.teacher && 'online' in data.teacher ? data.teacher.online : null;
   const cached = data.teacher && 'logits' in data.teacher ? data.teacher : null;
   const kd = { temperature: cfg.temperature, alpha: cfg.alpha };
+  // BatchNorm running statistics (forward order), kept in JS during the epoch and written into the variables
+  // before each evaluation.
   const bnVars = namedVariables(params).filter(([name]) => name.endsWith('.bn.mean')).map(([name, mean]) => ({ mean, variance: namedVariables(params).find(([n]) => n === name.replace(/mean$/, 'variance'))![1] }));
+  const running = bnVars.map((b) => ({ mean: Float32Array.from(b.mean.dataSync()), variance: Float32Array.from(b.variance.dataSync()) }));
+  const syncParams = (p: GradientPool) => {
+    writeWeights(params, p.weights);
+    bnVars.forEach((b, i) => {
+      assignValues(b.mean, running[i].mean);
+      assignValues(b.variance, running[i].variance);
+    });
+  };
   let pool: GradientPool | null = null;
   try {
     pool = await createGradientPool({ config, params, kd, threads: cfg.threads, micro: cfg.microBatch, batchSize: cfg.batchSize, height: h, width: w, channels: c, withTeacher: data.teacher != null });
@@ -312,15 +330,8 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
         if (!Number.isFinite(loss)) {
           throw new DistillError('NAN_LOSS', `the training loss became ${loss} at epoch ${epoch}, step ${step + 1} of ${stepsPerEpoch} (learning rate ${lr.toExponential(2)}); lower --lr or check the data for extreme values`);
         }
-        const named: Record<string, tf.Tensor> = {};
-        pool.layout.names.forEach((name, i) => {
-          const v = trainable[i][1];
-          named[name] = tf.tensor(res.grad.subarray(pool!.layout.offsets[i], pool!.layout.offsets[i] + pool!.layout.sizes[i]), v.shape);
-        });
-        applyUpdate(opt, trainable, named, lr, cfg);
-        for (const g of Object.values(named)) g.dispose();
-        const updates: StatUpdates = res.bn.map((b, i) => ({ mean: bnVars[i].mean, variance: bnVars[i].variance, batchMean: tf.tensor1d(b.mean), batchVar: tf.tensor1d(b.variance), count: b.count }));
-        applyStatUpdates(updates);
+        applyUpdate(opt, pool.weights, res.grad, lr, cfg);
+        res.bn.forEach((b, i) => updateRunningStats(running[i].mean, running[i].variance, b.mean, b.variance, b.count));
         if (!online && step + 1 < stepsPerEpoch) next = assemble(step + 1);
         lossSum += loss * m;
         images += m;
@@ -329,6 +340,7 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
         const remaining = (cfg.epochs - epoch) * data.train.n + (data.train.n - s - m);
         o.onProgress?.({ epoch, epochs: cfg.epochs, step: step + 1, steps: stepsPerEpoch, loss, valAuc: history.at(-1)?.valAuc ?? null, imagesPerSecond: ips, etaSeconds: remaining / ips });
       }
+      syncParams(pool);
       const ev = validationMetrics(config, params, data);
       const epochSeconds = (performance.now() - t0) / 1000;
       seconds += epochSeconds;
@@ -340,7 +352,7 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
         best = snapshot(params);
       }
       if (o.checkpoint) {
-        writeCheckpoint(o.checkpoint, { version: 1, epoch, config, train: cfg, optimizerStep: opt.step, bestEpoch, bestValAuc, history, seconds, images }, params, best, opt);
+        writeCheckpoint(o.checkpoint, { version: 1, epoch, config, train: cfg, optimizerStep: opt.step, bestEpoch, bestValAuc, history, seconds, images }, params, best, optimizerEntries(opt, layout, shapes));
       }
       o.onEpoch?.(rec);
     }
@@ -348,7 +360,6 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
     throw wasmAbortError(err, cfg);
   } finally {
     await pool?.close();
-    disposeOptimizerState(opt);
   }
   restore(params, best);
   return { params, bestEpoch, bestValAuc, history, imagesPerSecond: images / Math.max(seconds, 1e-9), seconds, resumedFrom: startEpoch, threads: cfg.threads, microBatch: cfg.microBatch };

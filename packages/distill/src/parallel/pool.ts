@@ -24,7 +24,7 @@ import { Worker } from 'node:worker_threads';
 import type { KdLossConfig } from '../loss.ts';
 import type { StudentConfig } from '../student/config.ts';
 import type { StudentParams } from '../student/params.ts';
-import { poolBnStats, readWeights, shardGradients, trainableLayout, type BnStat, type FlatLayout, type SharedBatch } from './shard.ts';
+import { poolBnStats, readWeights, shardGradients, trainableLayout, writeWeights, type BnStat, type FlatLayout, type SharedBatch } from './shard.ts';
 import type { WorkerInit } from './train-thread.ts';
 
 /** Threads to train with when none is asked for: the cores Node may use (os.availableParallelism). */
@@ -61,7 +61,16 @@ export interface GradientPool {
   layout: FlatLayout;
   /** Shared batch buffers the caller fills before `step` (capacity: the batch size). */
   batch: SharedBatch;
-  /** One synchronous data-parallel gradient computation over the first m rows of `batch`. */
+  /**
+   * The one true copy of the trainable weights (flat layout, shared with every worker): read from `params` when
+   * the pool starts; the caller's optimizer updates it in place between steps, and `step` copies it into every
+   * thread's student first. Copy it into `params` (`writeWeights`) before using `params` outside `step`.
+   */
+  weights: Float32Array;
+  /**
+   * One synchronous data-parallel gradient computation over the first m rows of `batch` at `weights` (the
+   * main thread's `params` are set from `weights` first). The returned gradient is valid until the next step.
+   */
   step(params: StudentParams, m: number): Promise<StepResult>;
   /** Stops the workers. */
   close(): Promise<void>;
@@ -95,7 +104,9 @@ export async function createGradientPool(o: GradientPoolOptions): Promise<Gradie
   const weightsBuf = sab(layout.size * 4), gradsBuf = sab(o.threads * layout.size * 4);
   const batch: SharedBatch = { x: new Float32Array(xs), y: new Int32Array(ys), t: ts ? new Float32Array(ts) : null, height: o.height, width: o.width, channels: o.channels };
   const weights = new Float32Array(weightsBuf);
+  readWeights(o.params, weights);
   const slots = Array.from({ length: o.threads }, (_, i) => new Float32Array(gradsBuf, i * layout.size * 4, layout.size));
+  const sum = o.threads > 1 ? new Float32Array(layout.size) : slots[0];
   const workers: Worker[] = [];
   const pending: (Pending | null)[] = [];
   let failure: Error | null = null;
@@ -135,10 +146,10 @@ export async function createGradientPool(o: GradientPoolOptions): Promise<Gradie
   }
   let closed = false;
   return {
-    threads: o.threads, micro: o.micro, layout, batch,
+    threads: o.threads, micro: o.micro, layout, batch, weights,
     async step(params, m) {
       if (failure) throw failure;
-      readWeights(params, weights);
+      writeWeights(params, weights);
       const bounds = shardBounds(m, o.threads);
       const waits = workers.map((w, j) => {
         const [a, b] = bounds[j + 1];
@@ -157,11 +168,11 @@ export async function createGradientPool(o: GradientPoolOptions): Promise<Gradie
         await Promise.allSettled(waits);
       }
       const rest = await Promise.all(waits);
-      let grad: Float32Array = slots[0];
+      const grad = sum;
       let lossSum = mine.lossSum;
       const chunks = [...mine.bn];
       if (o.threads > 1) {
-        grad = new Float32Array(slots[0]);
+        grad.set(slots[0]);
         rest.forEach((r, j) => {
           if (bounds[j + 1][1] <= bounds[j + 1][0]) return;
           const g = slots[j + 1];

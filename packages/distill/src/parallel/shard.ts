@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { kdLoss, type KdLossConfig } from '../loss.ts';
 import type { StudentConfig } from '../student/config.ts';
 import { forward, type StatUpdates } from '../student/forward.ts';
-import { namedVariables, type StudentParams } from '../student/params.ts';
+import { assignValues, namedVariables, type StudentParams } from '../student/params.ts';
 
 export interface FlatLayout {
   names: string[];
@@ -47,7 +47,7 @@ export function writeWeights(params: StudentParams, src: Float32Array): void {
   let off = 0;
   for (const [, v] of namedVariables(params)) {
     if (!v.trainable) continue;
-    v.assign(tf.tensor(src.subarray(off, off + v.size), v.shape));
+    assignValues(v, src.subarray(off, off + v.size));
     off += v.size;
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hasResidual, type StudentConfig } from './config.ts';
-import type { ConvBn, StudentParams } from './params.ts';
+import { assignValues, type ConvBn, type StudentParams } from './params.ts';
 
 /** BatchNorm epsilon and running-statistics momentum, as PyTorch's defaults (eps 1e-5, momentum 0.1). */
 export const BN_EPSILON = 1e-5;
@@ -43,18 +43,25 @@ export function forward(config: StudentConfig, p: StudentParams, x: tf.Tensor4D,
 }
 
 /**
- * Moves running mean/variance toward the batch statistics: running = (1 − m)·running + m·batch, with the
- * unbiased batch variance (n/(n−1)), as PyTorch's BatchNorm does. Disposes the recorded tensors.
+ * Moves running mean/variance toward one step's batch statistics, in place: running = (1 − m)·running + m·batch,
+ * with the unbiased batch variance (n/(n−1), n = `count` values per channel), as PyTorch's BatchNorm does.
+ * Float64 arithmetic, float32 storage. All arrays hold one value per channel.
  */
+export function updateRunningStats(mean: Float32Array, variance: Float32Array, batchMean: Float32Array, batchVar: Float32Array, count: number, momentum = BN_MOMENTUM): void {
+  const unbias = count / Math.max(1, count - 1);
+  for (let j = 0; j < mean.length; j++) {
+    mean[j] = (1 - momentum) * mean[j] + momentum * batchMean[j];
+    variance[j] = (1 - momentum) * variance[j] + momentum * batchVar[j] * unbias;
+  }
+}
+
+/** `updateRunningStats` on the running-statistics variables from recorded updates. Disposes the recorded tensors. */
 export function applyStatUpdates(updates: StatUpdates, momentum = BN_MOMENTUM): void {
-  tf.tidy(() => {
-    for (const u of updates) {
-      u.mean.assign(tf.add(tf.mul(u.mean, 1 - momentum), tf.mul(u.batchMean, momentum)));
-      const unbiased = tf.mul(u.batchVar, u.count / Math.max(1, u.count - 1));
-      u.variance.assign(tf.add(tf.mul(u.variance, 1 - momentum), tf.mul(unbiased, momentum)));
-    }
-  });
   for (const u of updates) {
+    const mean = Float32Array.from(u.mean.dataSync()), variance = Float32Array.from(u.variance.dataSync());
+    updateRunningStats(mean, variance, u.batchMean.dataSync() as Float32Array, u.batchVar.dataSync() as Float32Array, u.count, momentum);
+    assignValues(u.mean, mean);
+    assignValues(u.variance, variance);
     u.batchMean.dispose();
     u.batchVar.dispose();
   }

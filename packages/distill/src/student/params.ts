@@ -119,12 +119,23 @@ export function snapshot(p: StudentParams): Map<string, { shape: number[]; data:
   return new Map(namedVariables(p).map(([k, v]) => [k, { shape: v.shape.slice(), data: v.dataSync() as Float32Array }]));
 }
 
+/**
+ * Sets a variable's values from a flat array of its size (row-major), copied (the cpu backend would otherwise
+ * keep `data` itself, and a caller reusing the array would change the variable). The temporary tensor is
+ * disposed: a bare `v.assign(tf.tensor(…))` keeps the temporary — and through it the assigned buffer — alive.
+ */
+export function assignValues(v: tf.Variable, data: Float32Array): void {
+  const t = tf.tensor(data.slice(), v.shape, v.dtype);
+  v.assign(t);
+  t.dispose();
+}
+
 /** Writes a snapshot back into a student's variables. @throws Error naming a missing or mis-shaped variable. */
 export function restore(p: StudentParams, values: Map<string, { shape: number[]; data: Float32Array }>): void {
   for (const [k, v] of namedVariables(p)) {
     const s = values.get(k);
     if (!s) throw new Error(`checkpoint has no variable '${k}'`);
     if (s.shape.join(',') !== v.shape.join(',')) throw new Error(`checkpoint variable '${k}' has shape [${s.shape}] but the student needs [${v.shape}]`);
-    v.assign(tf.tensor(s.data, s.shape));
+    assignValues(v, s.data);
   }
 }
