@@ -52,6 +52,18 @@ describe('compress job (tiny synthetic teacher and data)', () => {
     }
     expect(search.reason.length).toBeGreaterThan(10);
     expect(readFileSync(join(dir, 'full', 'report.md'), 'utf8')).toContain('## Search (chosen on validation, confirmed on test)');
+    // Decision-bias calibration on validation: each student's predicted-class counts moved to the teacher's
+    // (as close as the validation logits allow), the offsets centred, and report.md says where they were fitted.
+    const dc = (r as { decisionCalibration?: { split: string; students: Record<string, { offsets: number[]; countsBefore: number[]; countsAfter: number[]; teacherCounts: number[] }> } }).decisionCalibration!;
+    expect(dc.split).toBe('val');
+    expect(Object.keys(dc.students)).toEqual(['student', 'pruned']);
+    const miss = (c: number[], t: number[]) => c.reduce((s, x, j) => s + Math.abs(x - t[j]), 0);
+    for (const st of Object.values(dc.students)) {
+      expect(st.teacherCounts.reduce((a, b) => a + b, 0)).toBe(48);
+      expect(miss(st.countsAfter, st.teacherCounts)).toBeLessThanOrEqual(miss(st.countsBefore, st.teacherCounts));
+      expect(st.offsets[0] + st.offsets[1]).toBeCloseTo(0, 9);
+    }
+    expect(readFileSync(join(dir, 'full', 'report.md'), 'utf8')).toContain('the validation gate is measured on the split they were fitted on');
     const sens = r.sensitivity as { rows: unknown[] };
     expect(sens.rows).toHaveLength(7 * 3);
     const pruning = r.pruning as { paramsReduction: number; paramsAfter: number };

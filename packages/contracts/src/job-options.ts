@@ -85,6 +85,8 @@ export const DistillOptionsSchema = z.strictObject({
   teacherOnFlips: z.boolean().optional(),
   /** Fit a softmax temperature on the validation split and fold it into the exported students' last layer (Guo et al. 2017). Default true. */
   temperatureScaling: z.boolean().optional(),
+  /** Fit per-class logit offsets on the validation split so the student predicts each class as often as the teacher does there, folded into the last layer's bias (decision-bias calibration, @medslim/eval fitDecisionOffsets). Default true. */
+  decisionCalibration: z.boolean().optional(),
 });
 export type DistillOptions = z.infer<typeof DistillOptionsSchema>;
 

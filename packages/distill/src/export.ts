@@ -47,6 +47,11 @@ export interface ExportOptions {
    * @medslim/eval fitTemperature), folded into the final Gemm's weights and bias. Default 1 (unchanged).
    */
   temperature?: number;
+  /**
+   * Per-class offsets `[K]` added to the logits after the temperature division (decision-bias calibration fitted
+   * on validation data with @medslim/eval fitDecisionOffsets), folded into the final Gemm's bias. Default none.
+   */
+  logitOffsets?: readonly number[];
 }
 
 /**
@@ -94,7 +99,10 @@ export function exportStudentOnnx(config: StudentConfig, params: StudentParams, 
   // Temperature scaling folded into the classifier: logits / T = features·(W/T)ᵀ + b/T — calibration at no run-time cost.
   const invT = 1 / (opts.temperature ?? 1);
   for (let i = 0; i < hd; i++) for (let j = 0; j < k; j++) wt[j * hd + i] = fcw.data[i * k + j] * invT;
-  const fcb = Float32Array.from(get('fc.b').data, (v) => v * invT);
+  // Decision offsets folded into the bias: logits / T + o = features·(W/T)ᵀ + (b/T + o).
+  const offsets = opts.logitOffsets;
+  if (offsets && offsets.length !== k) throw new Error(`exportStudentOnnx: logitOffsets has ${offsets.length} entries; the student has ${k} classes`);
+  const fcb = Float32Array.from(get('fc.b').data, (v, j) => v * invT + (offsets?.[j] ?? 0));
   inits.push(arrayToTensor('fc.weight', 'float32', [k, hd], wt), arrayToTensor('fc.bias', 'float32', [k], fcb));
   nodes.push(makeNode('Gemm', ['features', 'fc.weight', 'fc.bias'], ['logits'], { transB: 1 }, 'fc/Gemm'));
   const graph = makeGraph(

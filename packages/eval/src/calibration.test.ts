@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedCalibrationError, fitTemperature } from './calibration.ts';
+import { expectedCalibrationError, fitDecisionOffsets, fitTemperature } from './calibration.ts';
 import { errorCode } from './test-utils.ts';
 
 const i32 = (xs: number[]) => Int32Array.from(xs);
@@ -67,3 +67,52 @@ describe('fitTemperature (Guo et al. 2017 temperature scaling)', () => {
   });
 });
 
+
+describe('fitDecisionOffsets (predicted-class rates matched to a reference)', () => {
+  it('known answer, K = 2: margins z0 − z1 = 3, 1, −1, −2, −4 and a reference predicting class 0 three times → boundary midway between −1 and −2', () => {
+    const margins = [3, 1, -1, -2, -4];
+    const logits = Float32Array.from(margins.flatMap((d) => [d, 0]));
+    const reference = i32([0, 0, 0, 1, 1]);
+    const r = fitDecisionOffsets(logits, reference, 2);
+    // b0 − b1 = 1.5 puts the boundary at margin −1.5; centred: b = [0.75, −0.75].
+    expect(r.offsets[0]).toBeCloseTo(0.75, 12);
+    expect(r.offsets[1]).toBeCloseTo(-0.75, 12);
+    expect(r.countsBefore).toEqual([2, 3]);
+    expect(r.countsAfter).toEqual([3, 2]);
+    expect(r.referenceCounts).toEqual([3, 2]);
+  });
+
+  it('a model already predicting the reference\'s rates keeps its decisions; a class the reference never predicts keeps offset 0', () => {
+    const logits = Float32Array.from([2, 0, 0, 2, 1, 0, 0, 1]);
+    const same = fitDecisionOffsets(logits, i32([0, 1, 0, 1]), 2);
+    expect(same.countsAfter).toEqual([2, 2]);
+    expect(same.offsets).toEqual([0, 0]);
+    const never = fitDecisionOffsets(logits, i32([1, 1, 1, 1]), 2);
+    expect(never.offsets).toEqual([0, 0]);
+  });
+
+  it('K = 3: a constant lean toward class 2 is removed (counts match the reference exactly)', () => {
+    // 30 rows: true scores put 10 rows in each class by a margin of 1; the model adds +2.5 to class 2.
+    const rows: number[] = [];
+    const reference: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const c = i % 3;
+      const z = [0, 0, 0];
+      z[c] = 1 + (i / 30);
+      z[2] += 2.5;
+      rows.push(...z);
+      reference.push(c);
+    }
+    const r = fitDecisionOffsets(Float32Array.from(rows), i32(reference), 3);
+    expect(r.countsBefore).toEqual([0, 0, 30]);
+    expect(r.countsAfter).toEqual([10, 10, 10]);
+    expect(r.offsets.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 12);
+  });
+
+  it('refuses bad input with the field named', () => {
+    const code = errorCode;
+    expect(code(() => fitDecisionOffsets(Float32Array.from([1, 0]), i32([0, 1]), 2))).toBe('LENGTH_MISMATCH');
+    expect(code(() => fitDecisionOffsets(Float32Array.from([1, 0]), i32([2]), 2))).toBe('OUT_OF_RANGE');
+    expect(code(() => fitDecisionOffsets(Float32Array.from([NaN, 0]), i32([0]), 2))).toBe('NON_FINITE');
+  });
+});

@@ -164,3 +164,64 @@ export function fitTemperature(logits: Float32Array, labels: Int32Array, k: numb
   }
   return Math.exp((lo + hi) / 2);
 }
+
+/**
+ * Decision-bias calibration: per-class logit offsets b (Menon et al. 2021, "Long-tail learning via logit
+ * adjustment", with b fitted rather than set from class priors) chosen so that `argmax(logits + b)` predicts
+ * each class exactly as often as a reference does on the same held-out images — for a distilled student, the
+ * teacher: the operating point is moved until the student's predicted-class rates are the teacher's. A student
+ * that ranks like the teacher (AUC) but leans toward one class loses sensitivity on the others; the offsets remove
+ * the lean without retraining, and fold into the last layer's bias (no run-time cost).
+ * K = 2: exact — the boundary is put midway between the n₀-th and (n₀+1)-th largest margins z₀ − z₁. K > 2:
+ * cyclic coordinate updates of one class's offset at a time (the same midpoint rule on that class's margin
+ * against the best other class), up to 50 rounds, keeping the offsets with the smallest total count mismatch.
+ * A class the reference never (or always) predicts keeps offset 0: no boundary can be placed from the data.
+ *
+ * @param logits `[N,K]` row-major (already divided by any temperature: the offsets are in these units).
+ * @param reference Int32Array `[N]` the reference's top-1 classes on the same images (e.g. argmax of teacher logits).
+ * @param k number of classes, >= 2.
+ * @returns offsets `[K]` centred to sum 0, and the predicted counts before/after and the reference's.
+ * @throws {EvalError} `LENGTH_MISMATCH`, `EMPTY_INPUT`, `INVALID_NUM_CLASSES`, `OUT_OF_RANGE`, `NON_FINITE`.
+ */
+export function fitDecisionOffsets(logits: Float32Array, reference: Int32Array, k: number): { offsets: number[]; countsBefore: number[]; countsAfter: number[]; referenceCounts: number[] } {
+  checkNumClasses(k);
+  const n = reference.length;
+  checkNonEmpty(n, 'reference.length');
+  checkMatrix(logits, 'logits', n, k, 'N = reference.length');
+  checkFinite(logits, 'logits', k);
+  checkClassIndices(reference, 'reference', k);
+  const target = new Array<number>(k).fill(0);
+  for (let i = 0; i < n; i++) target[reference[i]]++;
+  const counts = (b: number[]) => {
+    const c = new Array<number>(k).fill(0);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (logits[i * k + j] + b[j] > logits[i * k + best] + b[best]) best = j;
+      c[best]++;
+    }
+    return c;
+  };
+  const mismatch = (c: number[]) => c.reduce((s, x, j) => s + Math.abs(x - target[j]), 0);
+  let b = new Array<number>(k).fill(0);
+  const countsBefore = counts(b);
+  let best = { b: [...b], miss: mismatch(countsBefore) };
+  const margin = new Float64Array(n);
+  for (let round = 0; round < (k === 2 ? 1 : 50) && best.miss > 0; round++) {
+    for (let c = 0; c < (k === 2 ? 1 : k); c++) {
+      if (target[c] === 0 || target[c] === n) continue;
+      for (let i = 0; i < n; i++) {
+        let other = -Infinity;
+        for (let j = 0; j < k; j++) if (j !== c) other = Math.max(other, logits[i * k + j] + b[j]);
+        margin[i] = logits[i * k + c] - other; // class c wins row i iff margin + b_c > 0
+      }
+      const sorted = Float64Array.from(margin).sort().reverse();
+      b[c] = -(sorted[target[c] - 1] + sorted[target[c]]) / 2;
+      const miss = mismatch(counts(b));
+      if (miss < best.miss) best = { b: [...b], miss };
+    }
+  }
+  b = best.b;
+  const mean = b.reduce((s, x) => s + x, 0) / k;
+  const offsets = b.map((x) => x - mean);
+  return { offsets, countsBefore, countsAfter: counts(offsets), referenceCounts: target };
+}

@@ -14,8 +14,8 @@ export { accuracy, agreement } from './accuracy.ts';
 export { confusionMatrix, perClassRates, type ClassRates } from './confusion.ts';
 /** ROC AUC by Mann–Whitney U (binary; macro one-vs-rest for K > 2); rocAucFromLogits ranks by float64 log-odds. */
 export { rocAuc, rocAucFromLogits } from './auc.ts';
-/** Expected calibration error, Guo et al. 2017 (15 equal-width bins by default). */
-export { expectedCalibrationError, fitTemperature } from './calibration.ts';
+/** Expected calibration error, Guo et al. 2017 (15 equal-width bins by default); temperature scaling and decision offsets (match a reference's predicted-class rates) fitted on held-out data. */
+export { expectedCalibrationError, fitTemperature, fitDecisionOffsets } from './calibration.ts';
 /** Seeded percentile-bootstrap CIs for one statistic or several on shared resamples. */
 export { bootstrapCi, bootstrapCis, type BootstrapOptions, type ConfidenceInterval } from './bootstrap.ts';
 /** Linear-interpolation percentile of sorted values (NumPy default). */

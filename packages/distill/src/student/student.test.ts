@@ -107,6 +107,12 @@ describe('ONNX export', () => {
     const scaled = await ort.InferenceSession.create(exportStudentOnnx(config, p, { temperature: 2.5 }));
     const got2 = (await scaled.run({ input: new ort.Tensor('float32', nchw, [5, 3, 28, 28]) })).logits.data as Float32Array;
     for (let i = 0; i < got.length; i++) expect(got2[i]).toBeCloseTo(got[i] / 2.5, 4);
+    // Decision offsets folded into the bias after the division: logits / T + o.
+    const offsets = [0.5, -0.25, 1, -1.25];
+    const shifted = await ort.InferenceSession.create(exportStudentOnnx(config, p, { temperature: 2.5, logitOffsets: offsets }));
+    const got3 = (await shifted.run({ input: new ort.Tensor('float32', nchw, [5, 3, 28, 28]) })).logits.data as Float32Array;
+    for (let i = 0; i < got.length; i++) expect(got3[i]).toBeCloseTo(got[i] / 2.5 + offsets[i % 4], 4);
+    expect(() => exportStudentOnnx(config, p, { logitOffsets: [1, 2] })).toThrowError(/logitOffsets has 2 entries; the student has 4 classes/);
   });
 
   it('snapshot/restore round-trips every variable', () => {

@@ -6,7 +6,7 @@ import {
   checkBatchForBackend, disposeStudent, exportStudentOnnx, loadStudent, parameterCount, predictLogits, referenceStudent, saveStudent,
   selectTrainingBackend, trainStudent, validationMetrics, withWidth, type StudentConfig, type StudentParams, type TrainData,
 } from '@medslim/distill';
-import { argmax, fitTemperature } from '@medslim/eval';
+import { argmax, fitDecisionOffsets, fitTemperature } from '@medslim/eval';
 import { createSession, interfaceMetadata, modelFeeds, readModelInterface, scoreImages, studentContract, imageSize, type StaticInterface } from '@medslim/intake';
 import { getMetadata, readModel, setMetadata, writeModel } from '@medslim/onnx';
 import { choosePruneRatios, maxParamReduction, pruneStudent, sensitivityAnalysis, type SensitivityTable } from '@medslim/prune';
@@ -164,23 +164,46 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   });
   note('prune', prune);
 
-  // --- 4. Export both students to ONNX (the teacher's contract and lineage in metadata_props).
+  // --- 4. Export both students to ONNX (the teacher's contract and lineage in metadata_props), calibrated on the
+  // validation split: temperature scaling (Guo et al. 2017) and decision offsets that make the student predict each
+  // class as often as the teacher does there (fitDecisionOffsets), both folded into the last layer.
+  const threads = o.intraOpNumThreads ?? 1;
+  const val = ds.splits.val!;
+  const scoresOn = async (model: Uint8Array, read: StaticInterface, images: typeof val.images) => {
+    const session = await createSession(model, 'a candidate model', { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    try {
+      return (await scoreImages(session, read, images, { batchSize: 64 })).logits;
+    } finally {
+      await session.release();
+    }
+  };
+  const teacherVal = await scoresOn(teacherBytes, iface, val.images);
+  const teacherValPred = argmax(teacherVal, val.count, k);
   const temperatures: Record<string, number> = {};
+  const decisionOffsets: Record<string, { offsets: number[]; countsBefore: number[]; countsAfter: number[]; teacherCounts: number[] }> = {};
   const exportOnnx = async (file: string, stage: string, name: string) => {
     const s = loadStudent(join(o.outDir, 'stages', stage, file));
-    // Temperature scaling fitted on the validation split, folded into the last layer (Guo et al. 2017).
     let temperature = 1;
-    if (stages.distill.temperatureScaling) {
+    let logitOffsets: number[] | undefined;
+    if (stages.distill.temperatureScaling || stages.distill.decisionCalibration) {
       const d = await trainingData();
-      temperature = fitTemperature(predictLogits(s.config, s.params, d.val.x, d.val.n, d.height, d.width, d.channels), d.val.y, k);
+      const logits = predictLogits(s.config, s.params, d.val.x, d.val.n, d.height, d.width, d.channels);
+      if (stages.distill.temperatureScaling) temperature = fitTemperature(logits, d.val.y, k);
+      if (stages.distill.decisionCalibration) {
+        const r = fitDecisionOffsets(Float32Array.from(logits, (v) => v / temperature), teacherValPred, k);
+        logitOffsets = r.offsets;
+        decisionOffsets[name] = { offsets: r.offsets, countsBefore: r.countsBefore, countsAfter: r.countsAfter, teacherCounts: r.referenceCounts };
+      }
     }
     temperatures[name] = temperature;
     const bytes = exportStudentOnnx(s.config, s.params, {
       temperature,
+      logitOffsets,
       metadata: {
         ...interfaceMetadata({ contract: nchw, labels: labelNames, output: { name: 'logits', kind: 'logits' }, contractSource: iface.sources.contract }),
         'medslim.lineage': JSON.stringify({ teacherSha256, datasetSha256: ds.sha256, spec, medslimVersion }),
         'medslim.temperature': String(temperature),
+        ...(logitOffsets ? { 'medslim.logit_offsets': JSON.stringify(logitOffsets) } : {}),
       },
     });
     disposeStudent(s.params);
@@ -243,21 +266,9 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
 
   // --- 7. Every candidate on the validation split: the gate there chooses (the test split only confirms).
   checkCancel();
-  const threads = o.intraOpNumThreads ?? 1;
-  const val = ds.splits.val!;
   const valStudent = toModelInput(val.images, nchw, { channels, height, width });
   /** How a candidate is read: the teacher's interface for the teacher and its INT8 copy, its own metadata for a student. */
   const ifaceOf = (model: Uint8Array, teacherContract: boolean, file: string): StaticInterface => (teacherContract ? iface : readModelInterface(readModel(model, file), { what: file }));
-  const scoresOn = async (model: Uint8Array, read: StaticInterface, images: typeof val.images) => {
-    const session = await createSession(model, 'a candidate model', { intraOpNumThreads: threads, interOpNumThreads: 1 });
-    try {
-      return (await scoreImages(session, read, images, { batchSize: 64 })).logits;
-    } finally {
-      await session.release();
-    }
-  };
-  const teacherVal = await scoresOn(teacherBytes, iface, val.images);
-  const teacherValPred = argmax(teacherVal, val.count, k);
   const gateIterations = spec.gate.decision === 'ci' ? 1000 : 200;
   const valGate = (name: string, logits: Float32Array) => clinicalGate(teacherVal, logits, val.labels, k, labelNames, spec.budgets, { seed: spec.seed, decision: spec.gate.decision, split: 'val', candidate: name, iterations: gateIterations });
   interface Explored { name: string; kind: Candidate['kind']; file: string; width: number | null; model: Uint8Array; teacherContract: boolean; floatLayers?: string[]; valLogits?: Float32Array; gate?: GateResult }
@@ -355,6 +366,10 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     pruning: { plan: prune.result.plan, studentConfig: prune.result.config, valBeforeFineTune: prune.result.valBeforeFineTune, valAfterFineTune: prune.result.valAfterFineTune, fineTune: prune.result.fineTune, paramsBefore: d.params, paramsAfter: prune.result.params, paramsReduction: 1 - prune.result.params / d.params },
     // Softmax temperature fitted on validation and folded into each exported student's last layer (1 = off).
     temperatureScaling: { split: 'val', temperatures },
+    // Per-class logit offsets fitted on validation so each student predicts every class as often as the teacher
+    // does there (folded into the bias). The validation gate is measured on the split they were fitted on: the
+    // test split's gate is the independent confirmation.
+    decisionCalibration: { split: 'val', reference: 'teacher top-1', students: decisionOffsets },
     training: { backend: d.backend, epochs: stages.distill.epochs, bestEpoch: d.bestEpoch, bestValAuc: d.bestValAuc, imagesPerSecond: d.imagesPerSecond, seconds: d.seconds, history: d.history },
     // INT8 accuracy and latency depend on the CPU's integer kernels: say where they were measured.
     quantization: { ...quantize.result, measuredOn: measuredOn(spec.target) },

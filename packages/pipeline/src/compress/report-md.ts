@@ -56,6 +56,7 @@ export function renderCompressMarkdown(report: JobReport, charts: { size: string
     candidateTableMarkdown(search.candidates, search.chosen),
     '',
     ...(search.skipped.length ? [`Skipped: ${search.skipped.join('; ')}.`, ''] : []),
+    ...calibrationLines(report),
     `![Pareto: bytes vs worst per-class sensitivity drop](${charts.pareto})`,
     '',
     ...Object.entries(search.mixedPrecision).flatMap(([name, m]) => [
@@ -99,4 +100,17 @@ export function renderCompressMarkdown(report: JobReport, charts: { size: string
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** The students' calibration on validation (temperature and decision offsets), and what it means for the validation gate. */
+function calibrationLines(report: JobReport): string[] {
+  const temps = (report as { temperatureScaling?: { temperatures: Record<string, number> } }).temperatureScaling?.temperatures ?? {};
+  const dc = (report as { decisionCalibration?: { students: Record<string, { offsets: number[]; countsBefore: number[]; countsAfter: number[] }> } }).decisionCalibration?.students ?? {};
+  const names = [...new Set([...Object.keys(temps), ...Object.keys(dc)])];
+  if (names.length === 0) return [];
+  const parts = names.map((n) => `${n}: T = ${(temps[n] ?? 1).toFixed(3)}${dc[n] ? `, offsets [${dc[n].offsets.map((x) => x.toFixed(3)).join(', ')}], predicted-class counts ${dc[n].countsBefore.join('/')} → ${dc[n].countsAfter.join('/')}` : ''}`);
+  return [
+    `Students calibrated on the validation split and folded into the last layer (no run-time cost): ${parts.join('; ')}.${Object.keys(dc).length ? ' The offsets make each student predict every class as often as the teacher does on validation, so the validation gate is measured on the split they were fitted on; the test gate is the independent confirmation.' : ''}`,
+    '',
+  ];
 }

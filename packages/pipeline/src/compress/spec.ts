@@ -5,7 +5,7 @@ export { CompressSpecSchema, type CompressSpec, type CompressSpecInput } from '@
 
 /** Stage settings a preset fills in where the spec is silent. */
 export interface ResolvedStages {
-  distill: { width: number; epochs: number; minSteps: number; temperature: number; alpha: number; lr: number; batchSize: number; teacherOnFlips: boolean; temperatureScaling: boolean; threads?: number; microBatch?: number };
+  distill: { width: number; epochs: number; minSteps: number; temperature: number; alpha: number; lr: number; batchSize: number; teacherOnFlips: boolean; temperatureScaling: boolean; decisionCalibration: boolean; threads?: number; microBatch?: number };
   prune: { targetParamsReduction: number; minChannels: number; fineTuneEpochs: number; fineTuneMinSteps: number; fineTuneLr: number };
   quantize: { calibrator: 'minmax' | 'percentile' | 'entropy'; calibrationSize: number; perChannel: boolean; reduceRange?: boolean };
 }
@@ -21,12 +21,12 @@ export interface ResolvedStages {
  */
 export const PRESETS: Record<'quick' | 'standard', ResolvedStages> = {
   quick: {
-    distill: { width: 1, epochs: 1, minSteps: 0, temperature: 4, alpha: 0.1, lr: 2e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true },
+    distill: { width: 1, epochs: 1, minSteps: 0, temperature: 4, alpha: 0.1, lr: 2e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true },
     prune: { targetParamsReduction: 0.5, minChannels: 8, fineTuneEpochs: 1, fineTuneMinSteps: 0, fineTuneLr: 1e-3 },
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
   },
   standard: {
-    distill: { width: 1, epochs: 10, minSteps: 700, temperature: 4, alpha: 0.1, lr: 1e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true },
+    distill: { width: 1, epochs: 10, minSteps: 700, temperature: 4, alpha: 0.1, lr: 1e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true },
     prune: { targetParamsReduction: 0.5, minChannels: 8, fineTuneEpochs: 3, fineTuneMinSteps: 200, fineTuneLr: 5e-4 },
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
   },
