@@ -49,7 +49,7 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-const ALL: WasmFastPathFlags = { tile: true, conv2dBackpropInput1x1: true, relu6Grad: true, batchNorm: true, batchNormGrad: true, reductions: true, shareBuffers: true };
+const ALL: WasmFastPathFlags = { tile: true, conv2dBackpropInput1x1: true, relu6Grad: true, batchNorm: true, batchNormGrad: true, reductions: true, shareBuffers: true, batchNormTrain: true };
 const CONFIGS: Record<string, WasmFastPathFlags> = {
   all: ALL,
   /** Only the fast paths the brief asked for: Tile, 1×1 Conv2DBackpropInput, ReLU6 gradient. */

@@ -21,6 +21,8 @@ export interface WasmFastPathFlags {
   reductions: boolean;
   /** Identity and same-dtype Cast share the input's buffer instead of copying it (as tfjs's cpu backend does). */
   shareBuffers: boolean;
+  /** Training-mode BatchNorm (moments + batchNorm) as one op with a closed-form gradient (BatchNormTrain.ts). */
+  batchNormTrain: boolean;
 }
 
 export const wasmFastPaths: WasmFastPathFlags = {
@@ -31,10 +33,11 @@ export const wasmFastPaths: WasmFastPathFlags = {
   batchNormGrad: true,
   reductions: true,
   shareBuffers: true,
+  batchNormTrain: true,
 };
 
 /** Every optional fast path off (the three missing gradient kernels stay). */
-export const NO_FAST_PATHS: WasmFastPathFlags = { tile: false, conv2dBackpropInput1x1: false, relu6Grad: false, batchNorm: false, batchNormGrad: false, reductions: false, shareBuffers: false };
+export const NO_FAST_PATHS: WasmFastPathFlags = { tile: false, conv2dBackpropInput1x1: false, relu6Grad: false, batchNorm: false, batchNormGrad: false, reductions: false, shareBuffers: false, batchNormTrain: false };
 
 /** Sets some fast-path flags; returns the previous values (to restore). */
 export function setWasmFastPaths(flags: Partial<WasmFastPathFlags>): WasmFastPathFlags {

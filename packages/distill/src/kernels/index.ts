@@ -34,6 +34,16 @@ export {
   makeFusedBatchNormGradConfig,
 } from './FusedBatchNormGrad.ts';
 export { makeMeanGradConfig, makeSumGradConfig } from './ReductionGrads.ts';
+export {
+  MedslimBatchNormTrain,
+  MedslimBatchNormTrainGrad,
+  batchNormTraining,
+  batchNormTrainWasm,
+  batchNormTrainGradWasm,
+  batchNormTrainKernelConfig,
+  batchNormTrainGradKernelConfig,
+  batchNormTrainGradConfig,
+} from './BatchNormTrain.ts';
 
 // Shared with the backend selection.
 export { maxWasmBatch, checkBatchForBackend } from '../backend/memory.ts';

@@ -18,9 +18,11 @@ describe('registerWasmTrainingKernels', () => {
       'DepthwiseConv2dNativeBackpropFilter',
       'MedslimRelu6Grad',
       'MedslimFusedBatchNormGrad',
+      'MedslimBatchNormTrain',
+      'MedslimBatchNormTrainGrad',
     ]);
     expect(a.overridden).toEqual(['Tile', 'Conv2DBackpropInput', 'Sum', 'Mean', 'FusedBatchNorm', 'Identity', 'Cast']);
-    expect(a.gradients).toEqual(['Relu6', 'FusedBatchNorm', 'Mean', 'Sum']);
+    expect(a.gradients).toEqual(['Relu6', 'FusedBatchNorm', 'Mean', 'Sum', 'MedslimBatchNormTrain']);
     expect(a.skipped).toEqual([]);
     for (const k of [...a.added, ...a.overridden]) expect(marked(getKernel(k, 'wasm')), k).toBe(true);
   });

@@ -4,7 +4,8 @@
  *  - added (wasm has none): Conv2DBackpropFilter,
  *    DepthwiseConv2dNativeBackpropInput, DepthwiseConv2dNativeBackpropFilter,
  *    plus MedslimRelu6Grad and MedslimFusedBatchNormGrad (used by the
- *    replacement gradients);
+ *    replacement gradients) and MedslimBatchNormTrain(Grad) (training-mode
+ *    BatchNorm as one op, BatchNormTrain.ts);
  *  - wrapped (fast path, else wasm's original kernelFunc): Tile,
  *    Conv2DBackpropInput, Sum, Mean, FusedBatchNorm, Identity, Cast. `registerKernel` must not see a name
  *    twice, so the original config is read first, then unregistered, then the
@@ -12,7 +13,7 @@
  *    engine re-runs setup funcs on every setBackend('wasm') and the original
  *    kernelFunc needs the cwrap it makes;
  *  - gradients (global, so each falls back to the original off wasm): Relu6,
- *    FusedBatchNorm, Mean, Sum.
+ *    FusedBatchNorm, Mean, Sum; and MedslimBatchNormTrain's own.
  *
  * A kernel that the installed wasm backend already provides natively is left
  * alone (reported in `skipped`). Which fast paths run is switched at runtime
@@ -21,6 +22,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { getGradient, getKernel, registerGradient, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig } from '@tensorflow/tfjs-core';
+import { batchNormTrainGradConfig, batchNormTrainGradKernelConfig, batchNormTrainKernelConfig } from './BatchNormTrain.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { makeConv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.ts';
@@ -62,6 +64,8 @@ const ADDED: KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   relu6GradKernelConfig,
   fusedBatchNormGradKernelConfig,
+  batchNormTrainKernelConfig,
+  batchNormTrainGradKernelConfig,
 ];
 
 const WRAPPED: Array<[string, (original: KernelConfig) => KernelConfig]> = [
@@ -79,6 +83,7 @@ const GRADIENTS: Array<[string, (original: () => GradConfig) => GradConfig, Grad
   ['FusedBatchNorm', makeFusedBatchNormGradConfig, undefined],
   ['Mean', makeMeanGradConfig, undefined],
   ['Sum', makeSumGradConfig, undefined],
+  ['MedslimBatchNormTrain', () => batchNormTrainGradConfig, batchNormTrainGradConfig],
 ];
 
 let registered: WasmTrainingKernelsSummary | null = null;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { batchNormTraining } from '../kernels/BatchNormTrain.ts';
 import { hasResidual, type StudentConfig } from './config.ts';
 import { assignValues, type ConvBn, type StudentParams } from './params.ts';
 
@@ -17,9 +18,9 @@ function convBn(x: tf.Tensor4D, c: ConvBn, stride: number, depthwise: boolean, t
     return tf.batchNorm(y, c.bn.mean, c.bn.variance, c.bn.beta, c.bn.gamma, BN_EPSILON) as tf.Tensor4D;
   }
   // Batch statistics over N, H, W (per channel), as BatchNorm in training mode (Ioffe & Szegedy 2015).
-  const { mean, variance } = tf.moments(y, [0, 1, 2]);
-  if (updates) updates.push({ mean: c.bn.mean, variance: c.bn.variance, batchMean: tf.keep(mean.clone()), batchVar: tf.keep(variance.clone()), count: y.shape[0] * y.shape[1] * y.shape[2] });
-  return tf.batchNorm(y, mean, variance, c.bn.beta, c.bn.gamma, BN_EPSILON) as tf.Tensor4D;
+  const bn = batchNormTraining(y, c.bn.gamma, c.bn.beta, BN_EPSILON);
+  if (updates) updates.push({ mean: c.bn.mean, variance: c.bn.variance, batchMean: tf.keep(bn.mean.clone()), batchVar: tf.keep(bn.variance.clone()), count: y.shape[0] * y.shape[1] * y.shape[2] });
+  return bn.y as tf.Tensor4D;
 }
 
 /**
