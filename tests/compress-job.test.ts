@@ -97,6 +97,32 @@ describe('compress job (tiny synthetic teacher and data)', () => {
     expect((again.report.gate as { checks: { value: number }[] }).checks.map((c) => c.value)).toEqual(gate.checks.map((c) => c.value));
   }, 300_000); // two whole compress jobs (each with its search); ~50 s on an idle 2-core machine
 
+  it('when no student passes on validation the search trains a wider one (float and INT8 candidates); a spent time budget skips it and says so', async () => {
+    const dir = tempDir();
+    const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 16, counts: [96, 48, 48] });
+    // Budgets no 1-epoch student meets (every check at its strictest), so the capacity step runs.
+    const spec: CompressSpecInput = {
+      teacher: modelPath, dataset: dataPath, preset: 'quick', seed: 1, budgets: { auc: 0, sensitivity: 0, ece: 0, agreement: 1 },
+      distill: { epochs: 1, batchSize: 32 }, prune: { fineTuneEpochs: 1, targetParamsReduction: 0.4 }, quantize: { calibrationSize: 32 },
+      search: { mixedPrecision: false, widths: [1.5] },
+    };
+    const r = (await runCompressJob({ spec, outDir: join(dir, 'wide'), ...fast })).report;
+    const search = r.search as unknown as { candidates: { name: string; kind: string; width: number | null; gateVal: { passed: boolean } }[]; wider: Record<string, { width: number; params: number }>; skipped: string[] };
+    const firstStudents = search.candidates.filter((c) => ['student', 'student-int8', 'pruned', 'int8'].includes(c.name));
+    expect(firstStudents.some((c) => c.gateVal.passed)).toBe(false);
+    expect(search.candidates.filter((c) => c.width === 1.5).map((c) => [c.name, c.kind])).toEqual([['student-w1.5', 'student'], ['student-w1.5-int8', 'int8']]);
+    const params = (n: string) => r.stages.find((s) => s.name === n)!.params;
+    expect(search.wider['student-w1.5'].width).toBe(1.5);
+    expect(params('student-w1.5')).toBeGreaterThan(params('student'));
+    expect(existsSync(join(dir, 'wide', 'student-w1.5.int8.onnx'))).toBe(true);
+    // The same job with its time budget already spent when the capacity step comes: nothing trained, reported.
+    let t = 0;
+    const late = (await runCompressJob({ spec: { ...spec, timeBudgetMinutes: 1 }, outDir: join(dir, 'late'), ...fast, now: () => (t += 120_000) })).report;
+    const lateSearch = late.search as unknown as { candidates: { name: string }[]; skipped: string[] };
+    expect(lateSearch.candidates.map((c) => c.name)).not.toContain('student-w1.5');
+    expect(lateSearch.skipped).toEqual(['student-w1.5: time budget of 1 min spent']);
+  }, 300_000);
+
   it('refuses bad specs before any work: budgets outside [0, 1], unknown preset, unreachable pruning target', async () => {
     const dir = tempDir();
     const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 16, counts: [16, 8, 8] });

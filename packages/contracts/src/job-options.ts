@@ -129,10 +129,14 @@ const compressFields = {
   maxBytes: z.number({ error: 'maxBytes must be a number of bytes' }).int('maxBytes must be a whole number of bytes').positive('maxBytes must be > 0').optional(),
   /** Largest batch-1 p50 latency the job may return, ms (onnxruntime-node, one thread, on the worker's CPU). Default none. */
   maxLatencyMs: z.number({ error: 'maxLatencyMs must be a number of milliseconds' }).positive('maxLatencyMs must be > 0').optional(),
-  /** Optional search steps (mixed-precision fallback) are not started once this many minutes have passed. Default none. */
+  /** Optional search steps (mixed-precision fallback, wider students) are not started once this many minutes have passed; the report lists what was skipped. Default none. */
   timeBudgetMinutes: z.number({ error: 'timeBudgetMinutes must be a number of minutes' }).positive('timeBudgetMinutes must be > 0').optional(),
-  /** The search under the gate: mixedPrecision = try INT8 students with their most sensitive layers kept in float. Default on. */
-  search: z.strictObject({ mixedPrecision: z.boolean().default(true) }).default({ mixedPrecision: true }),
+  /** The search under the gate: mixedPrecision = try INT8 students with their most sensitive layers kept in float (default on); widths = wider students tried when none passes. */
+  search: z.strictObject({
+    mixedPrecision: z.boolean().default(true),
+    /** Wider students to train, in order, while no student-derived candidate passes the gate on validation (each tried as float and INT8; width multipliers in (0, 4]). Default [1.5] (standard), [] (quick). */
+    widths: z.array(z.number().gt(0, 'search.widths entries must be > 0').max(4, 'search.widths entries must be ≤ 4')).max(4, 'search.widths takes at most 4 widths').optional(),
+  }).default({ mixedPrecision: true }),
   /** How to read the teacher where its metadata and graph do not say (the CLI's --layout/--scale/--mean/--std/--labels/--output). */
   contract: ExplicitContractSchema.optional(),
 };

@@ -106,19 +106,20 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   const trainingData = async () => (data ??= await prepareTrainingData(iface, ds, teacherBytes, k, cacheDir, progress, true, stages.distill.teacherOnFlips));
   const trainBase = { temperature: stages.distill.temperature, alpha: stages.distill.alpha, batchSize: stages.distill.batchSize, seed: spec.seed, threads: stages.distill.threads, microBatch: stages.distill.microBatch };
 
-  // --- 1. Distill.
-  checkCancel();
-  const distill = await cachedStage(o.outDir, 'distill', { ...base, student: studentConfig, distill: stages.distill }, async (dir) => {
-    const r = await trainStudent(studentConfig, await trainingData(), { ...trainBase, epochs: stages.distill.epochs, lr: stages.distill.lr }, {
+  // --- 1. Distill. (A wider student of the search, step 8b, trains the same way into its own stage.)
+  const distillStage = (stage: string, config: StudentConfig) => cachedStage(o.outDir, stage, { ...base, student: config, distill: stages.distill }, async (dir) => {
+    const r = await trainStudent(config, await trainingData(), { ...trainBase, epochs: stages.distill.epochs, lr: stages.distill.lr }, {
       checkpoint: join(dir, 'checkpoint.bin'), resume: true,
-      onProgress: (p) => { checkCancel(); progress({ stage: 'distill', step: 'train', done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps }); },
-      onEpoch: (h) => log(`distill epoch ${h.epoch}: val AUC ${h.valAuc.toFixed(4)}`),
+      onProgress: (p) => { checkCancel(); progress({ stage, step: 'train', done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps }); },
+      onEpoch: (h) => log(`${stage} epoch ${h.epoch}: val AUC ${h.valAuc.toFixed(4)}`),
     });
-    saveStudent(join(dir, 'student.bin'), studentConfig, r.params);
+    saveStudent(join(dir, 'student.bin'), config, r.params);
     const params = parameterCount(r.params);
     disposeStudent(r.params);
     return { params, bestEpoch: r.bestEpoch, bestValAuc: r.bestValAuc, history: r.history, imagesPerSecond: r.imagesPerSecond, seconds: r.seconds, backend: backend.name, threads: r.threads, microBatch: r.microBatch };
   });
+  checkCancel();
+  const distill = await distillStage('distill', studentConfig);
   note('distill', distill);
 
   // --- 2. Sensitivity analysis.
@@ -316,6 +317,33 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     explored.push(e);
   }
 
+  // --- 8b. Capacity: while no student-derived candidate passes the gate on validation, train wider students
+  // (stages.search.widths, in order; same recipe, same calibration) and try each as float and as INT8.
+  const studentPasses = () => explored.some((e) => e.kind !== 'teacher-int8' && e.gate!.passed);
+  const wider: Record<string, { width: number; params: number; bestEpoch: number; bestValAuc: number; seconds: number }> = {};
+  for (const w of stages.search.widths) {
+    if (studentPasses()) break;
+    const name = `student-w${w}`;
+    if (w === studentConfig.width || explored.some((e) => e.name === name)) continue;
+    if (outOfTime()) { skipped.push(`${name}: time budget of ${spec.timeBudgetMinutes} min spent`); continue; }
+    checkCancel();
+    const config = withWidth(referenceStudent(channels, k, height), w);
+    const stage = `distill-w${w}`;
+    const r = await distillStage(stage, config);
+    note(stage, r);
+    wider[name] = { width: w, params: r.result.params, bestEpoch: r.result.bestEpoch, bestValAuc: r.result.bestValAuc, seconds: r.seconds };
+    const bytes = await exportOnnx('student.bin', stage, name);
+    writeFileSync(join(o.outDir, `${name}.onnx`), bytes);
+    const int8 = await quantizeTo(`quantize-${name}`, `${name}.int8.onnx`, bytes, 'student');
+    for (const e of [
+      { name, kind: 'student', file: `${name}.onnx`, width: w, model: bytes, teacherContract: false },
+      { name: `${name}-int8`, kind: 'int8', file: `${name}.int8.onnx`, width: w, model: int8, teacherContract: false, floatLayers: [] },
+    ] as Explored[]) {
+      await onVal(e);
+      explored.push(e);
+    }
+  }
+
   // --- 9. Every candidate on the test split (metrics, latency, gate) — reported, never used to choose.
   checkCancel();
   const test = ds.splits.test!;
@@ -361,7 +389,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     interface: iface,
     stages: [teacher.stage, ...evaluated.map(({ r }) => r.stage)],
     gate,
-    search: { candidates, chosen: choice.chosen, reason: choice.reason, bestEffort: choice.bestEffort, closestStudent: choice.closestStudent, mixedPrecision, skipped, selection: 'smallest bytes (then p50 latency) whose gate passes on the validation split within maxBytes/maxLatencyMs; the test split only confirms' },
+    search: { candidates, chosen: choice.chosen, reason: choice.reason, bestEffort: choice.bestEffort, closestStudent: choice.closestStudent, mixedPrecision, wider, skipped, selection: 'smallest bytes (then p50 latency) whose gate passes on the validation split within maxBytes/maxLatencyMs; the test split only confirms' },
     sensitivity: sensitivity.result,
     pruning: { plan: prune.result.plan, studentConfig: prune.result.config, valBeforeFineTune: prune.result.valBeforeFineTune, valAfterFineTune: prune.result.valAfterFineTune, fineTune: prune.result.fineTune, paramsBefore: d.params, paramsAfter: prune.result.params, paramsReduction: 1 - prune.result.params / d.params },
     // Softmax temperature fitted on validation and folded into each exported student's last layer (1 = off).

@@ -8,6 +8,8 @@ export interface ResolvedStages {
   distill: { width: number; epochs: number; minSteps: number; temperature: number; alpha: number; lr: number; batchSize: number; teacherOnFlips: boolean; temperatureScaling: boolean; decisionCalibration: boolean; threads?: number; microBatch?: number };
   prune: { targetParamsReduction: number; minChannels: number; fineTuneEpochs: number; fineTuneMinSteps: number; fineTuneLr: number };
   quantize: { calibrator: 'minmax' | 'percentile' | 'entropy'; calibrationSize: number; perChannel: boolean; reduceRange?: boolean };
+  /** Width multipliers of wider students the search trains, in order, while no student passes on validation. */
+  search: { widths: number[] };
 }
 
 /**
@@ -17,18 +19,21 @@ export interface ResolvedStages {
  * steps per epoch at batch 64; BreastMNIST's 546 images make 9 steps, and 10 epochs of them left a student that
  * never predicted malignant). Setting `epochs`/`fineTuneEpochs` in a spec trains exactly that many unless the
  * spec also sets the minimum. `quick` trains 1 + 1 epochs: a smoke run of the whole pipeline in a few minutes,
- * not a model to deploy.
+ * not a model to deploy. When no student passes the gate on validation, `standard` also trains a 1.5× wider student
+ * (float and INT8 candidates; `search.widths`), `quick` none.
  */
 export const PRESETS: Record<'quick' | 'standard', ResolvedStages> = {
   quick: {
     distill: { width: 1, epochs: 1, minSteps: 0, temperature: 4, alpha: 0.1, lr: 2e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true },
     prune: { targetParamsReduction: 0.5, minChannels: 8, fineTuneEpochs: 1, fineTuneMinSteps: 0, fineTuneLr: 1e-3 },
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
+    search: { widths: [] },
   },
   standard: {
     distill: { width: 1, epochs: 10, minSteps: 700, temperature: 4, alpha: 0.1, lr: 1e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true },
     prune: { targetParamsReduction: 0.5, minChannels: 8, fineTuneEpochs: 3, fineTuneMinSteps: 200, fineTuneLr: 5e-4 },
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
+    search: { widths: [1.5] },
   },
 };
 
@@ -46,7 +51,7 @@ export function parseCompressSpec(input: unknown): { spec: CompressSpec; stages:
   // An explicit epoch count is taken literally unless the spec also asks for a minimum of steps.
   const distill = pick({ ...p.distill, ...(spec.distill.epochs !== undefined ? { minSteps: 0 } : {}) }, spec.distill);
   const prune = pick({ ...p.prune, ...(spec.prune.fineTuneEpochs !== undefined ? { fineTuneMinSteps: 0 } : {}) }, spec.prune);
-  return { spec, stages: { distill, prune, quantize: pick(p.quantize, spec.quantize) } };
+  return { spec, stages: { distill, prune, quantize: pick(p.quantize, spec.quantize), search: { widths: spec.search.widths ?? p.search.widths } } };
 }
 
 /**
