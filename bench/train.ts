@@ -13,7 +13,7 @@
  * Last line: `train: backend=wasm threads=N images_per_second=… images_per_second_1thread=… scaling=… full_run_seconds=…`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -47,20 +47,47 @@ const probe = initStudent(config, 0);
 const params = parameterCount(probe);
 disposeStudent(probe);
 
-/** images/s of one epoch over `data`, timed from the end of warm-up step `warm` to the last step. */
+/** CPU milliseconds (user + system) of each thread of this process, by thread id (Linux /proc; empty elsewhere). */
+function threadCpuMs(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+        out.set(tid, ((Number(f[11]) + Number(f[12])) * 1000) / 100); // utime, stime in clock ticks (USER_HZ 100)
+      } catch { /* the thread ended */ }
+    }
+  } catch { /* no /proc */ }
+  return out;
+}
+
 /**
- * images/s of one epoch over `data`, timed from the end of warm-up step `warm` to the last step; also the process's
- * CPU time (all threads) per image over the same steps, and `idle` = threads / CPU-seconds per image: the speed the
- * same work would run at with `threads` otherwise idle cores (a projection from CPU time, not a measurement).
+ * images/s of one epoch over `data`, timed from the end of warm-up step `warm` to the last step, and two
+ * projections from CPU time over the same steps (what the same work would run at on otherwise idle cores — not
+ * measurements):
+ *  - `idle` = threads / (process CPU-seconds per image): every thread busy all the time (an upper bound);
+ *  - `busiest` = images / CPU-seconds of the busiest thread (from /proc/self/task/<tid>/stat, 10 ms ticks): each
+ *    thread on its own core, the step as long as its slowest thread's work, synchronisation waits not counted.
  */
-async function speed(data: TrainData, cfg: { threads: number; batchSize: number }, student = config): Promise<{ ips: number; micro: number; cpuMsPerImage: number; idle: number }> {
+async function speed(data: TrainData, cfg: { threads: number; batchSize: number }, student = config): Promise<{ ips: number; micro: number; cpuMsPerImage: number; idle: number; busiest: number }> {
   const times: number[] = [], cpu: number[] = [];
-  const r = await trainStudent(student, data, { epochs: 1, ...cfg }, { onProgress: () => { times.push(performance.now()); const u = process.cpuUsage(); cpu.push((u.user + u.system) / 1000); } });
+  const threadCpu: Map<string, number>[] = [];
+  const r = await trainStudent(student, data, { epochs: 1, ...cfg }, {
+    onProgress: () => {
+      times.push(performance.now());
+      const u = process.cpuUsage();
+      cpu.push((u.user + u.system) / 1000);
+      threadCpu.push(threadCpuMs());
+    },
+  });
   disposeStudent(r.params);
-  const t = times.slice(warm - 1), c = cpu.slice(warm - 1);
+  const t = times.slice(warm - 1), c = cpu.slice(warm - 1), tc = threadCpu.slice(warm - 1);
   const images = (t.length - 1) * cfg.batchSize;
   const cpuMsPerImage = (c[c.length - 1] - c[0]) / images;
-  return { ips: images / ((t[t.length - 1] - t[0]) / 1000), micro: r.microBatch, cpuMsPerImage, idle: (r.threads * 1000) / cpuMsPerImage };
+  let busiestMs = 0;
+  for (const [tid, end] of tc[tc.length - 1]) busiestMs = Math.max(busiestMs, end - (tc[0].get(tid) ?? 0));
+  return { ips: images / ((t[t.length - 1] - t[0]) / 1000), micro: r.microBatch, cpuMsPerImage, idle: (r.threads * 1000) / cpuMsPerImage, busiest: busiestMs > 0 ? (images * 1000) / busiestMs : NaN };
 }
 const data28 = (teacher: TrainData['teacher']): TrainData => ({
   train: { x, y, n: count }, val: { x: x.subarray(0, 64 * 784), y: y.subarray(0, 64), n: 64 }, teacher, height: 28, width: 28, channels: 1, fill: [-1],
@@ -69,10 +96,10 @@ const data28 = (teacher: TrainData['teacher']): TrainData => ({
 console.log(`reference student: ${params} parameters, 1 channel, batch ${batch}; backend ${backend.name}; ${steps} timed steps after ${warm} warm-up steps; cores ${defaultTrainingThreads()}`);
 const cached = { logits: new Float32Array(count * 2).map((_, i) => (i % 2 ? 1 : -1)) };
 const one = await speed(data28(cached), { threads: 1, batchSize: batch });
-console.log(`28 px, 1 thread:  ${one.ips.toFixed(1)} images/s (${load()}); CPU ${one.cpuMsPerImage.toFixed(2)} ms per image → ${one.idle.toFixed(0)} images/s on an idle core (projection)`);
+console.log(`28 px, 1 thread:  ${one.ips.toFixed(1)} images/s (${load()}); CPU ${one.cpuMsPerImage.toFixed(2)} ms per image → ${one.idle.toFixed(0)} images/s on an idle core (projection; busiest thread: ${one.busiest.toFixed(0)})`);
 const many = await speed(data28(cached), { threads, batchSize: batch });
 const scaling = many.ips / one.ips;
-console.log(`28 px, ${threads} threads: ${many.ips.toFixed(1)} images/s (${load()}); scaling ${scaling.toFixed(2)}× (targets: ≥ 250 images/s at 2 threads, ≥ 1.7×); CPU ${many.cpuMsPerImage.toFixed(2)} ms per image → ${many.idle.toFixed(0)} images/s on ${threads} idle cores, ${(many.idle / one.idle).toFixed(2)}× (projection)`);
+console.log(`28 px, ${threads} threads: ${many.ips.toFixed(1)} images/s (${load()}); scaling ${scaling.toFixed(2)}× (targets: ≥ 250 images/s at 2 threads, ≥ 1.7×); CPU ${many.cpuMsPerImage.toFixed(2)} ms per image → ${many.idle.toFixed(0)} images/s on ${threads} idle cores, ${(many.idle / one.idle).toFixed(2)}× (projection, every thread always busy); busiest thread's CPU → ${many.busiest.toFixed(0)} images/s, ${(many.busiest / one.busiest).toFixed(2)}× (projection, waits not counted)`);
 
 const teacher = await createOnlineTeacher({ model: new Uint8Array(readFileSync(teacherPath)), height: 28, width: 28, channels: 1 });
 let online: number;
