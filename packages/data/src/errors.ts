@@ -27,6 +27,10 @@ export type DataErrorCode =
   | 'NPZ_MISSING_KEY'
   | 'NPZ_TOO_LARGE'
   | 'FILE_READ_FAILED'
+  // zip archives other than .npz (multi-file model uploads)
+  | 'NOT_ZIP'
+  | 'ZIP_CORRUPT'
+  | 'ZIP_TOO_LARGE'
   // dataset contents
   | 'SHAPE_MISMATCH'
   | 'UNSUPPORTED_DTYPE'

@@ -15,6 +15,9 @@ export { parseNpy, writeNpy } from './npy.ts';
 /** Read / write a .npz archive (zip of `key.npy`, stored or deflated). */
 export { loadNpz, writeNpz } from './npz.ts';
 
+/** The one zip reader (central directory, bounded inflation); `readZipBounded` for archives that are not datasets. */
+export { readZipBounded, writeZip, isZip, type ReadZipOptions } from './zip.ts';
+
 /** Load + validate a MedMNIST .npz ({train,val,test}_{images,labels}) with its sha256 fingerprint. */
 export { loadDataset, type Dataset, type Split, type SplitName, type ImageArray, type LoadDatasetOptions } from './dataset.ts';
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { ExplicitContract } from '@medslim/contracts';
 import { DataType, makeGraph, makeModel, makeNode, makeValueInfo, type ModelProto } from '@medslim/onnx';
 import { IntakeError } from './errors.ts';
 import { binomialUpperTail, candidateContracts, mcnemarExact } from './evidence.ts';
 import { toInputType } from './feeds.ts';
-import { readModelInterface } from './read.ts';
+import { readModelInterface, refusalForAnyDataset } from './read.ts';
 
 /** A graph with the given input and outputs; each output is produced by `lastOp` from the input (shapes only matter). */
 function model(o: { input?: (number | string)[]; inputType?: number; outputs?: { name: string; shape: (number | string)[]; type?: number; lastOp?: string }[]; metadata?: Record<string, string> }): ModelProto {
@@ -98,5 +99,24 @@ describe('evidence statistics and feeds', () => {
     expect([...(toInputType('uint8', Float32Array.of(-3, 12.4, 300)) as Uint8Array)]).toEqual([0, 12, 255]);
     expect([...(toInputType('float16', Float32Array.of(1, -2)) as Uint16Array)]).toEqual([0x3c00, 0xc000]);
     expect([...(toInputType('int64', Float32Array.of(7)) as BigInt64Array)]).toEqual([7n]);
+  });
+});
+
+describe('refusalForAnyDataset (the API refuses these at job submission)', () => {
+  const refusal = (m: ModelProto, explicit?: ExplicitContract) => refusalForAnyDataset(m, { explicit })?.code ?? null;
+  it('refuses what every class count refuses, and leaves to the job what some dataset settles', () => {
+    // Two score outputs of one K, names that prefer neither: no dataset picks one; contract.output does.
+    const twins = model({ outputs: [{ name: 'a', shape: ['N', 2] }, { name: 'b', shape: ['N', 2] }] });
+    expect(refusal(twins)).toBe('AMBIGUOUS_OUTPUT');
+    expect(refusal(twins, { output: 'b' })).toBeNull();
+    // Outputs of different K: a dataset's class count picks one, so the submission passes.
+    expect(refusal(model({ outputs: [{ name: 'a', shape: ['N', 2] }, { name: 'b', shape: ['N', 5] }] }))).toBeNull();
+    expect(refusal(model({ outputs: [{ name: 'out', shape: ['N', 2], type: DataType.INT64 }] }))).toBe('UNSUPPORTED_TYPE');
+    expect(refusal(model({ outputs: [{ name: 'label', shape: ['N'], type: DataType.INT64 }] }))).toBe('MODEL_OUTPUT');
+    expect(refusal(model({ input: ['N', 1, 28, 28] }), { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] })).toBe('BAD_CONTRACT');
+    expect(refusal(model({ input: ['N', 3, 8, 3] }))).toBe('AMBIGUOUS_LAYOUT');
+    expect(refusal(model({}), { labels: ['a', 'b', 'c'] })).toBe('CLASS_MISMATCH');
+    // No contract at all is for the evidence rule (it needs the validation split): not refused here.
+    expect(refusal(model({}))).toBeNull();
   });
 });

@@ -296,3 +296,31 @@ function lastOp(g: GraphProto, tensor: string): string {
   }
   return '';
 }
+
+/**
+ * What reading the model would refuse whatever the dataset — for a submission check before any data is read
+ * (the API answers it with 4xx at job submission instead of failing the job later). The interface is read with
+ * every class count that could change the outcome (each fixed K ≥ 2 of the model's outputs, and one that none
+ * has); only when every read fails is the model refused: with the error of the read without a class count, or
+ * of the read with the K of the output it would pick. Contracts that need the validation evidence are not
+ * judged here (that takes the data; the job decides, NO_CONTRACT).
+ * @returns null when some dataset could make the interface readable; else the IntakeError the job would end with
+ *   (MODEL_INPUT, MODEL_OUTPUT, UNSUPPORTED_TYPE, AMBIGUOUS_LAYOUT, AMBIGUOUS_OUTPUT, BAD_CONTRACT, BAD_METADATA,
+ *   CLASS_MISMATCH), its message naming the field that fixes it.
+ */
+export function refusalForAnyDataset(model: ModelProto, o: Omit<ReadInterfaceOptions, 'numClasses'> = {}): IntakeError | null {
+  const attempt = (numClasses: number | undefined): IntakeError | null => {
+    try {
+      readModelInterface(model, { ...o, numClasses });
+      return null;
+    } catch (e) {
+      if (e instanceof IntakeError) return e;
+      throw e;
+    }
+  };
+  const ks = [...new Set(model.graph ? describeOutputs(model.graph).flatMap((x) => (typeof x.k === 'number' && x.k >= 2 ? [x.k] : [])) : [])];
+  const trials = [...ks, Math.max(2, ...ks) + 1];
+  const errors = trials.map(attempt);
+  if (errors.some((e) => e === null)) return null;
+  return attempt(undefined) ?? errors[0];
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import {
-  externalDataFiles, hasExternalData, inlineExternalData, OnnxError, readModel, readModelBytes, tensorToArray, writeModel,
+  externalDataFiles, hasExternalData, inlineExternalData, modelFromFiles, OnnxError, readModel, readModelBytes, tensorToArray, writeModel,
 } from './index.ts';
 
 const exportsDir = new URL('../../../tests/fixtures/exports/', import.meta.url).pathname;
@@ -97,5 +97,36 @@ describe('external data', () => {
     expect(hasExternalData(model)).toBe(false);
     const other = readModel(readFileSync(externalModel), 'upload model.onnx', { keepExternalData: true });
     expectOnnxError(() => inlineExternalData(other, () => undefined, 'upload model.onnx'), 'EXTERNAL_DATA', /upload model.onnx keeps tensor '.*' in the external data file 'model.onnx.data', which was not uploaded with it/);
+  });
+
+  it('modelFromFiles: the .onnx and its data files (also in a folder) make one self-contained model, byte-identical to reading it by path', () => {
+    const onnxBytes = new Uint8Array(readFileSync(externalModel));
+    const data = new Uint8Array(readFileSync(dataFile));
+    const byPath = readModelBytes(externalModel);
+    const flat = modelFromFiles([{ name: 'model.onnx.data', bytes: data }, { name: 'model.onnx', bytes: onnxBytes }]);
+    expect(flat.file).toBe('model.onnx');
+    expect(flat.inlined).toEqual(['model.onnx.data']);
+    expect(Buffer.compare(Buffer.from(flat.bytes), Buffer.from(byPath))).toBe(0);
+    const nested = modelFromFiles([{ name: 'teacher/model.onnx', bytes: onnxBytes }, { name: './teacher/model.onnx.data', bytes: data }]);
+    expect(nested.inlined).toEqual(['teacher/model.onnx.data']);
+    expect(Buffer.compare(Buffer.from(nested.bytes), Buffer.from(byPath))).toBe(0);
+    // A model without external data comes back as sent.
+    const plain = new Uint8Array(readFileSync(join(exportsDir, 'plain.onnx')));
+    expect(modelFromFiles([{ name: 'plain.onnx', bytes: plain }]).bytes).toBe(plain);
+  });
+
+  it('modelFromFiles refuses a missing data file (named), names leaving the upload, no or two .onnx files, and files the model does not use', () => {
+    const onnxBytes = new Uint8Array(readFileSync(externalModel));
+    const data = new Uint8Array(readFileSync(dataFile));
+    expectOnnxError(() => modelFromFiles([{ name: 'model.onnx', bytes: onnxBytes }], 'the uploaded files'), 'EXTERNAL_DATA', /the uploaded files: model.onnx keeps tensor '.*' in the external data file 'model.onnx.data', which was not uploaded with it/);
+    // The data file in another folder than the model's is not the one the model names.
+    expectOnnxError(() => modelFromFiles([{ name: 'a/model.onnx', bytes: onnxBytes }, { name: 'model.onnx.data', bytes: data }]), 'EXTERNAL_DATA', /'model.onnx.data', which was not uploaded/);
+    for (const bad of ['../model.onnx.data', '/etc/model.onnx.data', 'a/../../model.onnx.data', 'C:\\model.onnx.data', '..\\model.onnx.data', '']) {
+      expectOnnxError(() => modelFromFiles([{ name: 'model.onnx', bytes: onnxBytes }, { name: bad, bytes: data }]), 'BAD_BUNDLE', /is not a relative path inside the upload/);
+    }
+    expectOnnxError(() => modelFromFiles([{ name: 'model.onnx.data', bytes: data }]), 'BAD_BUNDLE', /has no .onnx file among 'model.onnx.data'; send exactly one model/);
+    expectOnnxError(() => modelFromFiles([{ name: 'model.onnx', bytes: onnxBytes }, { name: 'b.onnx', bytes: onnxBytes }, { name: 'model.onnx.data', bytes: data }]), 'BAD_BUNDLE', /has 2 .onnx files \('model.onnx', 'b.onnx'\)/);
+    expectOnnxError(() => modelFromFiles([{ name: 'model.onnx', bytes: onnxBytes }, { name: './model.onnx', bytes: onnxBytes }]), 'BAD_BUNDLE', /two files named 'model.onnx'/);
+    expectOnnxError(() => modelFromFiles([{ name: 'model.onnx', bytes: onnxBytes }, { name: 'model.onnx.data', bytes: data }, { name: 'notes.txt', bytes: data }]), 'BAD_BUNDLE', /'notes.txt' is not external data of model.onnx \(it reads 'model.onnx.data'\)/);
   });
 });

@@ -7,9 +7,10 @@
  * optional `offset` and `length` in bytes; `checksum` is not verified).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { dirname, isAbsolute, join, normalize, posix, sep } from 'node:path';
 import { OnnxError } from './errors.ts';
 import { onnx, type GraphProto, type ModelProto, type TensorProto } from './proto.ts';
+import { readModel, writeModel } from './model.ts';
 import type { IAttributeProto, ISparseTensorProto } from './schema/onnx-types.ts';
 
 /**
@@ -73,10 +74,17 @@ export function externalDataFiles(model: ModelProto): string[] {
  * @throws OnnxError EXTERNAL_DATA naming the tensor and the location otherwise
  */
 export function externalLocation(location: string, tensor: string): string {
-  const norm = normalize(location.replaceAll('\\', '/')).split(sep).join('/');
-  if (location === '' || isAbsolute(location) || /^[A-Za-z]:/.test(location) || norm === '..' || norm.startsWith('../')) {
+  const norm = relativePath(location);
+  if (norm === null) {
     throw new OnnxError('EXTERNAL_DATA', `tensor '${tensor}' has external data location '${location}', which is not a path inside the model's folder; external data files must sit beside the model (or below it) and be named relatively`);
   }
+  return norm;
+}
+
+/** `p` as a normalised '/'-separated relative path without './', or null when it is empty, absolute, has a drive letter or leaves its folder ('..'). */
+function relativePath(p: string): string | null {
+  const norm = normalize(p.replaceAll('\\', '/')).split(sep).join('/');
+  if (p === '' || p.includes('\0') || isAbsolute(p) || p.startsWith('/') || p.startsWith('\\') || /^[A-Za-z]:/.test(p) || norm === '..' || norm.startsWith('../') || norm === '.') return null;
   return norm.replace(/^\.\//, '');
 }
 
@@ -137,4 +145,58 @@ export function inlineExternalData(model: ModelProto, source: ExternalDataSource
 /** {@link inlineExternalData} from the folder of the model file at `path`. */
 export function inlineExternalDataBeside(model: ModelProto, path: string): string[] {
   return inlineExternalData(model, dirname(path), path);
+}
+
+/** One file of a model sent as several files: its name as sent (a relative path; folders allowed) and its bytes. */
+export interface ModelFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** A model assembled from several files (see {@link modelFromFiles}). */
+export interface AssembledModel {
+  /** The self-contained model: the .onnx file's own bytes when it refers to no external data, else re-encoded with the data read in. */
+  bytes: Uint8Array;
+  /** The .onnx file's name (as sent, normalised). */
+  file: string;
+  /** The external data files read into the model, by their names in the upload. */
+  inlined: string[];
+}
+
+/**
+ * A model sent as several files — a multi-file upload, or the members of one .zip — as one self-contained model:
+ * the one `.onnx` file among them, with every tensor kept in an external data file (`location` relative to the
+ * .onnx file's folder inside the upload) read in from the other files.
+ * @param files the files as sent; names are relative paths ('model/model.onnx', 'model.onnx.data')
+ * @param what how to name the upload in messages
+ * @throws OnnxError BAD_BUNDLE when a name is empty, absolute or leaves the upload ('..'), two files share a
+ *   name, there is not exactly one .onnx file, or a file is not external data of the model (nothing is dropped silently); EXTERNAL_DATA when a data file the model names was not sent
+ *   (naming it) or does not hold the bytes a tensor reads; NOT_ONNX / TRUNCATED for a broken .onnx file.
+ */
+export function modelFromFiles(files: readonly ModelFile[], what = 'the upload'): AssembledModel {
+  const byName = new Map<string, Uint8Array>();
+  for (const f of files) {
+    const name = relativePath(f.name);
+    if (name === null) {
+      throw new OnnxError('BAD_BUNDLE', `${what}: file name '${f.name.slice(0, 200)}' is not a relative path inside the upload (absolute, empty or with '..'); name the files as they sit beside each other, e.g. model.onnx and model.onnx.data`);
+    }
+    if (byName.has(name)) throw new OnnxError('BAD_BUNDLE', `${what} has two files named '${name}'; send each file once`);
+    byName.set(name, f.bytes);
+  }
+  const models = [...byName.keys()].filter((n) => n.toLowerCase().endsWith('.onnx'));
+  if (models.length !== 1) {
+    throw new OnnxError('BAD_BUNDLE', `${what} has ${models.length === 0 ? 'no .onnx file' : `${models.length} .onnx files (${models.map((n) => `'${n}'`).join(', ')})`} among ${[...byName.keys()].map((n) => `'${n}'`).join(', ') || 'no files'}; send exactly one model (.onnx) with its external data files`);
+  }
+  const file = models[0];
+  const bytes = byName.get(file)!;
+  const model = readModel(bytes, `${what}: ${file}`, { keepExternalData: true });
+  const folder = posix.dirname(file);
+  const inlined = hasExternalData(model)
+    ? inlineExternalData(model, (loc) => byName.get(folder === '.' ? loc : posix.join(folder, loc)), `${what}: ${file}`).map((loc) => (folder === '.' ? loc : posix.join(folder, loc)))
+    : [];
+  const unused = [...byName.keys()].filter((n) => n !== file && !inlined.includes(n));
+  if (unused.length > 0) {
+    throw new OnnxError('BAD_BUNDLE', `${what}: ${unused.map((n) => `'${n}'`).join(', ')} ${unused.length === 1 ? 'is' : 'are'} not external data of ${file}${inlined.length ? ` (it reads ${inlined.map((n) => `'${n}'`).join(', ')})` : ' (it keeps all its tensors inside)'}; send only the model and the data files it names`);
+  }
+  return { bytes: inlined.length > 0 ? writeModel(model) : bytes, file, inlined };
 }

@@ -11,7 +11,7 @@ export { tensorToArray, tensorToFloat32, arrayToTensor, tensorDims, tensorByteSi
 /** Model codec and metadata_props. */
 export { readModel, readModelBytes, type ReadModelOptions, writeModel, saveModel, getMetadata, setMetadata, defaultOpset } from './model.ts';
 /** External data (`model.onnx` + `model.onnx.data`): read into the model, so it is one self-contained file. */
-export { inlineExternalData, inlineExternalDataBeside, hasExternalData, externalDataFiles, externalLocation, type ExternalDataSource } from './external.ts';
+export { inlineExternalData, inlineExternalDataBeside, hasExternalData, externalDataFiles, externalLocation, modelFromFiles, type ExternalDataSource, type ModelFile, type AssembledModel } from './external.ts';
 /** Graph helpers. */
 export { producers, consumers, initializerMap, realInputs, topologicalOrder, addGraphOutputs, replaceNodes, setInitializer, removeUnusedInitializers, valueShape, uniqueNamer } from './graph.ts';
 /** Builders for nodes, values, graphs and models. */

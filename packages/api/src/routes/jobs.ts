@@ -9,6 +9,8 @@ import { isTerminal } from '@medslim/registry';
 import { ApiError } from '../errors.ts';
 import { actorOf, principalOf, role } from '../middleware/auth/index.ts';
 import { describeIssues, JOB_STATUSES, JOB_TYPES, JobSchema, SubmitJobSchema, type JobTypeSpec } from '@medslim/contracts';
+import type { ExplicitContract } from '@medslim/contracts';
+import { checkTeacher } from '../uploads/teacher-check.ts';
 import type { RouteModule } from './common.ts';
 import { errorResponses, security } from './common.ts';
 
@@ -29,7 +31,12 @@ const submit = createRoute({
   method: 'post',
   path: '/jobs',
   tags: ['jobs'],
-  summary: 'Submit a job (quantize) on an uploaded teacher and dataset; the result becomes a new version of `model`',
+  summary: 'Submit a job (quantize, compress) on an uploaded teacher and dataset; the result becomes a new version of `model`',
+  description:
+    'The teacher is read before the job is queued: a model no dataset could make readable (an input or output medslim cannot feed or read, integer class scores, ' +
+    'several possible class-score outputs without `options.contract.output`, a contract whose mean/std do not fit the channels, weights in external data files that were not uploaded) ' +
+    'is refused with 400 and the refusal\'s code (MODEL_INPUT, MODEL_OUTPUT, UNSUPPORTED_TYPE, AMBIGUOUS_LAYOUT, AMBIGUOUS_OUTPUT, BAD_CONTRACT, BAD_METADATA, CLASS_MISMATCH, EXTERNAL_DATA, NOT_ONNX). ' +
+    'What needs the data — the validation evidence for a contract (NO_CONTRACT), the dataset\'s classes and image size — is decided by the job, which then fails with that code.',
   security,
   middleware: [role('deployer')] as const,
   request: { body: { required: true, content: { 'application/json': { schema: SubmitJobSchema } } } },
@@ -100,6 +107,8 @@ export const jobRoutes: RouteModule = (app, { registry, runner, ssePollMs, maxSt
     const merged = { ...spec.presets[presetName ?? 'default'], ...(body.options ?? {}) };
     const parsed = spec.options.safeParse(merged);
     if (!parsed.success) throw new ApiError(400, 'BAD_REQUEST', `invalid request body: ${describeIssues(parsed.error, 'options')}`);
+    // A teacher whose interface no dataset could make readable is refused now, not by a failed job later.
+    await checkTeacher(registry, p.tenant, body.teacher, (parsed.data as { contract?: ExplicitContract }).contract);
     // The job keeps the options as merged (not with the schema's defaults filled in): the worker resolves defaults.
     const job = await registry.submitJob(
       p.tenant,

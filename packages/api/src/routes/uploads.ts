@@ -6,7 +6,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../errors.ts';
 import { actorOf, principalOf, role } from '../middleware/auth/index.ts';
 import { PresignedSchema, PresignSchema, UploadSchema } from '@medslim/contracts';
+import type { ModelFile } from '@medslim/onnx';
 import { boundaryOf, MultipartError, parseMultipart } from '../uploads/multipart.ts';
+import { assembleModelUpload, isZipPart, MAX_MODEL_FILES, readPart } from '../uploads/model-files.ts';
 import type { RouteModule } from './common.ts';
 import { errorResponses, security } from './common.ts';
 
@@ -21,14 +23,29 @@ const upload = createRoute({
   method: 'post',
   path: '/uploads',
   tags: ['uploads'],
-  summary: 'Upload a teacher model or dataset (multipart form field `file`), streamed to the store',
+  summary: 'Upload a teacher model or dataset (multipart field `file`, streamed to the store), or a model with external data (field `files` repeated, or one .zip in `file`)',
+  description:
+    'One file in field `file` (a .onnx teacher or an .npz dataset) streams to the store as it is. A model whose weights live in external data files ' +
+    '(`model.onnx` + `model.onnx.data`) is sent as field `files` once per file, or as one `.zip` in field `file`: its external data are read into the ' +
+    'model and one self-contained .onnx is stored (a missing data file → 400 `EXTERNAL_DATA` naming it; names with `..` or absolute paths, ' +
+    'several .onnx files or files the model does not use → 400 `BAD_BUNDLE`; a zip whose members declare or inflate past the upload limit → 413 `ZIP_TOO_LARGE`).',
   security,
   middleware: [role('deployer')] as const,
   request: {
     body: {
       required: true,
       // A plain OpenAPI schema (not zod): the body is streamed by the handler, never buffered by a validator.
-      content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } } },
+      content: {
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            properties: {
+              file: { type: 'string', format: 'binary', description: 'A .onnx model, an .npz dataset, or a .zip of a model and its external data files' },
+              files: { type: 'array', items: { type: 'string', format: 'binary' }, description: "A model's .onnx file and its external data files, one part each" },
+            },
+          },
+        },
+      },
     },
   },
   responses: { 201: { description: 'Stored and hashed', content: { 'application/json': { schema: UploadSchema } } }, ...errorResponses(400, 401, 403, 413, 415) },
@@ -91,14 +108,37 @@ export const uploadRoutes: RouteModule = (app, { registry, maxUploadBytes }) => 
     const body = c.req.raw.body;
     if (!body) throw new ApiError(400, 'BAD_REQUEST', "empty body: send the file in multipart field 'file'");
     let record = null;
+    // A model in several files (field 'files' repeated) or in one .zip is read into memory (bounded by the
+    // upload limit) and stored as one self-contained .onnx; a single 'file' streams to the store as it is.
+    const files: ModelFile[] = [];
+    let zip: { bytes: Uint8Array; name: string } | null = null;
+    let buffered = 0;
+    const readBounded = async (body: AsyncIterable<Uint8Array>, what: string) => {
+      const bytes = await readPart(body, maxUploadBytes - buffered, what);
+      buffered += bytes.byteLength;
+      return bytes;
+    };
     try {
-      for await (const part of parseMultipart(body, contentType)) {
-        if (part.name === 'file' && record === null) {
+      for await (const part of parseMultipart(body, contentType, { maxParts: MAX_MODEL_FILES + 4 })) {
+        if ((part.name === 'file' && (record !== null || files.length > 0 || zip !== null)) || (part.name === 'files' && (record !== null || zip !== null))) {
+          throw new ApiError(400, 'BAD_REQUEST', "send one file in field 'file' (a model, a dataset or a .zip of a model and its data files), or a model's files in field 'files' repeated — not both, and 'file' once");
+        }
+        if (part.name === 'file' && isZipPart(part.filename, part.contentType)) {
+          zip = { bytes: await readBounded(part.body, `zip '${part.filename ?? 'file'}'`), name: part.filename ?? 'upload.zip' };
+          continue;
+        }
+        if (part.name === 'file') {
           record = await registry.uploads.put(p.tenant, part.body, { filename: part.filename, contentType: part.contentType, createdBy: actorOf(p) });
           continue;
         }
-        if (part.filename !== null && part.name !== 'file') {
-          throw new ApiError(400, 'BAD_REQUEST', `send the file in multipart field 'file' (got a file in field '${part.name}'): -F file=@<path>`);
+        if (part.name === 'files') {
+          if (part.filename === null) throw new ApiError(400, 'BAD_REQUEST', "each part of field 'files' must be a file with its name (-F files=@model.onnx -F files=@model.onnx.data)");
+          if (files.length >= MAX_MODEL_FILES) throw new ApiError(400, 'BAD_REQUEST', `at most ${MAX_MODEL_FILES} files in field 'files': a model and its external data files`);
+          files.push({ name: part.filename, bytes: await readBounded(part.body, 'the uploaded files') });
+          continue;
+        }
+        if (part.filename !== null) {
+          throw new ApiError(400, 'BAD_REQUEST', `send the file in multipart field 'file' (got a file in field '${part.name}'): -F file=@<path>, or a model's files as -F files=@model.onnx -F files=@model.onnx.data`);
         }
         let size = 0;
         for await (const chunk of part.body) {
@@ -112,7 +152,13 @@ export const uploadRoutes: RouteModule = (app, { registry, maxUploadBytes }) => 
       if (m) throw new ApiError(400, 'BAD_REQUEST', `malformed multipart body: ${m.message}`);
       throw e;
     }
-    if (!record) throw new ApiError(400, 'BAD_REQUEST', "multipart field 'file' is missing: send the file as -F file=@<path>");
+    if (!record && (files.length > 0 || zip)) {
+      const m = assembleModelUpload(zip ? { zip: zip.bytes, name: zip.name } : { files }, maxUploadBytes);
+      files.length = 0;
+      zip = null;
+      record = await registry.uploads.put(p.tenant, m.bytes, { filename: m.filename, contentType: 'application/octet-stream', createdBy: actorOf(p) });
+    }
+    if (!record) throw new ApiError(400, 'BAD_REQUEST', "multipart field 'file' is missing: send the file as -F file=@<path> (or a model's files as -F files=@model.onnx -F files=@model.onnx.data)");
     return c.json(record, 201);
   });
 

@@ -36,6 +36,23 @@ describe('parseMultipart', () => {
     }
   });
 
+  it('a consumer that stops early (refusing a part) is not left waiting for a body nobody reads', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([randomBytes(10)]), 'a.onnx');
+    form.append('files', new Blob([randomBytes(4 << 20)]), 'b.data'); // far more than the parser buffers
+    const req = new Request('http://x/', { method: 'POST', body: form });
+    const body = Buffer.from(await req.arrayBuffer());
+    const t0 = Date.now();
+    const refuse = async () => {
+      for await (const p of parseMultipart(chunks(body, 16_384), req.headers.get('content-type')!)) {
+        if (p.name === 'files') throw new Error('refused');
+        for await (const _ of p.body) { /* read it */ }
+      }
+    };
+    await expect(refuse()).rejects.toThrow('refused');
+    expect(Date.now() - t0).toBeLessThan(5_000); // hung forever before (a writer waiting for 'drain')
+  });
+
   it('skips a part the consumer does not read', async () => {
     const body = Buffer.from('--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nAAAA\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\nFFF\r\n--b--\r\n');
     const names: string[] = [];

@@ -61,7 +61,7 @@ export async function* parseMultipart(
   };
   let bb: ReturnType<typeof busboy>;
   try {
-    bb = busboy({ headers: { 'content-type': contentType }, limits: { parts: maxParts, fieldSize: 64 * 1024, headerPairs: 100 } });
+    bb = busboy({ headers: { 'content-type': contentType }, preservePath: true, limits: { parts: maxParts, fieldSize: 64 * 1024, headerPairs: 100 } });
   } catch (e) {
     throw new MultipartError(describe((e as Error).message));
   }
@@ -92,26 +92,41 @@ export async function* parseMultipart(
     notify();
   });
   const iterable = Symbol.asyncIterator in source ? (source as AsyncIterable<Uint8Array>) : readable(source as ReadableStream<Uint8Array>);
+  // Set when the consumer stops before the end (it threw, e.g. refusing a part): the rest of the body is not read.
+  let stopped = false;
   const feeding = (async () => {
     for await (const chunk of iterable) {
-      if (failure) break;
+      if (failure || stopped) break;
       if (!bb.write(chunk)) await new Promise<void>((r) => bb.once('drain', r).once('error', r).once('close', r));
     }
-    bb.end();
+    if (!stopped) bb.end();
   })().catch((e: unknown) => fail((e as Error).message));
+  let finished = false;
   try {
     for (;;) {
       while (queue.length === 0 && !failure) await new Promise<void>((r) => (wake = r));
       if (failure) throw failure;
       const part = queue.shift()!;
-      if (part === null) return;
+      if (part === null) {
+        finished = true;
+        return;
+      }
       const { stream, ...visible } = part as MultipartPart & { stream?: Readable };
       yield visible;
       stream?.resume(); // what the consumer did not read is skipped
     }
   } finally {
-    if (!failure) await feeding;
-    bb.removeAllListeners('close');
+    if (!finished && !failure) {
+      // The consumer left early: stop parsing (a writer waiting for 'drain' is released by 'close') instead of
+      // waiting for a body nobody reads.
+      stopped = true;
+      bb.removeAllListeners('close');
+      bb.on('error', () => {});
+      bb.destroy();
+    } else {
+      if (!failure) await feeding;
+      bb.removeAllListeners('close');
+    }
   }
 }
 
