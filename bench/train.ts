@@ -18,6 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDataset, toModelInput } from '@medslim/data';
+import { resolveModelInterface, studentContract } from '@medslim/intake';
 import {
   createOnlineTeacher, defaultTrainingThreads, disposeStudent, initStudent, parameterCount, referenceStudent, selectTrainingBackend, trainStudent,
   type TrainData,
@@ -101,7 +102,10 @@ const many = await speed(data28(cached), { threads, batchSize: batch });
 const scaling = many.ips / one.ips;
 console.log(`28 px, ${threads} threads: ${many.ips.toFixed(1)} images/s (${load()}); scaling ${scaling.toFixed(2)}× (targets: ≥ 250 images/s at 2 threads, ≥ 1.7×); CPU ${many.cpuMsPerImage.toFixed(2)} ms per image → ${many.idle.toFixed(0)} images/s on ${threads} idle cores, ${(many.idle / one.idle).toFixed(2)}× (projection, every thread always busy); busiest thread's CPU → ${many.busiest.toFixed(0)} images/s, ${(many.busiest / one.busiest).toFixed(2)}× (projection, waits not counted)`);
 
-const teacher = await createOnlineTeacher({ model: new Uint8Array(readFileSync(teacherPath)), height: 28, width: 28, channels: 1 });
+// The teacher through its interface (its metadata carries the contract); images 28×28 as the bench's data.
+const teacherBytes = new Uint8Array(readFileSync(teacherPath));
+const teacherIface = await resolveModelInterface(teacherBytes, { what: teacherPath });
+const teacher = await createOnlineTeacher({ model: teacherBytes, iface: { ...teacherIface, input: { ...teacherIface.input, height: 28, width: 28 } }, contract: studentContract(teacherIface) });
 let online: number;
 try {
   online = (await speed(data28({ online: teacher }), { threads, batchSize: batch })).ips;

@@ -78,3 +78,47 @@ export function* modelFeeds(iface: StaticInterface, images: NdArray, o: FeedOpti
     yield { type: iface.input.dtype, data: toInputType(iface.input.dtype, x.data), dims: [...x.dims], count };
   }
 }
+
+/**
+ * Feeds for images that are already preprocessed — `x` NHWC float32 `[n, H, W, C]` in contract `from` (e.g. a
+ * student's augmented training batch, for an online teacher) — in the model's contract, element type, layout
+ * and batch. Values are mapped per channel through the pixels they stand for: p = (x·std_from + mean_from) /
+ * scale_from, then (p·scale − mean)/std of the model's contract (exactly x when both contracts normalise alike);
+ * an integer input gets the raw pixels, rounded. A fixed batch is filled by repeating the last image.
+ * @param iface a resolved interface: its contract set and H, W fixed (resolveModelInterface fills them from the data)
+ * @throws IntakeError BAD_CONTRACT (no contract), SIZE_MISMATCH (no fixed H×W, or `x` shorter than n·H·W·C)
+ */
+export function* valueFeeds(iface: StaticInterface, x: Float32Array, n: number, from: InputContract): Generator<Feed> {
+  const to = iface.contract;
+  if (!to) throw new IntakeError('BAD_CONTRACT', 'no input contract to feed with (internal: resolve the interface first)');
+  const { height: h, width: w, channels: c, layout, batch, dtype } = iface.input;
+  if (h === null || w === null) throw new IntakeError('SIZE_MISMATCH', `the model input '${iface.input.name}' has no fixed height and width (internal: resolve the interface on the dataset first)`);
+  const px = h * w;
+  if (x.length < n * px * c) throw new IntakeError('SIZE_MISMATCH', `${x.length} values for ${n} images of ${h}×${w}×${c}`);
+  const at = (list: readonly number[], ch: number) => (list.length === 1 ? list[0] : list[ch]);
+  // value_to = value_from · a[ch] + b[ch]
+  const a = new Float64Array(c);
+  const b = new Float64Array(c);
+  let identity = true;
+  for (let ch = 0; ch < c; ch++) {
+    a[ch] = (at(from.std, ch) / from.scale) * (to.scale / at(to.std, ch));
+    b[ch] = ((at(from.mean, ch) / from.scale) * to.scale - at(to.mean, ch)) / at(to.std, ch);
+    if (Math.abs(a[ch] - 1) > 1e-12 || Math.abs(b[ch]) > 1e-12) identity = false;
+  }
+  const step = batch ?? Math.max(1, n);
+  for (let s = 0; s < n; s += step) {
+    const count = Math.min(step, n - s);
+    const rows = batch ?? count;
+    const out = new Float32Array(rows * px * c);
+    for (let k = 0; k < rows; k++) {
+      const src = (s + Math.min(k, count - 1)) * px * c;
+      for (let p = 0; p < px; p++) {
+        for (let ch = 0; ch < c; ch++) {
+          const v = x[src + p * c + ch];
+          out[layout === 'NHWC' ? k * px * c + p * c + ch : (k * c + ch) * px + p] = identity ? v : v * a[ch] + b[ch];
+        }
+      }
+    }
+    yield { type: dtype, data: toInputType(dtype, out), dims: layout === 'NHWC' ? [rows, h, w, c] : [rows, c, h, w], count };
+  }
+}

@@ -1,12 +1,17 @@
 import { Worker } from 'node:worker_threads';
+import type { InputContract, ModelInterface } from '@medslim/contracts';
 import type { OnlineTeacher } from '../train.ts';
 
 export interface OnlineTeacherOptions {
-  /** Teacher ONNX bytes: NCHW float32 input [N, C, H, W] in the contract the training images are in, logits [N, K]. */
+  /** Teacher ONNX bytes (self-contained). */
   model: Uint8Array;
-  height: number;
-  width: number;
-  channels: number;
+  /**
+   * How to feed and read the teacher — its resolved interface from @medslim/intake (`resolveModelInterface` on
+   * the training data): input name, element type, layout, fixed batch and contract; class-score output and kind.
+   */
+  iface: ModelInterface;
+  /** The contract the training images are in (the student's, e.g. intake's `studentContract(iface)`). */
+  contract: InputContract;
   /** onnxruntime intra-op threads of the teacher's session (default 1: training threads use the other cores). */
   intraOpNumThreads?: number;
 }
@@ -18,14 +23,22 @@ export interface ClosableOnlineTeacher extends OnlineTeacher {
 
 /**
  * Runs an ONNX teacher with onnxruntime-node in its own worker thread, one batch per call, for online
- * distillation (TrainData.teacher = { online }): training requests batch s+1's logits before computing step s,
- * so the teacher's forward pass overlaps the student's step. Images travel as NHWC float32 [n, H, W, C] (copied
- * once per call into the thread) and are transposed to NCHW there; resolves to logits [n, K].
- * @throws Error when the session cannot be created (the model's message); a failed batch rejects its promise.
+ * distillation (TrainData.teacher = { online }): training requests batch s+1's scores before computing step s,
+ * so the teacher's forward pass overlaps the student's step. Images travel as NHWC float32 [n, H, W, C] in
+ * `contract` (copied once per call into the thread); there they go through the one model interface of
+ * @medslim/intake — converted to the teacher's contract, element type (raw pixels for an integer input), layout
+ * and batch (a fixed batch of 1 runs image by image) — and its class scores are read as logits-equivalents
+ * (probabilities and log-probabilities become log-probabilities: the teacher logits of knowledge distillation).
+ * Resolves to [n, K].
+ * @throws Error when the session cannot be created (the model's message); a failed batch rejects its promise
+ *   (IntakeError messages: INFERENCE_FAILED, BAD_SCORES, MODEL_OUTPUT).
  */
 export async function createOnlineTeacher(o: OnlineTeacherOptions): Promise<ClosableOnlineTeacher> {
+  if (o.iface.input.height === null || o.iface.input.width === null) {
+    throw new Error('online teacher: the interface has no fixed height and width; resolve it on the training data (resolveModelInterface with the dataset)');
+  }
   const worker = new Worker(new URL('./teacher-worker.mjs', import.meta.url), {
-    workerData: { model: o.model, height: o.height, width: o.width, channels: o.channels, intraOpNumThreads: o.intraOpNumThreads ?? 1 },
+    workerData: { model: o.model, iface: o.iface, contract: o.contract, intraOpNumThreads: o.intraOpNumThreads ?? 1 },
   });
   const pending = new Map<number, { resolve: (l: Float32Array) => void; reject: (e: Error) => void }>();
   let failure: Error | null = null;
@@ -53,7 +66,7 @@ export async function createOnlineTeacher(o: OnlineTeacherOptions): Promise<Clos
       const id = next++;
       return new Promise<Float32Array>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        const copy = x.slice(0, n * o.height * o.width * o.channels);
+        const copy = x.slice(0, n * (o.iface.input.height ?? 0) * (o.iface.input.width ?? 0) * o.iface.input.channels);
         worker.postMessage({ id, x: copy, n }, [copy.buffer]);
       });
     },

@@ -1,28 +1,32 @@
 /**
  * The online teacher's thread (online-teacher.ts): one onnxruntime-node session; each request carries NHWC
- * images [n, H, W, C] (transferred, not copied), which it transposes to the teacher's NCHW and runs as one batch.
+ * images [n, H, W, C] in the training contract (transferred, not copied), which go through the teacher's
+ * interface (@medslim/intake valueFeeds → runFeed → canonicalScores) as in every other teacher pass.
  * Messages in: { id, x, n } and { close: true }; out: { ready: true }, { id, logits } or { id, error }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import * as ort from 'onnxruntime-node';
+import type { InputContract, ModelInterface } from '@medslim/contracts';
+import { canonicalScores, createSession, runFeed, valueFeeds } from '@medslim/intake';
 
-const { model, height: h, width: w, channels: c, intraOpNumThreads } = workerData as { model: Uint8Array; height: number; width: number; channels: number; intraOpNumThreads: number };
+const { model, iface, contract, intraOpNumThreads } = workerData as { model: Uint8Array; iface: ModelInterface; contract: InputContract; intraOpNumThreads: number };
 const port = parentPort!;
+const what = 'the online teacher';
 try {
-  const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads, interOpNumThreads: 1 });
-  const inputName = session.inputNames[0];
-  const outputName = session.outputNames[0];
+  const session = await createSession(model, what, { intraOpNumThreads, interOpNumThreads: 1 });
   port.on('message', async (msg: { id: number; x: Float32Array; n: number } | { close: true }) => {
     if ('close' in msg) { await session.release(); port.close(); return; }
     try {
       const { x, n } = msg;
-      const nchw = new Float32Array(n * c * h * w);
-      for (let i = 0; i < n; i++) {
-        for (let p = 0; p < h * w; p++) for (let ch = 0; ch < c; ch++) nchw[((i * c + ch) * h * w) + p] = x[(i * h * w + p) * c + ch];
+      let logits: Float32Array<ArrayBuffer> | null = null;
+      let done = 0;
+      for (const f of valueFeeds(iface, x, n, contract)) {
+        const r = canonicalScores(await runFeed(session, iface, f, what), f.count, iface.output.kind, what, done);
+        logits ??= new Float32Array(n * r.k);
+        logits.set(r.logits, done * r.k);
+        done += f.count;
       }
-      const r = await session.run({ [inputName]: new ort.Tensor('float32', nchw, [n, c, h, w]) });
-      const logits = Float32Array.from(r[outputName].data as Float32Array);
-      port.postMessage({ id: msg.id, logits }, [logits.buffer]);
+      const out = logits ?? new Float32Array(0);
+      port.postMessage({ id: msg.id, logits: out }, [out.buffer as ArrayBuffer]);
     } catch (err) {
       port.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) });
     }
