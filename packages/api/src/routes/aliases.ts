@@ -2,13 +2,14 @@
  * Aliases and audit: GET /models/{name}/aliases, GET/PUT /models/{name}/aliases/{alias} (If-Match),
  * POST …/aliases/{alias}/rollback, GET /models/{name}/audit.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { AliasState } from '@medslim/registry';
 import { ApiError } from '../errors.ts';
-import { actorOf, principalOf, role } from '../middleware/auth/index.ts';
+import { actorOf, principalOf } from '../middleware/auth/index.ts';
 import { AliasSchema, AuditEntrySchema, RollbackSchema, SetAliasSchema } from '@medslim/contracts';
 import type { RouteModule } from './common.ts';
-import { errorResponses, quoteEtag, security } from './common.ts';
+import { quoteEtag } from './common.ts';
+import { json, jsonBody, routesFor } from './define.ts';
 
 const NameParam = z.object({ name: z.string().openapi({ param: { name: 'name', in: 'path' }, example: 'pneumonia' }) });
 const AliasParams = NameParam.extend({ alias: z.string().openapi({ param: { name: 'alias', in: 'path' }, example: 'prod' }) });
@@ -21,59 +22,42 @@ const view = (a: AliasState) => {
   return { ...doc, etag: a.etag };
 };
 
-const listAliases = createRoute({
-  method: 'get',
-  path: '/models/{name}/aliases',
-  tags: ['aliases'],
+const route = routesFor('aliases');
+
+const listAliases = route('get', '/models/{name}/aliases', {
   summary: 'All aliases of a model with their targets and ETags',
-  security,
   request: { params: NameParam },
-  responses: { 200: { description: 'Aliases', content: { 'application/json': { schema: z.object({ aliases: z.array(AliasSchema) }) } } }, ...errorResponses(401, 404) },
+  responses: { 200: json('Aliases', z.object({ aliases: z.array(AliasSchema) })) },
+  errors: [404],
 });
-const getAlias = createRoute({
-  method: 'get',
-  path: '/models/{name}/aliases/{alias}',
-  tags: ['aliases'],
+const getAlias = route('get', '/models/{name}/aliases/{alias}', {
   summary: 'One alias (ETag header for If-Match)',
-  security,
   request: { params: AliasParams },
-  responses: { 200: { description: 'The alias', content: { 'application/json': { schema: AliasSchema } } }, ...errorResponses(401, 404) },
+  responses: { 200: json('The alias', AliasSchema) },
+  errors: [404],
 });
-const putAlias = createRoute({
-  method: 'put',
-  path: '/models/{name}/aliases/{alias}',
-  tags: ['aliases'],
+const putAlias = route('put', '/models/{name}/aliases/{alias}', {
   summary: 'Point an alias at a version or at weighted canary targets (If-Match required once it exists)',
-  security,
-  middleware: [role('deployer')] as const,
-  request: { params: AliasParams, headers: IfMatch, body: { required: true, content: { 'application/json': { schema: SetAliasSchema } } } },
-  responses: {
-    200: { description: 'Updated', content: { 'application/json': { schema: AliasSchema } } },
-    201: { description: 'Created', content: { 'application/json': { schema: AliasSchema } } },
-    ...errorResponses(400, 401, 403, 404, 409, 412, 415, 428),
-  },
+  role: 'deployer',
+  request: { params: AliasParams, headers: IfMatch, body: jsonBody(SetAliasSchema) },
+  responses: { 200: json('Updated', AliasSchema), 201: json('Created', AliasSchema) },
+  errors: [400, 404, 409, 412, 415, 428],
 });
-const rollback = createRoute({
-  method: 'post',
-  path: '/models/{name}/aliases/{alias}/rollback',
-  tags: ['aliases'],
+const rollback = route('post', '/models/{name}/aliases/{alias}/rollback', {
   summary: 'Restore the targets the alias had before its last change (one call; If-Match optional)',
-  security,
-  middleware: [role('deployer')] as const,
-  request: { params: AliasParams, headers: IfMatch, body: { required: false, content: { 'application/json': { schema: RollbackSchema } } } },
-  responses: { 200: { description: 'Rolled back', content: { 'application/json': { schema: AliasSchema } } }, ...errorResponses(401, 403, 404, 409, 412) },
+  role: 'deployer',
+  request: { params: AliasParams, headers: IfMatch, body: jsonBody(RollbackSchema, false) },
+  responses: { 200: json('Rolled back', AliasSchema) },
+  errors: [404, 409, 412],
 });
-const audit = createRoute({
-  method: 'get',
-  path: '/models/{name}/audit',
-  tags: ['aliases'],
+const audit = route('get', '/models/{name}/audit', {
   summary: 'Audit trail of alias changes (who, when, from, to, reason), newest first',
-  security,
   request: {
     params: NameParam,
     query: z.object({ alias: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }),
   },
-  responses: { 200: { description: 'Entries', content: { 'application/json': { schema: z.object({ entries: z.array(AuditEntrySchema) }) } } }, ...errorResponses(401, 404) },
+  responses: { 200: json('Entries', z.object({ entries: z.array(AuditEntrySchema) })) },
+  errors: [404],
 });
 
 export const aliasRoutes: RouteModule = (app, { registry }) => {

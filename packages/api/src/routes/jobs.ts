@@ -2,17 +2,17 @@
  * Jobs: POST /jobs, GET /jobs, GET /jobs/{id}, GET /jobs/{id}/events (Server-Sent Events),
  * GET /jobs/{id}/logs, POST /jobs/{id}/cancel.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { JobDoc } from '@medslim/registry';
 import { isTerminal } from '@medslim/registry';
 import { ApiError } from '../errors.ts';
-import { actorOf, principalOf, role } from '../middleware/auth/index.ts';
+import { actorOf, principalOf } from '../middleware/auth/index.ts';
 import { describeIssues, JOB_STATUSES, JOB_TYPES, JobSchema, SubmitJobSchema, type JobTypeSpec } from '@medslim/contracts';
 import type { ExplicitContract } from '@medslim/contracts';
 import { checkTeacher } from '../uploads/teacher-check.ts';
 import type { RouteModule } from './common.ts';
-import { errorResponses, security } from './common.ts';
+import { json, jsonBody, routesFor } from './define.ts';
 
 const IdParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'job_mcx3f9a2b4e1c0d9f27' }) });
 /** A comment line keeps idle SSE connections open through proxies, every this many ms. */
@@ -27,67 +27,51 @@ const view = (j: JobDoc) => {
 /** What each SSE event carries: small enough to watch with `curl -N` (GET /jobs/{id} has the rest). */
 const eventView = (j: JobDoc) => ({ id: j.id, status: j.status, progress: j.progress, error: j.error, result: j.result });
 
-const submit = createRoute({
-  method: 'post',
-  path: '/jobs',
-  tags: ['jobs'],
+const route = routesFor('jobs');
+
+const submit = route('post', '/jobs', {
   summary: 'Submit a job (quantize, compress) on an uploaded teacher and dataset; the result becomes a new version of `model`',
   description:
     'The teacher is read before the job is queued: a model no dataset could make readable (an input or output medslim cannot feed or read, integer class scores, ' +
     'several possible class-score outputs without `options.contract.output`, a contract whose mean/std do not fit the channels, weights in external data files that were not uploaded) ' +
     'is refused with 400 and the refusal\'s code (MODEL_INPUT, MODEL_OUTPUT, UNSUPPORTED_TYPE, AMBIGUOUS_LAYOUT, AMBIGUOUS_OUTPUT, BAD_CONTRACT, BAD_METADATA, CLASS_MISMATCH, EXTERNAL_DATA, NOT_ONNX). ' +
     'What needs the data — the validation evidence for a contract (NO_CONTRACT), the dataset\'s classes and image size — is decided by the job, which then fails with that code.',
-  security,
-  middleware: [role('deployer')] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: SubmitJobSchema } } } },
-  responses: { 202: { description: 'Queued', content: { 'application/json': { schema: JobSchema } } }, ...errorResponses(400, 401, 403, 404, 409, 415) },
+  role: 'deployer',
+  request: { body: jsonBody(SubmitJobSchema) },
+  responses: { 202: json('Queued', JobSchema) },
+  errors: [400, 404, 409, 415],
 });
-const list = createRoute({
-  method: 'get',
-  path: '/jobs',
-  tags: ['jobs'],
+const list = route('get', '/jobs', {
   summary: "The tenant's jobs, newest first",
-  security,
   request: { query: z.object({ status: z.enum(JOB_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }) },
-  responses: { 200: { description: 'Jobs', content: { 'application/json': { schema: z.object({ jobs: z.array(JobSchema) }) } } }, ...errorResponses(400, 401) },
+  responses: { 200: json('Jobs', z.object({ jobs: z.array(JobSchema) })) },
+  errors: [400],
 });
-const get = createRoute({
-  method: 'get',
-  path: '/jobs/{id}',
-  tags: ['jobs'],
+const get = route('get', '/jobs/{id}', {
   summary: 'One job: status, progress (stage, percent, ETA), error, result',
-  security,
   request: { params: IdParam },
-  responses: { 200: { description: 'The job', content: { 'application/json': { schema: JobSchema } } }, ...errorResponses(401, 404) },
+  responses: { 200: json('The job', JobSchema) },
+  errors: [404],
 });
-const events = createRoute({
-  method: 'get',
-  path: '/jobs/{id}/events',
-  tags: ['jobs'],
+const events = route('get', '/jobs/{id}/events', {
   summary: 'Server-Sent Events: `progress` while the job changes, then one of `done`, `failed`, `cancelled` (or `error` if the job cannot be read)',
   description: 'Each event’s data is `{id, status, progress: {stage, step, done, total, percent, etaSeconds}, error, result}`.',
-  security,
   request: { params: IdParam },
-  responses: { 200: { description: 'text/event-stream' }, ...errorResponses(401, 404, 429) },
+  responses: { 200: { description: 'text/event-stream' } },
+  errors: [404, 429],
 });
-const logs = createRoute({
-  method: 'get',
-  path: '/jobs/{id}/logs',
-  tags: ['jobs'],
+const logs = route('get', '/jobs/{id}/logs', {
   summary: 'The job’s log (plain text)',
-  security,
   request: { params: IdParam },
-  responses: { 200: { description: 'Log lines' }, ...errorResponses(401, 404) },
+  responses: { 200: { description: 'Log lines' } },
+  errors: [404],
 });
-const cancel = createRoute({
-  method: 'post',
-  path: '/jobs/{id}/cancel',
-  tags: ['jobs'],
+const cancel = route('post', '/jobs/{id}/cancel', {
   summary: 'Cancel a queued or running job (a running one stops at its next progress event)',
-  security,
-  middleware: [role('deployer')] as const,
+  role: 'deployer',
   request: { params: IdParam },
-  responses: { 202: { description: 'Cancelled or cancelling', content: { 'application/json': { schema: JobSchema } } }, ...errorResponses(401, 403, 404, 409) },
+  responses: { 202: json('Cancelled or cancelling', JobSchema) },
+  errors: [404, 409],
 });
 
 export const jobRoutes: RouteModule = (app, { registry, runner, ssePollMs, maxStreamsPerKey, log }) => {

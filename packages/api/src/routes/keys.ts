@@ -4,11 +4,11 @@
  * manages its own tenant's keys, a `platform` key any tenant's (`?tenant=`). See `ApiKeys` for the
  * revocation bound (4 s on every instance).
  */
-import { createRoute, z } from '@hono/zod-openapi';
-import { principalOf, role } from '../middleware/auth/index.ts';
+import { z } from '@hono/zod-openapi';
+import { principalOf } from '../middleware/auth/index.ts';
 import { ApiKeyInfoSchema as KeyInfoSchema, CreateKeySchema, KeyEventSchema, NewKeySchema as KeySchema, RotatedKeySchema, RotateKeySchema } from '@medslim/contracts';
 import type { RouteModule } from './common.ts';
-import { errorResponses, security } from './common.ts';
+import { json, jsonBody, routesFor } from './define.ts';
 
 const TenantQuery = z.object({
   tenant: z.string().max(63).optional().openapi({ param: { name: 'tenant', in: 'query' }, description: "Another tenant's keys (a 'platform' key only); default the caller's tenant." }),
@@ -16,65 +16,43 @@ const TenantQuery = z.object({
 const AuditQuery = TenantQuery.extend({ limit: z.coerce.number().int().min(1).max(1000).optional().openapi({ param: { name: 'limit', in: 'query' }, description: 'At most this many events (default 100).' }) });
 const IdParam = z.object({ id: z.string().max(64).openapi({ param: { name: 'id', in: 'path' }, example: '3f2a9c41d0b7' }) });
 
-const createKey = createRoute({
-  method: 'post',
-  path: '/keys',
-  tags: ['keys'],
+const route = routesFor('keys', { role: 'admin' });
+
+const createKey = route('post', '/keys', {
   summary: "Create an API key bound to a tenant and a role (admin: its own tenant; platform: any); the key is shown once",
-  security,
-  middleware: [role('admin')] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: CreateKeySchema } } } },
-  responses: { 201: { description: 'The new key', content: { 'application/json': { schema: KeySchema } } }, ...errorResponses(400, 401, 403, 415) },
+  request: { body: jsonBody(CreateKeySchema) },
+  responses: { 201: json('The new key', KeySchema) },
+  errors: [400, 415],
 });
-const listKeys = createRoute({
-  method: 'get',
-  path: '/keys',
-  tags: ['keys'],
+const listKeys = route('get', '/keys', {
   summary: "The tenant's keys: ids, names, roles, created / last used, status — never the secret",
-  security,
-  middleware: [role('admin')] as const,
   request: { query: TenantQuery },
-  responses: { 200: { description: 'Keys, oldest first', content: { 'application/json': { schema: z.object({ keys: z.array(KeyInfoSchema) }) } } }, ...errorResponses(400, 401, 403) },
+  responses: { 200: json('Keys, oldest first', z.object({ keys: z.array(KeyInfoSchema) })) },
+  errors: [400],
 });
-const keyAudit = createRoute({
-  method: 'get',
-  path: '/keys/audit',
-  tags: ['keys'],
+const keyAudit = route('get', '/keys/audit', {
   summary: "The tenant's key events (create, revoke, rotate), newest first",
-  security,
-  middleware: [role('admin')] as const,
   request: { query: AuditQuery },
-  responses: { 200: { description: 'Key events', content: { 'application/json': { schema: z.object({ events: z.array(KeyEventSchema) }) } } }, ...errorResponses(400, 401, 403) },
+  responses: { 200: json('Key events', z.object({ events: z.array(KeyEventSchema) })) },
+  errors: [400],
 });
-const getKey = createRoute({
-  method: 'get',
-  path: '/keys/{id}',
-  tags: ['keys'],
+const getKey = route('get', '/keys/{id}', {
   summary: 'One key by id (never the secret)',
-  security,
-  middleware: [role('admin')] as const,
   request: { params: IdParam },
-  responses: { 200: { description: 'The key', content: { 'application/json': { schema: KeyInfoSchema } } }, ...errorResponses(401, 403, 404) },
+  responses: { 200: json('The key', KeyInfoSchema) },
+  errors: [404],
 });
-const revokeKey = createRoute({
-  method: 'delete',
-  path: '/keys/{id}',
-  tags: ['keys'],
+const revokeKey = route('delete', '/keys/{id}', {
   summary: 'Revoke a key: refused at once by this instance and within 4 s by every API and inference instance',
-  security,
-  middleware: [role('admin')] as const,
   request: { params: IdParam },
-  responses: { 200: { description: 'The revoked key', content: { 'application/json': { schema: KeyInfoSchema } } }, ...errorResponses(401, 403, 404) },
+  responses: { 200: json('The revoked key', KeyInfoSchema) },
+  errors: [404],
 });
-const rotateKey = createRoute({
-  method: 'post',
-  path: '/keys/{id}/rotate',
-  tags: ['keys'],
+const rotateKey = route('post', '/keys/{id}/rotate', {
   summary: 'A new secret for the same tenant, role and name; the old key is revoked (or expires after graceSeconds)',
-  security,
-  middleware: [role('admin')] as const,
-  request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: RotateKeySchema } } } },
-  responses: { 201: { description: 'The new key (shown once) and the old key', content: { 'application/json': { schema: RotatedKeySchema } } }, ...errorResponses(400, 401, 403, 404, 415) },
+  request: { params: IdParam, body: jsonBody(RotateKeySchema, false) },
+  responses: { 201: json('The new key (shown once) and the old key', RotatedKeySchema) },
+  errors: [400, 404, 415],
 });
 
 export const keyRoutes: RouteModule = (app, { registry }) => {

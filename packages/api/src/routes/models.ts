@@ -3,74 +3,57 @@
  * GET /models/{name}/versions/{v} (metrics, lineage, report), GET …/versions/{v}/artifacts/{file}.
  */
 import { Readable } from 'node:stream';
-import { createRoute, z } from '@hono/zod-openapi';
-import { actorOf, principalOf, role } from '../middleware/auth/index.ts';
+import { z } from '@hono/zod-openapi';
+import { actorOf, principalOf } from '../middleware/auth/index.ts';
 import { CreateModelSchema, ModelDetailSchema, ModelSchema, VersionDetailSchema, VersionSchema } from '@medslim/contracts';
 import type { RouteModule } from './common.ts';
-import { errorResponses, security } from './common.ts';
+import { json, jsonBody, routesFor } from './define.ts';
 
 const NameParam = z.object({ name: z.string().openapi({ param: { name: 'name', in: 'path' }, example: 'pneumonia' }) });
 const VersionParams = NameParam.extend({ v: z.string().openapi({ param: { name: 'v', in: 'path' }, example: '1' }) });
 const ArtifactParams = VersionParams.extend({ file: z.string().openapi({ param: { name: 'file', in: 'path' }, example: 'model.int8.onnx' }) });
 
 
-const createModel = createRoute({
-  method: 'post',
-  path: '/models',
-  tags: ['models'],
+const modelRoute = routesFor('models');
+const versionRoute = routesFor('versions');
+
+const createModel = modelRoute('post', '/models', {
   summary: 'Create a model (a named slot for versions and aliases)',
-  security,
-  middleware: [role('deployer')] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: CreateModelSchema } } } },
-  responses: { 201: { description: 'Created', content: { 'application/json': { schema: ModelSchema } } }, ...errorResponses(400, 401, 403, 409, 415) },
+  role: 'deployer',
+  request: { body: jsonBody(CreateModelSchema) },
+  responses: { 201: json('Created', ModelSchema) },
+  errors: [400, 409, 415],
 });
-const listModels = createRoute({
-  method: 'get',
-  path: '/models',
-  tags: ['models'],
+const listModels = modelRoute('get', '/models', {
   summary: "List the tenant's models",
-  security,
-  responses: { 200: { description: 'Models', content: { 'application/json': { schema: z.object({ models: z.array(ModelSchema) }) } } }, ...errorResponses(401) },
+  responses: { 200: json('Models', z.object({ models: z.array(ModelSchema) })) },
 });
-const getModel = createRoute({
-  method: 'get',
-  path: '/models/{name}',
-  tags: ['models'],
+const getModel = modelRoute('get', '/models/{name}', {
   summary: 'A model with its version numbers and alias targets',
-  security,
   request: { params: NameParam },
-  responses: { 200: { description: 'The model', content: { 'application/json': { schema: ModelDetailSchema } } }, ...errorResponses(401, 404) },
+  responses: { 200: json('The model', ModelDetailSchema) },
+  errors: [404],
 });
-const listVersions = createRoute({
-  method: 'get',
-  path: '/models/{name}/versions',
-  tags: ['versions'],
+const listVersions = versionRoute('get', '/models/{name}/versions', {
   summary: 'All versions of a model, oldest first',
-  security,
   request: { params: NameParam },
-  responses: { 200: { description: 'Versions', content: { 'application/json': { schema: z.object({ versions: z.array(VersionSchema) }) } } }, ...errorResponses(401, 404) },
+  responses: { 200: json('Versions', z.object({ versions: z.array(VersionSchema) })) },
+  errors: [404],
 });
-const getVersion = createRoute({
-  method: 'get',
-  path: '/models/{name}/versions/{v}',
-  tags: ['versions'],
+const getVersion = versionRoute('get', '/models/{name}/versions/{v}', {
   summary: 'One version: artifacts with SHA-256, lineage, metrics, gate and the full report',
-  security,
   request: { params: VersionParams },
-  responses: { 200: { description: 'The version', content: { 'application/json': { schema: VersionDetailSchema } } }, ...errorResponses(401, 404) },
+  responses: { 200: json('The version', VersionDetailSchema) },
+  errors: [404],
 });
-const getArtifact = createRoute({
-  method: 'get',
-  path: '/models/{name}/versions/{v}/artifacts/{file}',
-  tags: ['versions'],
+const getArtifact = versionRoute('get', '/models/{name}/versions/{v}/artifacts/{file}', {
   summary: 'Download an artifact (ETag and X-Checksum-Sha256 = its SHA-256)',
-  security,
   request: { params: ArtifactParams },
   responses: {
     200: { description: 'The bytes' },
     307: { description: 'Redirect to a presigned store URL (S3 deployments)' },
-    ...errorResponses(401, 404),
   },
+  errors: [404],
 });
 
 export const modelRoutes: RouteModule = (app, { registry, redirectDownloads }) => {

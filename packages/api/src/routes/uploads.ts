@@ -2,15 +2,15 @@
  * Uploads: POST /uploads (multipart, streamed to the store with a size limit), POST /uploads/presign
  * (+ /uploads/{id}/complete) for direct-to-store uploads, GET /uploads, GET /uploads/{id}.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { ApiError } from '../errors.ts';
-import { actorOf, principalOf, role } from '../middleware/auth/index.ts';
+import { actorOf, principalOf } from '../middleware/auth/index.ts';
 import { PresignedSchema, PresignSchema, UploadSchema } from '@medslim/contracts';
 import type { ModelFile } from '@medslim/onnx';
 import { boundaryOf, MultipartError, parseMultipart } from '../uploads/multipart.ts';
 import { assembleModelUpload, isZipPart, MAX_MODEL_FILES, readPart } from '../uploads/model-files.ts';
 import type { RouteModule } from './common.ts';
-import { errorResponses, security } from './common.ts';
+import { json, jsonBody, routesFor } from './define.ts';
 
 /** Bytes a multipart envelope may add around the file (boundaries, part headers, small fields). */
 const MULTIPART_OVERHEAD = 64 * 1024;
@@ -19,18 +19,16 @@ const MAX_FIELD_BYTES = 8 * 1024;
 
 const IdParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'up_mcx3f2k1a9f3c2b7d10' }) });
 
-const upload = createRoute({
-  method: 'post',
-  path: '/uploads',
-  tags: ['uploads'],
+const route = routesFor('uploads');
+
+const upload = route('post', '/uploads', {
   summary: 'Upload a teacher model or dataset (multipart field `file`, streamed to the store), or a model with external data (field `files` repeated, or one .zip in `file`)',
   description:
     'One file in field `file` (a .onnx teacher or an .npz dataset) streams to the store as it is. A model whose weights live in external data files ' +
     '(`model.onnx` + `model.onnx.data`) is sent as field `files` once per file, or as one `.zip` in field `file`: its external data are read into the ' +
     'model and one self-contained .onnx is stored (a missing data file → 400 `EXTERNAL_DATA` naming it; names with `..` or absolute paths, ' +
     'several .onnx files or files the model does not use → 400 `BAD_BUNDLE`; a zip whose members declare or inflate past the upload limit → 413 `ZIP_TOO_LARGE`).',
-  security,
-  middleware: [role('deployer')] as const,
+  role: 'deployer',
   request: {
     body: {
       required: true,
@@ -48,48 +46,32 @@ const upload = createRoute({
       },
     },
   },
-  responses: { 201: { description: 'Stored and hashed', content: { 'application/json': { schema: UploadSchema } } }, ...errorResponses(400, 401, 403, 413, 415) },
+  responses: { 201: json('Stored and hashed', UploadSchema) },
+  errors: [400, 413, 415],
 });
-
-const presign = createRoute({
-  method: 'post',
-  path: '/uploads/presign',
-  tags: ['uploads'],
+const presign = route('post', '/uploads/presign', {
   summary: 'Get a URL to PUT a large file straight to the store (S3); then POST /uploads/{id}/complete',
-  security,
-  middleware: [role('deployer')] as const,
-  request: { body: { required: false, content: { 'application/json': { schema: PresignSchema } } } },
-  responses: { 201: { description: 'Presigned URL', content: { 'application/json': { schema: PresignedSchema } } }, ...errorResponses(400, 401, 403, 501) },
+  role: 'deployer',
+  request: { body: jsonBody(PresignSchema, false) },
+  responses: { 201: json('Presigned URL', PresignedSchema) },
+  errors: [400, 501],
 });
-
-const complete = createRoute({
-  method: 'post',
-  path: '/uploads/{id}/complete',
-  tags: ['uploads'],
+const complete = route('post', '/uploads/{id}/complete', {
   summary: 'Finish a presigned upload: hash the stored bytes and make the upload usable',
-  security,
-  middleware: [role('deployer')] as const,
+  role: 'deployer',
   request: { params: IdParam },
-  responses: { 200: { description: 'Ready', content: { 'application/json': { schema: UploadSchema } } }, ...errorResponses(401, 403, 404, 409, 413) },
+  responses: { 200: json('Ready', UploadSchema) },
+  errors: [404, 409, 413],
 });
-
-const list = createRoute({
-  method: 'get',
-  path: '/uploads',
-  tags: ['uploads'],
+const list = route('get', '/uploads', {
   summary: "List the tenant's uploads, newest first",
-  security,
-  responses: { 200: { description: 'Uploads', content: { 'application/json': { schema: z.object({ uploads: z.array(UploadSchema) }) } } }, ...errorResponses(401) },
+  responses: { 200: json('Uploads', z.object({ uploads: z.array(UploadSchema) })) },
 });
-
-const get = createRoute({
-  method: 'get',
-  path: '/uploads/{id}',
-  tags: ['uploads'],
+const get = route('get', '/uploads/{id}', {
   summary: 'One upload',
-  security,
   request: { params: IdParam },
-  responses: { 200: { description: 'The upload', content: { 'application/json': { schema: UploadSchema } } }, ...errorResponses(401, 404) },
+  responses: { 200: json('The upload', UploadSchema) },
+  errors: [404],
 });
 
 export const uploadRoutes: RouteModule = (app, { registry, maxUploadBytes }) => {
