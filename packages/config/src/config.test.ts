@@ -147,11 +147,6 @@ describe('inference', () => {
     expect(loadConfig({ MEDSLIM_INFER_PRICE_PER_GB_SECOND: '0.00001' }, X64).inference.pricePerGbSecond).toBe(0.00001);
   });
 
-  it('matches the vCPU formula of @medslim/serving', async () => {
-    const serving = await import('../../serving/src/cost.ts');
-    for (const mb of [128, 512, 1769, 2654, 3008, 5307, 10240]) expect(vcpusForMemory(mb)).toBe(serving.vcpusForMemory(mb));
-  });
-
   it.each([
     ['MEDSLIM_INFER_MAX_BATCH', 'lots', /integer ≥ 1.*'lots'/],
     ['MEDSLIM_INFER_INTRA_OP_THREADS', '0', /integer in 1…64/],

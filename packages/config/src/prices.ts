@@ -1,7 +1,6 @@
 /**
- * AWS Lambda list prices (us-east-1) and the vCPUs Lambda gives per memory size. The same
- * figures as @medslim/serving's cost.ts (a test keeps them equal); repeated here because this
- * package has no dependencies.
+ * AWS Lambda list prices (us-east-1, first pricing tier, 2025) and the vCPUs Lambda gives per memory size:
+ * the one table, read by the inference config, the deploy (sst.config.ts) and @medslim/serving's cost model.
  */
 
 /** A Lambda instruction set. */
@@ -12,7 +11,10 @@ export const LAMBDA_PRICE_PER_GB_SECOND: Readonly<Record<Architecture, number>> 
 /** USD per request ($0.20 per million). */
 export const LAMBDA_PRICE_PER_REQUEST = 0.2e-6;
 
-/** vCPUs of a function with `memoryMb`: one per 1,769 MB, rounded, at least 1, at most 6. */
+/**
+ * vCPUs Lambda gives a function of `memoryMb`: proportional to memory, one vCPU per 1,769 MB, rounded to the
+ * nearest whole vCPU, at least 1 and at most 6 (10,240 MB). Used as the default `intraOpNumThreads`.
+ */
 export function vcpusForMemory(memoryMb: number): number {
   return Math.min(6, Math.max(1, Math.round(memoryMb / 1769)));
 }

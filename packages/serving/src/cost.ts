@@ -10,13 +10,10 @@
  * init time, provisioned concurrency, data transfer, API Gateway / function URL charges.
  */
 
-/** Lambda instruction set architectures. */
-export type Architecture = 'x86_64' | 'arm64';
+import { LAMBDA_PRICE_PER_GB_SECOND, LAMBDA_PRICE_PER_REQUEST, type Architecture } from '@medslim/config';
 
-/** USD per GB-second of duration, by architecture (first pricing tier). */
-export const LAMBDA_PRICE_PER_GB_SECOND: Readonly<Record<Architecture, number>> = { x86_64: 0.0000166667, arm64: 0.0000133334 };
-/** USD per request ($0.20 per million). */
-export const LAMBDA_PRICE_PER_REQUEST = 0.2e-6;
+/** The price table and the vCPUs per memory size are @medslim/config's (one source for serving, the inference config and the deploy). */
+export { LAMBDA_PRICE_PER_GB_SECOND, LAMBDA_PRICE_PER_REQUEST, vcpusForMemory, type Architecture } from '@medslim/config';
 
 /** Inputs of {@link lambdaCost}. */
 export interface LambdaCostInput {
@@ -52,13 +49,4 @@ export function lambdaCost(i: LambdaCostInput): number {
   const perGbS = i.pricePerGbSecond ?? LAMBDA_PRICE_PER_GB_SECOND[i.architecture];
   const perReq = i.pricePerRequest ?? LAMBDA_PRICE_PER_REQUEST;
   return (perReq + (i.memoryMb / 1024) * (billedMs(i.billedMs) / 1000) * perGbS) / batch;
-}
-
-/**
- * vCPUs Lambda gives a function of `memoryMb`: proportional to memory, one vCPU per 1,769 MB,
- * rounded to the nearest whole vCPU, at least 1 and at most 6 (10,240 MB). Used as the default
- * `intraOpNumThreads`.
- */
-export function vcpusForMemory(memoryMb: number): number {
-  return Math.min(6, Math.max(1, Math.round(memoryMb / 1769)));
 }
