@@ -5,7 +5,7 @@ export { runQuantizeJob, renderQuantizeMarkdown, type QuantizeJobOptions, type Q
 export type { JobProgress } from './job-progress.ts';
 export { predictionChanges, type PredictionChange } from './prediction-changes.ts';
 /** Evaluation of one stage (metrics with CIs, latency). */
-export { evaluateStage, type StageInput } from './evaluate-stage.ts';
+export { evaluateStage, evaluateTeacherAnd, testBench, type StageInput, type TestBench, type MeasureOptions } from './evaluate-stage.ts';
 /** report.json types and report.md tables. */
 export { renderStagesMarkdown, renderInterfaceMarkdown, toJson, type JobReport, type StageReport, type LatencySummary } from './report.ts';
 /** The teacher and data of a job, the teacher's interface resolved by @medslim/intake. */

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { datasetSummary, sampleIndices, toModelInput } from '@medslim/data';
+import { sampleIndices, toModelInput } from '@medslim/data';
 import {
   checkBatchForBackend, disposeStudent, exportStudentOnnx, loadStudent, parameterCount, predictLogits, referenceStudent, saveStudent,
   selectTrainingBackend, trainStudent, validationMetrics, withWidth, type StudentConfig, type StudentParams, type TrainData,
@@ -13,10 +13,9 @@ import { choosePruneRatios, maxParamReduction, pruneStudent, sensitivityAnalysis
 import { quantizeStatic, verifyIntegerKernels } from '@medslim/quantize';
 import { measuredOn } from '../measured-on.ts';
 import { JobError } from '../errors.ts';
-import { evaluateStage } from '../evaluate-stage.ts';
+import { environmentOf, evaluateStage, reportHead, testBench, type MeasureOptions } from '../evaluate-stage.ts';
 import { clinicalGate, type GateResult } from '../gate.ts';
 import { loadJobInputs } from '../model-contract.ts';
-import type { JobProgress } from '../job-progress.ts';
 import { predictionChanges } from '../prediction-changes.ts';
 import { toJson, type JobReport } from '../report.ts';
 import { prepareTrainingData } from '../training-data.ts';
@@ -26,17 +25,13 @@ import { epochsForSteps, parseCompressSpec, type CompressSpecInput } from './spe
 import { chooseCandidate, failedChecks, mixedPrecisionFallback, paretoSvg, splitSummary, worstSensitivityDrop, type Candidate, type LayerSensitivity } from './search.ts';
 import { cachedStage } from './stage-cache.ts';
 
-export interface CompressJobOptions {
+export interface CompressJobOptions extends MeasureOptions {
   spec: CompressSpecInput;
   /** Job folder: every artifact, the stage cache and the report live here. */
   outDir: string;
   /** Where teacher logits are cached (default `<outDir>/cache/teacher-logits`). */
   cacheDir?: string;
   prefer?: 'node-gpu' | 'node' | 'wasm';
-  intraOpNumThreads?: number;
-  latencyIterations?: number;
-  throughputIterations?: number;
-  onProgress?: (p: JobProgress) => void;
   log?: (msg: string) => void;
   /** Checked between steps; return true to stop the job (throws JobError CANCELLED). */
   cancelled?: () => boolean;
@@ -347,9 +342,9 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   // --- 9. Every candidate on the test split (metrics, latency, gate) — reported, never used to choose.
   checkCancel();
   const test = ds.splits.test!;
-  const common = { images: test.images, labels: test.labels, numClasses: k, labelNames, intraOpNumThreads: threads, seed: spec.seed, latencyIterations: o.latencyIterations, throughputIterations: o.throughputIterations };
+  const bench = testBench(ds, k, labelNames, spec.seed, o);
   const ev = (name: string, file: string, model: Uint8Array, teacherContract: boolean, ref?: Int32Array) =>
-    evaluateStage({ ...common, iface: ifaceOf(model, teacherContract, file), name, file, model, referencePred: ref, onBatch: (d, t) => progress({ stage: 'evaluate', step: name, done: d, total: t }) });
+    evaluateStage({ ...bench, iface: ifaceOf(model, teacherContract, file), name, file, model, referencePred: ref, onBatch: (d, t) => progress({ stage: 'evaluate', step: name, done: d, total: t }) });
   const teacher = await ev('teacher', spec.teacher, teacherBytes, true);
   const evaluated = [];
   for (const e of explored) evaluated.push({ e, r: await ev(e.name, e.file, e.model, e.teacherContract, teacher.pred) });
@@ -379,15 +374,9 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
 
   const d = distill.result;
   const report: JobReport = {
-    job: 'compress',
-    medslimVersion,
-    createdAt: new Date().toISOString(),
+    ...reportHead('compress', ds, labelNames, iface, [teacher.stage, ...evaluated.map(({ r }) => r.stage)]),
     spec,
     stagesConfig: stages,
-    dataset: datasetSummary(ds) as JobReport['dataset'],
-    labels: labelNames,
-    interface: iface,
-    stages: [teacher.stage, ...evaluated.map(({ r }) => r.stage)],
     gate,
     search: { candidates, chosen: choice.chosen, reason: choice.reason, bestEffort: choice.bestEffort, closestStudent: choice.closestStudent, mixedPrecision, wider, skipped, selection: 'smallest bytes (then p50 latency) whose gate passes on the validation split within maxBytes/maxLatencyMs; the test split only confirms' },
     sensitivity: sensitivity.result,
@@ -405,7 +394,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     lineage: { teacherSha256, datasetSha256: ds.sha256, spec, medslimVersion },
     stageSeconds: { distill: distill.seconds, sensitivity: sensitivity.seconds, prune: prune.seconds, quantize: quantize.seconds },
     cachedStages,
-    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, intraOpNumThreads: threads },
+    environment: environmentOf(threads),
   };
   const charts = writeCompressCharts(o.outDir, report);
   writeFileSync(join(o.outDir, charts.pareto), paretoSvg(candidates, choice.chosen));

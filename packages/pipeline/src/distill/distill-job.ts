@@ -1,24 +1,22 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExplicitContract } from '@medslim/contracts';
-import { datasetSummary } from '@medslim/data';
-import { imageSize, interfaceMetadata, readModelInterface, studentContract } from '@medslim/intake';
+import { imageSize, interfaceMetadata, studentContract } from '@medslim/intake';
 import {
   checkBatchForBackend, disposeStudent, exportStudentOnnx, parameterCount, referenceStudent, selectTrainingBackend,
   trainStudent, withWidth, type StudentConfig, type TrainConfig,
 } from '@medslim/distill';
-import { readModel, readModelBytes } from '@medslim/onnx';
+import { readModelBytes } from '@medslim/onnx';
 import { createHash } from 'node:crypto';
 import { epochsForSteps, PRESETS } from '../compress/spec.ts';
 import { JobError } from '../errors.ts';
-import { evaluateStage } from '../evaluate-stage.ts';
+import { environmentOf, evaluateTeacherAnd, reportHead, testBench, type MeasureOptions } from '../evaluate-stage.ts';
 import { loadJobInputs } from '../model-contract.ts';
-import type { JobProgress } from '../job-progress.ts';
 import { renderInterfaceMarkdown, renderStagesMarkdown, toJson, type JobReport } from '../report.ts';
 import { prepareTrainingData } from '../training-data.ts';
 import { medslimVersion } from '../version.ts';
 
-export interface DistillJobOptions {
+export interface DistillJobOptions extends MeasureOptions {
   teacher: string | Uint8Array;
   data: string;
   outDir: string;
@@ -34,10 +32,6 @@ export interface DistillJobOptions {
   /** Resume from `<outDir>/checkpoint.bin` when present. */
   resume?: boolean;
   prefer?: 'node-gpu' | 'node' | 'wasm';
-  intraOpNumThreads?: number;
-  latencyIterations?: number;
-  throughputIterations?: number;
-  onProgress?: (p: JobProgress) => void;
   log?: (msg: string) => void;
 }
 
@@ -114,20 +108,15 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
   const studentPath = join(o.outDir, 'student.onnx');
   writeFileSync(studentPath, studentBytes);
 
-  const common = {
-    images: test.images, labels: test.labels, numClasses: k, labelNames, intraOpNumThreads: o.intraOpNumThreads ?? 1, seed: o.train?.seed ?? 0,
-    latencyIterations: o.latencyIterations, throughputIterations: o.throughputIterations,
-  };
-  const teacherStage = await evaluateStage({ ...common, iface, name: 'teacher', file: typeof o.teacher === 'string' ? o.teacher : 'teacher.onnx', model: teacherBytes, onBatch: (d, t) => progress({ stage: 'teacher', step: 'evaluate', done: d, total: t }) });
-  const studentStage = await evaluateStage({ ...common, iface: readModelInterface(readModel(studentBytes, 'student.onnx'), { what: 'the student' }), name: 'student', file: 'student.onnx', model: studentBytes, referencePred: teacherStage.pred, onBatch: (d, t) => progress({ stage: 'student', step: 'evaluate', done: d, total: t }) });
+  const bench = testBench(ds, k, labelNames, o.train?.seed ?? 0, o);
+  const evaluated = await evaluateTeacherAnd(
+    bench,
+    { file: typeof o.teacher === 'string' ? o.teacher : 'teacher.onnx', model: teacherBytes, iface },
+    { name: 'student', file: 'student.onnx', model: studentBytes, what: 'the student' },
+    progress,
+  );
   const report: JobReport = {
-    job: 'distill',
-    medslimVersion,
-    createdAt: new Date().toISOString(),
-    dataset: datasetSummary(ds) as JobReport['dataset'],
-    labels: labelNames,
-    interface: iface,
-    stages: [teacherStage.stage, studentStage.stage],
+    ...reportHead('distill', ds, labelNames, iface, [evaluated.teacher.stage, evaluated.model.stage]),
     training: {
       backend: backend.name,
       backendFallbacks: backend.reasons,
@@ -144,11 +133,11 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
       config: { ...trainCfg },
       student: config,
       studentParams,
-      teacherParams: teacherStage.stage.params,
-      paramRatio: studentParams / teacherStage.stage.params,
+      teacherParams: evaluated.teacher.stage.params,
+      paramRatio: studentParams / evaluated.teacher.stage.params,
       teacherSha256,
     },
-    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, intraOpNumThreads: common.intraOpNumThreads },
+    environment: environmentOf(bench.intraOpNumThreads),
   };
   const reportPath = join(o.outDir, 'report.json');
   writeFileSync(reportPath, toJson(report));

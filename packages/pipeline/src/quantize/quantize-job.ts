@@ -1,20 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExplicitContract } from '@medslim/contracts';
-import { datasetSummary, sampleIndices } from '@medslim/data';
-import { interfaceMetadata, modelFeeds, readModelInterface } from '@medslim/intake';
-import { getMetadata, readModel, setMetadata, summarize, writeModel } from '@medslim/onnx';
+import { sampleIndices } from '@medslim/data';
+import { interfaceMetadata, modelFeeds } from '@medslim/intake';
+import { getMetadata, setMetadata, summarize, writeModel } from '@medslim/onnx';
 import { quantizeStatic, verifyIntegerKernels, type QuantizeConfig } from '@medslim/quantize';
 import { JobError } from '../errors.ts';
-import { evaluateStage } from '../evaluate-stage.ts';
+import { environmentOf, evaluateTeacherAnd, reportHead, testBench, type MeasureOptions } from '../evaluate-stage.ts';
 import { loadJobInputs } from '../model-contract.ts';
 import { renderInterfaceMarkdown, renderStagesMarkdown, toJson, type JobReport } from '../report.ts';
-import { medslimVersion } from '../version.ts';
-import type { JobProgress } from '../job-progress.ts';
 import { predictionChanges, type PredictionChange } from '../prediction-changes.ts';
 import { measuredOn } from '../measured-on.ts';
 
-export interface QuantizeJobOptions {
+export interface QuantizeJobOptions extends MeasureOptions {
   /** Teacher ONNX (path or bytes). */
   model: string | Uint8Array;
   /** MedMNIST-layout .npz path. */
@@ -28,11 +26,6 @@ export interface QuantizeJobOptions {
   calibrationSize?: number;
   /** Seed for the calibration sample and the bootstrap (default 0). */
   seed?: number;
-  /** intraOpNumThreads for latency measurement (default 1: one vCPU, as a small serverless function has). */
-  intraOpNumThreads?: number;
-  latencyIterations?: number;
-  throughputIterations?: number;
-  onProgress?: (p: JobProgress) => void;
 }
 
 export interface QuantizeJobResult {
@@ -74,27 +67,16 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
   const kernels = await verifyIntegerKernels(int8Bytes);
   progress({ stage: 'int8', step: 'verify', done: 1, total: 1 });
 
-  const common = {
-    images: test.images,
-    labels: test.labels,
-    numClasses: k,
-    labelNames,
-    intraOpNumThreads: o.intraOpNumThreads ?? 1,
-    seed,
-    latencyIterations: o.latencyIterations,
-    throughputIterations: o.throughputIterations,
-  };
-  const teacher = await evaluateStage({ ...common, iface, name: 'teacher', file: typeof o.model === 'string' ? o.model : 'teacher.onnx', model: teacherBytes, onBatch: (d, t) => progress({ stage: 'teacher', step: 'evaluate', done: d, total: t }) });
-  const int8 = await evaluateStage({ ...common, iface: readModelInterface(readModel(int8Bytes, 'model.int8.onnx'), { what: 'the INT8 model' }), name: 'int8', file: 'model.int8.onnx', model: int8Bytes, referencePred: teacher.pred, onBatch: (d, t) => progress({ stage: 'int8', step: 'evaluate', done: d, total: t }) });
+  const bench = testBench(ds, k, labelNames, seed, o);
+  const { teacher, model: int8 } = await evaluateTeacherAnd(
+    bench,
+    { file: typeof o.model === 'string' ? o.model : 'teacher.onnx', model: teacherBytes, iface },
+    { name: 'int8', file: 'model.int8.onnx', model: int8Bytes, what: 'the INT8 model' },
+    progress,
+  );
 
   const report: JobReport = {
-    job: 'quantize',
-    medslimVersion,
-    createdAt: new Date().toISOString(),
-    dataset: datasetSummary(ds) as JobReport['dataset'],
-    labels: labelNames,
-    interface: iface,
-    stages: [teacher.stage, int8.stage],
+    ...reportHead('quantize', ds, labelNames, iface, [teacher.stage, int8.stage]),
     quantization: {
       format: 'QDQ',
       calibrator: q.config.calibrator,
@@ -118,7 +100,7 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
       optimizedOps: kernels.opHistogram,
     },
     changes: predictionChanges(teacher.pred, int8.pred, test.labels, labelNames),
-    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, intraOpNumThreads: common.intraOpNumThreads },
+    environment: environmentOf(bench.intraOpNumThreads),
   };
   mkdirSync(o.outDir, { recursive: true });
   const modelPath = join(o.outDir, 'model.int8.onnx');
