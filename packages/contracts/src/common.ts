@@ -48,6 +48,21 @@ export const ErrorSchema = z
   .meta({ id: 'Error' });
 export type ErrorBody = z.infer<typeof ErrorSchema>;
 
+/**
+ * The base of medslim's input errors (OnnxError, DistillError, JobError, …): a stable machine-readable `code` a
+ * caller branches on and a `message` that names the field and the fix. Each package's subclass sets `name` (the
+ * CLI exits 2 on these names) and the union of its codes.
+ */
+export class CodedError<Code extends string> extends Error {
+  constructor(
+    readonly code: Code,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** Lower and upper bound of a 95 % confidence interval. */
 export const IntervalSchema = z.tuple([z.number(), z.number()]);
 export type Interval = z.infer<typeof IntervalSchema>;
