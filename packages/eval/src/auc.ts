@@ -8,7 +8,7 @@
  * `roc_auc_score(multi_class='ovr', average='macro')`.
  */
 import { logOdds } from './softmax.ts';
-import { checkClassIndices, checkFinite, checkMatrix, checkNonEmpty, checkNumClasses } from './validate.ts';
+import { checkLabelledScores } from './validate.ts';
 
 /**
  * Indices 0..n-1 sorted by ascending score (internal; O(n log n)).
@@ -96,12 +96,7 @@ export function column(probs: Float32Array | Float64Array, n: number, k: number,
  *   `NON_FINITE` if a score is NaN or ±Infinity.
  */
 export function rocAuc(probs: Float32Array | Float64Array, labels: Int32Array, k: number): number {
-  checkNumClasses(k);
-  const n = labels.length;
-  checkNonEmpty(n, 'labels.length');
-  checkMatrix(probs, 'probs', n, k, 'N = labels.length');
-  checkFinite(probs, 'probs', k);
-  checkClassIndices(labels, 'labels', k);
+  const n = checkLabelledScores(probs, 'probs', labels, k);
   const classes = k === 2 ? [1] : Array.from({ length: k }, (_, c) => c);
   let sum = 0;
   let count = 0;
@@ -131,8 +126,6 @@ export function rocAuc(probs: Float32Array | Float64Array, labels: Int32Array, k
  * @throws {EvalError} as {@link rocAuc} and {@link logOdds}.
  */
 export function rocAucFromLogits(logits: Float32Array | Float64Array, labels: Int32Array, k: number): number {
-  checkNumClasses(k);
-  checkNonEmpty(labels.length, 'labels.length');
-  checkMatrix(logits, 'logits', labels.length, k, 'N = labels.length');
+  checkLabelledScores(logits, 'logits', labels, k);
   return rocAuc(logOdds(logits, labels.length, k), labels, k);
 }

@@ -7,7 +7,7 @@
  */
 import { EvalError } from './errors.ts';
 import { argmax } from './softmax.ts';
-import { checkClassIndices, checkFinite, checkMatrix, checkNonEmpty, checkNumClasses } from './validate.ts';
+import { checkLabelledScores } from './validate.ts';
 
 /**
  * Bin index of a confidence in [0,1] for `bins` equal-width bins, where bin i
@@ -104,13 +104,8 @@ export function eceFromTable(
  *   probability outside [0, 1]; `NON_FINITE` for NaN/±Infinity; `INVALID_ARGUMENT` if bins is not a positive integer.
  */
 export function expectedCalibrationError(probs: Float32Array, labels: Int32Array, k: number, bins = 15): number {
-  checkNumClasses(k);
   checkBins(bins);
-  const n = labels.length;
-  checkNonEmpty(n, 'labels.length');
-  checkMatrix(probs, 'probs', n, k, 'N = labels.length');
-  checkFinite(probs, 'probs', k);
-  checkClassIndices(labels, 'labels', k);
+  const n = checkLabelledScores(probs, 'probs', labels, k);
   for (let i = 0; i < probs.length; i++) {
     if (probs[i] < 0 || probs[i] > 1) {
       throw new EvalError(
@@ -135,12 +130,7 @@ export function expectedCalibrationError(probs: Float32Array, labels: Int32Array
  * @throws {EvalError} `LENGTH_MISMATCH`, `EMPTY_INPUT`, `INVALID_NUM_CLASSES`, `OUT_OF_RANGE`, `NON_FINITE` as elsewhere.
  */
 export function fitTemperature(logits: Float32Array, labels: Int32Array, k: number): number {
-  checkNumClasses(k);
-  const n = labels.length;
-  checkNonEmpty(n, 'labels.length');
-  checkMatrix(logits, 'logits', n, k, 'N = labels.length');
-  checkFinite(logits, 'logits', k);
-  checkClassIndices(labels, 'labels', k);
+  const n = checkLabelledScores(logits, 'logits', labels, k);
   const nll = (logT: number): number => {
     const inv = Math.exp(-logT);
     let sum = 0;

@@ -1,7 +1,7 @@
 /**
  * Row-wise softmax and argmax over row-major `[N,K]` score matrices.
  */
-import { checkFinite, checkMatrix, checkNonEmpty, checkNumClasses } from './validate.ts';
+import { checkScores } from './validate.ts';
 
 /**
  * Numerically stable row-wise softmax.
@@ -18,10 +18,7 @@ import { checkFinite, checkMatrix, checkNonEmpty, checkNumClasses } from './vali
  *   `EMPTY_INPUT` if n = 0; `NON_FINITE` if any logit is NaN or ±Infinity.
  */
 export function softmax(logits: Float32Array, n: number, k: number): Float32Array {
-  checkNumClasses(k);
-  checkNonEmpty(n, 'n');
-  checkMatrix(logits, 'logits', n, k);
-  checkFinite(logits, 'logits', k);
+  checkScores(logits, 'logits', n, k);
   const out = new Float32Array(n * k);
   for (let r = 0; r < n; r++) {
     const base = r * k;
@@ -52,10 +49,7 @@ export function softmax(logits: Float32Array, n: number, k: number): Float32Arra
  *   `EMPTY_INPUT` if n = 0; `NON_FINITE` if any logit is NaN or ±Infinity.
  */
 export function logOdds(logits: Float32Array | Float64Array, n: number, k: number): Float64Array {
-  checkNumClasses(k);
-  checkNonEmpty(n, 'n');
-  checkMatrix(logits, 'logits', n, k);
-  checkFinite(logits, 'logits', k);
+  checkScores(logits, 'logits', n, k);
   const out = new Float64Array(n * k);
   for (let r = 0; r < n; r++) {
     const base = r * k;
@@ -82,10 +76,7 @@ export function logOdds(logits: Float32Array | Float64Array, n: number, k: numbe
  *   `EMPTY_INPUT` if n = 0; `NON_FINITE` if any value is NaN or ±Infinity.
  */
 export function argmax(rows: Float32Array, n: number, k: number): Int32Array {
-  checkNumClasses(k);
-  checkNonEmpty(n, 'n');
-  checkMatrix(rows, 'rows', n, k);
-  checkFinite(rows, 'rows', k);
+  checkScores(rows, 'rows', n, k);
   const out = new Int32Array(n);
   for (let r = 0; r < n; r++) {
     const base = r * k;

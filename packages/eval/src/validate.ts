@@ -71,3 +71,25 @@ export function checkClassIndices(arr: Int32Array, what: string, k: number): voi
     }
   }
 }
+
+/** A row-major score matrix `[n,k]` (logits or probabilities): k ≥ 2 classes, n ≥ 1 rows, n·k finite values. */
+export function checkScores(buf: ArrayLike<number>, what: string, n: number, k: number): void {
+  checkNumClasses(k);
+  checkNonEmpty(n, 'n');
+  checkMatrix(buf, what, n, k);
+  checkFinite(buf, what, k);
+}
+
+/**
+ * Scores `[N,k]` of labelled samples, N = labels.length ≥ 1: k ≥ 2 classes, N·k finite values, every label a
+ * class index in [0, k). Returns N.
+ */
+export function checkLabelledScores(buf: ArrayLike<number>, what: string, labels: Int32Array, k: number): number {
+  checkNumClasses(k);
+  const n = labels.length;
+  checkNonEmpty(n, 'labels.length');
+  checkMatrix(buf, what, n, k, 'N = labels.length');
+  checkFinite(buf, what, k);
+  checkClassIndices(labels, 'labels', k);
+  return n;
+}
