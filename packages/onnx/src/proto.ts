@@ -11,24 +11,14 @@
  */
 import protobuf from 'protobufjs';
 import schema from './schema/onnx.schema.json' with { type: 'json' };
-import type {
-  Int64,
-  IModelProto, IGraphProto, INodeProto, ITensorProto, IAttributeProto, IValueInfoProto, IOperatorSetIdProto,
-  ITypeProto, ITensorShapeProto, IStringStringEntryProto, IFunctionProto, OnnxSchema,
-} from './schema/onnx-types.ts';
+import type { Int64, OnnxSchema } from './schema/onnx-types.ts';
 
-export type { Int64 };
-export type ModelProto = IModelProto;
-export type GraphProto = IGraphProto;
-export type NodeProto = INodeProto;
-export type TensorProto = ITensorProto;
-export type AttributeProto = IAttributeProto;
-export type ValueInfoProto = IValueInfoProto;
-export type OperatorSetIdProto = IOperatorSetIdProto;
-export type TypeProto = ITypeProto;
-export type TensorShapeProto = ITensorShapeProto;
-export type StringStringEntryProto = IStringStringEntryProto;
-export type FunctionProto = IFunctionProto;
+/** The messages under their onnx.proto names (the generated interfaces carry protobufjs's `I` prefix). */
+export type {
+  Int64, IModelProto as ModelProto, IGraphProto as GraphProto, INodeProto as NodeProto, ITensorProto as TensorProto,
+  IAttributeProto as AttributeProto, IValueInfoProto as ValueInfoProto, IOperatorSetIdProto as OperatorSetIdProto, ITypeProto as TypeProto,
+  ITensorShapeProto as TensorShapeProto, IStringStringEntryProto as StringStringEntryProto, IFunctionProto as FunctionProto,
+} from './schema/onnx-types.ts';
 
 /** Where a decoded message keeps the raw bytes (tag + value, in file order) of fields its schema does not know. */
 export const UNKNOWN_FIELDS: unique symbol = Symbol.for('medslim.onnx.unknownFields');
