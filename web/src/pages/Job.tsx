@@ -7,6 +7,7 @@ import { formatDate, formatEta, formatPct, shortHash } from '../lib/format.ts';
 import { useAsync } from '../lib/hooks.ts';
 import { href } from '../lib/route.ts';
 import type { Job, JobEvent } from '../lib/types.ts';
+import { Fact } from '../components/Table.tsx';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 /** How often the log is re-read while the job runs, ms. */
@@ -66,45 +67,24 @@ export function JobPage({ id }: { id: string }) {
       ) : (
         <>
           <dl className="facts">
-            <div>
-              <dt>Type</dt>
-              <dd>
-                {j.type}
-                {j.preset ? ` (preset ${j.preset})` : ''}
-              </dd>
-            </div>
-            <div>
-              <dt>Model</dt>
-              <dd>
-                <a href={href({ page: 'model', name: j.model })}>{j.model}</a>
-              </dd>
-            </div>
-            <div>
-              <dt>Teacher</dt>
-              <dd>
-                {j.teacher.filename} <code>{shortHash(j.teacher.sha256)}</code>
-              </dd>
-            </div>
-            <div>
-              <dt>Dataset</dt>
-              <dd>
-                {j.dataset.filename} <code>{shortHash(j.dataset.sha256)}</code>
-              </dd>
-            </div>
-            <div>
-              <dt>Submitted</dt>
-              <dd>{formatDate(j.createdAt, true)}</dd>
-            </div>
-            <div>
-              <dt>Ran</dt>
-              <dd>{j.startedAt ? `${formatDate(j.startedAt, true)} → ${j.finishedAt ? `${formatDate(j.finishedAt, true)} (${formatEta((Date.parse(j.finishedAt) - Date.parse(j.startedAt)) / 1000)})` : 'running'}` : 'not started'}</dd>
-            </div>
-            <div>
-              <dt>Options</dt>
-              <dd>
-                <code>{JSON.stringify(j.options)}</code>
-              </dd>
-            </div>
+            <Fact term="Type">
+              {j.type}
+              {j.preset ? ` (preset ${j.preset})` : ''}
+            </Fact>
+            <Fact term="Model">
+              <a href={href({ page: 'model', name: j.model })}>{j.model}</a>
+            </Fact>
+            <Fact term="Teacher">
+              {j.teacher.filename} <code>{shortHash(j.teacher.sha256)}</code>
+            </Fact>
+            <Fact term="Dataset">
+              {j.dataset.filename} <code>{shortHash(j.dataset.sha256)}</code>
+            </Fact>
+            <Fact term="Submitted">{formatDate(j.createdAt, true)}</Fact>
+            <Fact term="Ran">{j.startedAt ? `${formatDate(j.startedAt, true)} → ${j.finishedAt ? `${formatDate(j.finishedAt, true)} (${formatEta((Date.parse(j.finishedAt) - Date.parse(j.startedAt)) / 1000)})` : 'running'}` : 'not started'}</Fact>
+            <Fact term="Options">
+              <code>{JSON.stringify(j.options)}</code>
+            </Fact>
           </dl>
 
           <section aria-labelledby="progress-h" className="card">

@@ -3,6 +3,7 @@
  * quantize job, and the list of recent jobs (each links to its live progress).
  */
 import { useState } from 'react';
+import { SelectField } from '../components/Fields.tsx';
 import { ErrorNotice, Loading } from '../components/Status.tsx';
 import type { Api } from '../lib/api.ts';
 import { useApi } from '../lib/context.ts';
@@ -11,6 +12,7 @@ import { useAsync } from '../lib/hooks.ts';
 import { parseOptions } from '../lib/options.ts';
 import { href } from '../lib/route.ts';
 import type { Job, Model, Upload } from '../lib/types.ts';
+import { num, TableHead } from '../components/Table.tsx';
 
 /**
  * Presets per job type, as the API names them (functions/api/src/job-types.ts); the first is
@@ -97,19 +99,7 @@ export function JobsPage() {
           <div className="table-wrap">
             <table>
               <caption>Jobs of this tenant, newest first (refreshed every 4 s)</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Job</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Model</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">
-                    Progress
-                  </th>
-                  <th scope="col">Submitted</th>
-                  <th scope="col">Result</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Job', 'Type', 'Model', 'Status', num('Progress'), 'Submitted', 'Result']} />
               <tbody>
                 {jobs.data.map((j) => (
                   <tr key={j.id}>
@@ -258,6 +248,7 @@ function SubmitJob({ api, uploads, models, loading, teacher, dataset, model, onT
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const uploadLabel = (u: Upload) => `${u.filename ?? u.id} — ${formatBytes(u.bytes)}, ${shortHash(u.sha256)}…, ${formatDate(u.createdAt)}`;
+  const uploadOptions = uploads.map((u) => [u.id, uploadLabel(u)] as const);
 
   return (
     <section aria-labelledby="submit-h" className="card">
@@ -288,67 +279,21 @@ function SubmitJob({ api, uploads, models, loading, teacher, dataset, model, onT
           }}
         >
           <div className="grid-3 tight">
-            <div className="field">
-              <label htmlFor="job-type">Job type</label>
-              <select
-                id="job-type"
-                value={type}
-                onChange={(e) => {
-                  const t = e.target.value as JobType;
-                  setType(t);
-                  setPreset(JOB_TYPES[t].presets[0]);
-                }}
-              >
-                {Object.entries(JOB_TYPES).map(([t, spec]) => (
-                  <option key={t} value={t}>
-                    {spec.label}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="job-preset">Preset</label>
-              <select id="job-preset" value={preset} onChange={(e) => setPreset(e.target.value)}>
-                {JOB_TYPES[type].presets.map((p) => (
-                  <option key={p} value={p}>
-                    {p}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="job-model">Model (receives the new version)</label>
-              <select id="job-model" value={model} onChange={(e) => onModel(e.target.value)} required>
-                {models.length === 0 ? <option value="">create a model first</option> : null}
-                {models.map((m) => (
-                  <option key={m.name} value={m.name}>
-                    {m.name}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="job-teacher">Teacher upload</label>
-              <select id="job-teacher" value={teacher} onChange={(e) => onTeacher(e.target.value)} required>
-                {uploads.length === 0 ? <option value="">upload a teacher first</option> : null}
-                {uploads.map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {uploadLabel(u)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="job-dataset">Dataset upload</label>
-              <select id="job-dataset" value={dataset} onChange={(e) => onDataset(e.target.value)} required>
-                {uploads.length === 0 ? <option value="">upload a dataset first</option> : null}
-                {uploads.map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {uploadLabel(u)}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField
+              id="job-type"
+              label="Job type"
+              value={type}
+              onChange={(v) => {
+                const t = v as JobType;
+                setType(t);
+                setPreset(JOB_TYPES[t].presets[0]);
+              }}
+              options={Object.entries(JOB_TYPES).map(([t, spec]) => [t, spec.label] as const)}
+            />
+            <SelectField id="job-preset" label="Preset" value={preset} onChange={setPreset} options={JOB_TYPES[type].presets.map((p) => [p, p] as const)} />
+            <SelectField id="job-model" label="Model (receives the new version)" value={model} onChange={onModel} options={models.map((m) => [m.name, m.name] as const)} empty="create a model first" required />
+            <SelectField id="job-teacher" label="Teacher upload" value={teacher} onChange={onTeacher} options={uploadOptions} empty="upload a teacher first" required />
+            <SelectField id="job-dataset" label="Dataset upload" value={dataset} onChange={onDataset} options={uploadOptions} empty="upload a dataset first" required />
           </div>
           <details>
             <summary>Advanced options (JSON)</summary>

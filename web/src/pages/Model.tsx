@@ -12,6 +12,7 @@ import { useAsync } from '../lib/hooks.ts';
 import { latencyRows, recordSample } from '../lib/latency.ts';
 import { href } from '../lib/route.ts';
 import type { ModelDetail, ModelMetrics, Stage, Version } from '../lib/types.ts';
+import { num, TableHead } from '../components/Table.tsx';
 
 /** Poll interval of the serving metrics, ms. */
 const METRICS_POLL_MS = 5_000;
@@ -96,28 +97,7 @@ export function ModelPage({ name }: { name: string }) {
                   ) : null}
                   .
                 </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Version</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Size: teacher → deployed</th>
-                    <th scope="col">Test AUC</th>
-                    <th scope="col">Accuracy</th>
-                    <th scope="col">Gate</th>
-                    <th scope="col" className="num">
-                      Latency p50 / p95
-                    </th>
-                    <th scope="col" className="num">
-                      Cost per 1,000
-                    </th>
-                    <th scope="col" className="num">
-                      Cost per 1,000,000
-                    </th>
-                    <th scope="col" className="num">
-                      Requests served
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Version', 'Created', 'Size: teacher → deployed', 'Test AUC', 'Accuracy', 'Gate', num('Latency p50 / p95'), num('Cost per 1,000'), num('Cost per 1,000,000'), num('Requests served')]} />
                 <tbody>
                   {[...versions].reverse().map((v) => {
                     const fin = finalStage(v);

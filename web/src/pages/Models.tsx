@@ -7,6 +7,7 @@ import { formatCount, formatDate } from '../lib/format.ts';
 import { useAsync } from '../lib/hooks.ts';
 import { href } from '../lib/route.ts';
 import type { ModelDetail, ModelMetrics } from '../lib/types.ts';
+import { num, TableHead } from '../components/Table.tsx';
 
 interface Row {
   model: ModelDetail;
@@ -45,17 +46,7 @@ export function ModelsPage() {
           <div className="table-wrap">
             <table>
               <caption>Models of this tenant, with where each alias sends traffic</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Model</th>
-                  <th scope="col">Aliases (targets and weights)</th>
-                  <th scope="col">Latest version</th>
-                  <th scope="col" className="num">
-                    Requests, last hour
-                  </th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Model', 'Aliases (targets and weights)', 'Latest version', num('Requests, last hour'), 'Created']} />
               <tbody>
                 {rows.data.map(({ model, metrics }) => {
                   const latest = model.versions.length ? Math.max(...model.versions) : null;

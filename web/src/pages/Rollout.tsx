@@ -15,6 +15,7 @@ import { formatDate, formatTargets } from '../lib/format.ts';
 import { useAsync } from '../lib/hooks.ts';
 import { href } from '../lib/route.ts';
 import type { Alias, AuditEntry, Target, Version } from '../lib/types.ts';
+import { Fact, TableHead } from '../components/Table.tsx';
 
 const DEFAULT_ALIAS = 'prod';
 const ALIAS_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -182,22 +183,13 @@ export function RolloutPage({ name, alias: routeAlias }: { name: string; alias: 
                     <Targets targets={current.targets} />
                   </dd>
                 </div>
-                <div>
-                  <dt>Revision</dt>
-                  <dd>{current.revision}</dd>
-                </div>
-                <div>
-                  <dt>Last change</dt>
-                  <dd>
-                    {formatDate(current.updatedAt, true)} by {current.updatedBy.name ?? current.updatedBy.keyId}
-                    {current.reason ? ` — “${current.reason}”` : ''}
-                    {current.force ? ' (gate override)' : ''}
-                  </dd>
-                </div>
-                <div>
-                  <dt>Before that</dt>
-                  <dd>{current.previous ? <Targets targets={current.previous} /> : 'nothing (just created)'}</dd>
-                </div>
+                <Fact term="Revision">{current.revision}</Fact>
+                <Fact term="Last change">
+                  {formatDate(current.updatedAt, true)} by {current.updatedBy.name ?? current.updatedBy.keyId}
+                  {current.reason ? ` — “${current.reason}”` : ''}
+                  {current.force ? ' (gate override)' : ''}
+                </Fact>
+                <Fact term="Before that">{current.previous ? <Targets targets={current.previous} /> : 'nothing (just created)'}</Fact>
               </dl>
             ) : (
               <p>
@@ -300,16 +292,10 @@ export function RolloutPage({ name, alias: routeAlias }: { name: string; alias: 
         {pending ? (
           <>
             <dl className="facts change">
-              <div>
-                <dt>From</dt>
-                <dd>{pending.from ? <Targets targets={pending.from} /> : 'nothing (new alias)'}</dd>
-              </div>
-              <div>
-                <dt>To</dt>
-                <dd data-testid="dialog-to">
-                  <Targets targets={pending.to} />
-                </dd>
-              </div>
+              <Fact term="From">{pending.from ? <Targets targets={pending.from} /> : 'nothing (new alias)'}</Fact>
+              <Fact term="To" testId="dialog-to">
+                <Targets targets={pending.to} />
+              </Fact>
             </dl>
             {needsOverride ? (
               <div className="notice warning" role="alert">
@@ -362,17 +348,7 @@ function AuditLog({ audit }: { audit: ReturnType<typeof useAsync<AuditEntry[]>> 
         <div className="table-wrap">
           <table data-testid="audit-log">
             <caption>Alias changes of this model, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Alias</th>
-                <th scope="col">Action</th>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">Reason</th>
-                <th scope="col">By</th>
-              </tr>
-            </thead>
+            <TableHead columns={['When', 'Alias', 'Action', 'From', 'To', 'Reason', 'By']} />
             <tbody>
               {audit.data.map((e) => (
                 <tr key={e.id}>

@@ -12,6 +12,7 @@ import { formatBytes, formatCount, formatDate, formatMs, formatPct, formatScore 
 import { useAsync } from '../lib/hooks.ts';
 import { href } from '../lib/route.ts';
 import type { Gate, Report, Stage, VersionDetail } from '../lib/types.ts';
+import { Fact, num, TableHead } from '../components/Table.tsx';
 
 export function VersionPage({ name, version }: { name: string; version: number }) {
   const api = useApi();
@@ -38,28 +39,16 @@ function VersionBody({ v }: { v: VersionDetail }) {
   return (
     <>
       <dl className="facts">
-        <div>
-          <dt>Created</dt>
-          <dd>
-            {formatDate(v.createdAt)} by {v.createdBy.name ?? v.createdBy.keyId}
-          </dd>
-        </div>
-        <div>
-          <dt>Job</dt>
-          <dd>{job ? <a href={href({ page: 'job', id: job.id })}>{`${job.type}${job.preset ? ` (${job.preset})` : ''} · ${job.id}`}</a> : '—'}</dd>
-        </div>
-        <div>
-          <dt>Quality gate</dt>
-          <dd>
-            <GateBadge gate={gate} />
-          </dd>
-        </div>
-        <div>
-          <dt>Roll out</dt>
-          <dd>
-            <a href={href({ page: 'rollout', name: v.model, alias: null })}>Aliases of {v.model}…</a>
-          </dd>
-        </div>
+        <Fact term="Created">
+          {formatDate(v.createdAt)} by {v.createdBy.name ?? v.createdBy.keyId}
+        </Fact>
+        <Fact term="Job">{job ? <a href={href({ page: 'job', id: job.id })}>{`${job.type}${job.preset ? ` (${job.preset})` : ''} · ${job.id}`}</a> : '—'}</Fact>
+        <Fact term="Quality gate">
+          <GateBadge gate={gate} />
+        </Fact>
+        <Fact term="Roll out">
+          <a href={href({ page: 'rollout', name: v.model, alias: null })}>Aliases of {v.model}…</a>
+        </Fact>
       </dl>
 
       {report.search?.candidates?.length ? <SearchTable search={report.search} /> : null}
@@ -86,24 +75,7 @@ function SearchTable({ search }: { search: NonNullable<Report['search']> }) {
       <div className="table-wrap">
         <table>
           <caption>Candidates: the gate on the validation split chooses (smallest that passes); the test split only confirms</caption>
-          <thead>
-            <tr>
-              <th scope="col">Candidate</th>
-              <th scope="col">Kind</th>
-              <th scope="col" className="num">
-                Size
-              </th>
-              <th scope="col" className="num">
-                p50
-              </th>
-              <th scope="col">Validation AUC</th>
-              <th scope="col">Validation agreement</th>
-              <th scope="col">Worst sensitivity drop</th>
-              <th scope="col">Gate (validation)</th>
-              <th scope="col">Test AUC</th>
-              <th scope="col">Gate (test)</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Candidate', 'Kind', num('Size'), num('p50'), 'Validation AUC', 'Validation agreement', 'Worst sensitivity drop', 'Gate (validation)', 'Test AUC', 'Gate (test)']} />
           <tbody>
             {search.candidates.map((c) => (
               <tr key={c.name} aria-current={c.name === search.chosen ? 'true' : undefined}>
@@ -139,27 +111,7 @@ function StagesTable({ stages }: { stages: Stage[] }) {
       <div className="table-wrap">
         <table>
           <caption>Each stage of the job on the test split: size, test metrics with 95 % CIs, and benchmark latency (one image)</caption>
-          <thead>
-            <tr>
-              <th scope="col">Stage</th>
-              <th scope="col" className="num">
-                Size
-              </th>
-              <th scope="col" className="num">
-                Parameters
-              </th>
-              <th scope="col">AUC</th>
-              <th scope="col">Accuracy</th>
-              <th scope="col">ECE</th>
-              <th scope="col">Agreement with teacher</th>
-              <th scope="col" className="num">
-                p50 / p95 / p99
-              </th>
-              <th scope="col" className="num">
-                Images/s
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Stage', num('Size'), num('Parameters'), 'AUC', 'Accuracy', 'ECE', 'Agreement with teacher', num('p50 / p95 / p99'), num('Images/s')]} />
           <tbody>
             {stages.map((s) => (
               <tr key={s.name}>
@@ -202,20 +154,7 @@ function GateTable({ gate }: { gate: Gate }) {
             Gate checks{gate.candidate ? ` of the ${gate.candidate} model against the teacher` : ''}
             {gate.decision ? ` on the ${gate.split ?? 'test'} split, decided by ${gate.decision === 'ci' ? '95 % CI bounds' : 'point estimates'}` : ''}
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Check</th>
-              <th scope="col" className="num">
-                Value
-              </th>
-              <th scope="col">95 % CI</th>
-              <th scope="col" className="num">
-                Budget
-              </th>
-              <th scope="col">Result</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Check', num('Value'), '95 % CI', num('Budget'), 'Result', 'Detail']} />
           <tbody>
             {gate.checks.map((c) => (
               <tr key={c.name}>
@@ -399,17 +338,7 @@ function Lineage({ v, report }: { v: VersionDetail; report: Partial<Report> }) {
       <div className="table-wrap">
         <table>
           <caption>Inputs of the job that produced this version</caption>
-          <thead>
-            <tr>
-              <th scope="col">Input</th>
-              <th scope="col">File</th>
-              <th scope="col" className="num">
-                Size
-              </th>
-              <th scope="col">SHA-256</th>
-              <th scope="col">Upload</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Input', 'File', num('Size'), 'SHA-256', 'Upload']} />
           <tbody>
             {inputs.map(([what, ref]) => (
               <tr key={what}>
@@ -430,16 +359,10 @@ function Lineage({ v, report }: { v: VersionDetail; report: Partial<Report> }) {
         </table>
       </div>
       <dl className="facts">
-        <div>
-          <dt>medslim version</dt>
-          <dd>{report.lineage?.medslimVersion ?? v.lineage.codeVersion}</dd>
-        </div>
-        <div>
-          <dt>Job options</dt>
-          <dd>
-            <code>{JSON.stringify(v.lineage.job?.options ?? {})}</code>
-          </dd>
-        </div>
+        <Fact term="medslim version">{report.lineage?.medslimVersion ?? v.lineage.codeVersion}</Fact>
+        <Fact term="Job options">
+          <code>{JSON.stringify(v.lineage.job?.options ?? {})}</code>
+        </Fact>
       </dl>
       {spec ? (
         <details>
@@ -464,18 +387,7 @@ function Artifacts({ v }: { v: VersionDetail }) {
       <div className="table-wrap">
         <table>
           <caption>Files of this version (immutable; SHA-256 verified when registered)</caption>
-          <thead>
-            <tr>
-              <th scope="col">File</th>
-              <th scope="col" className="num">
-                Size
-              </th>
-              <th scope="col">SHA-256</th>
-              <th scope="col">
-                <span className="visually-hidden">Download</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['File', num('Size'), 'SHA-256', { label: 'Download', hidden: true }]} />
           <tbody>
             {v.artifacts.map((a) => (
               <tr key={a.file}>
