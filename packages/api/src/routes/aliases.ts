@@ -28,27 +28,25 @@ const listAliases = route('get', '/models/{name}/aliases', {
   summary: 'All aliases of a model with their targets and ETags',
   request: { params: NameParam },
   responses: { 200: json('Aliases', z.object({ aliases: z.array(AliasSchema) })) },
-  errors: [404],
 });
 const getAlias = route('get', '/models/{name}/aliases/{alias}', {
   summary: 'One alias (ETag header for If-Match)',
   request: { params: AliasParams },
   responses: { 200: json('The alias', AliasSchema) },
-  errors: [404],
 });
 const putAlias = route('put', '/models/{name}/aliases/{alias}', {
   summary: 'Point an alias at a version or at weighted canary targets (If-Match required once it exists)',
   role: 'deployer',
   request: { params: AliasParams, headers: IfMatch, body: jsonBody(SetAliasSchema) },
   responses: { 200: json('Updated', AliasSchema), 201: json('Created', AliasSchema) },
-  errors: [400, 404, 409, 412, 415, 428],
+  errors: [400, 409, 412, 415, 428],
 });
 const rollback = route('post', '/models/{name}/aliases/{alias}/rollback', {
   summary: 'Restore the targets the alias had before its last change (one call; If-Match optional)',
   role: 'deployer',
   request: { params: AliasParams, headers: IfMatch, body: jsonBody(RollbackSchema, false) },
   responses: { 200: json('Rolled back', AliasSchema) },
-  errors: [404, 409, 412],
+  errors: [409, 412],
 });
 const audit = route('get', '/models/{name}/audit', {
   summary: 'Audit trail of alias changes (who, when, from, to, reason), newest first',
@@ -57,7 +55,6 @@ const audit = route('get', '/models/{name}/audit', {
     query: z.object({ alias: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }),
   },
   responses: { 200: json('Entries', z.object({ entries: z.array(AuditEntrySchema) })) },
-  errors: [404],
 });
 
 export const aliasRoutes: RouteModule = (app, { registry }) => {

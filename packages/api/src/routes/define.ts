@@ -1,6 +1,7 @@
 /**
  * How a /v1 route is declared: `routesFor(tag)` gives a `route(method, path, spec)` that adds what every route
- * shares — its tag, bearer security with its 401, the role middleware with its 403 when `spec.role` is set — and
+ * shares — its tag, bearer security with its 401, the role middleware with its 403 when `spec.role` is set, a 404
+ * when its path has a parameter (the resource may not exist, or be another tenant's) — and
  * the documented error responses the route names in `spec.errors`, so each route states only what differs.
  * The OpenAPI document (`/v1/openapi.json`) is generated from these definitions (`@hono/zod-openapi`).
  */
@@ -29,7 +30,7 @@ const errors = {
   501: error('Not available on this store'),
 } as const;
 
-/** A documented error status a route may answer besides 401 (every route) and 403 (routes with a role). */
+/** A documented error status a route may answer besides 401 (every route), 403 (routes with a role) and 404 (routes with a path parameter). */
 export type ErrorStatus = Exclude<keyof typeof errors, 401 | 403>;
 
 /** A JSON response: `description` and the body's schema. */
@@ -47,7 +48,7 @@ export interface RouteSpec {
   request?: RouteConfig['request'];
   /** The success responses (errors come from `errors`). */
   responses: RouteConfig['responses'];
-  /** Error statuses the route can answer besides 401 and 403. */
+  /** Error statuses the route can answer besides 401, 403 (with a role) and 404 (with a path parameter). */
   errors?: readonly ErrorStatus[];
 }
 
@@ -55,7 +56,8 @@ export interface RouteSpec {
 export function routesFor(tag: string, defaults: { role?: Role } = {}) {
   return <M extends RouteConfig['method'], P extends string, S extends RouteSpec>(method: M, path: P, spec: S) => {
     const { role = defaults.role, errors: codes = [], responses, ...rest } = spec;
-    const statuses = [401, ...(role ? [403] : []), ...codes] as (keyof typeof errors)[];
+    // A path parameter names a resource that may not exist (or be another tenant's, which reads the same): 404.
+    const statuses = [...new Set([401, ...(role ? [403] : []), ...(path.includes('{') ? [404] : []), ...codes])] as (keyof typeof errors)[];
     return createRoute({
       ...rest,
       method,

@@ -51,27 +51,25 @@ const get = route('get', '/jobs/{id}', {
   summary: 'One job: status, progress (stage, percent, ETA), error, result',
   request: { params: IdParam },
   responses: { 200: json('The job', JobSchema) },
-  errors: [404],
 });
 const events = route('get', '/jobs/{id}/events', {
   summary: 'Server-Sent Events: `progress` while the job changes, then one of `done`, `failed`, `cancelled` (or `error` if the job cannot be read)',
   description: 'Each event’s data is `{id, status, progress: {stage, step, done, total, percent, etaSeconds}, error, result}`.',
   request: { params: IdParam },
   responses: { 200: { description: 'text/event-stream' } },
-  errors: [404, 429],
+  errors: [429],
 });
 const logs = route('get', '/jobs/{id}/logs', {
   summary: 'The job’s log (plain text)',
   request: { params: IdParam },
   responses: { 200: { description: 'Log lines' } },
-  errors: [404],
 });
 const cancel = route('post', '/jobs/{id}/cancel', {
   summary: 'Cancel a queued or running job (a running one stops at its next progress event)',
   role: 'deployer',
   request: { params: IdParam },
   responses: { 202: json('Cancelled or cancelling', JobSchema) },
-  errors: [404, 409],
+  errors: [409],
 });
 
 export const jobRoutes: RouteModule = (app, { registry, runner, ssePollMs, maxStreamsPerKey, log }) => {

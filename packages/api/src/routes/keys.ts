@@ -40,19 +40,17 @@ const getKey = route('get', '/keys/{id}', {
   summary: 'One key by id (never the secret)',
   request: { params: IdParam },
   responses: { 200: json('The key', KeyInfoSchema) },
-  errors: [404],
 });
 const revokeKey = route('delete', '/keys/{id}', {
   summary: 'Revoke a key: refused at once by this instance and within 4 s by every API and inference instance',
   request: { params: IdParam },
   responses: { 200: json('The revoked key', KeyInfoSchema) },
-  errors: [404],
 });
 const rotateKey = route('post', '/keys/{id}/rotate', {
   summary: 'A new secret for the same tenant, role and name; the old key is revoked (or expires after graceSeconds)',
   request: { params: IdParam, body: jsonBody(RotateKeySchema, false) },
   responses: { 201: json('The new key (shown once) and the old key', RotatedKeySchema) },
-  errors: [400, 404, 415],
+  errors: [400, 415],
 });
 
 export const keyRoutes: RouteModule = (app, { registry }) => {

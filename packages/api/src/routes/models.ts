@@ -32,19 +32,16 @@ const getModel = modelRoute('get', '/models/{name}', {
   summary: 'A model with its version numbers and alias targets',
   request: { params: NameParam },
   responses: { 200: json('The model', ModelDetailSchema) },
-  errors: [404],
 });
 const listVersions = versionRoute('get', '/models/{name}/versions', {
   summary: 'All versions of a model, oldest first',
   request: { params: NameParam },
   responses: { 200: json('Versions', z.object({ versions: z.array(VersionSchema) })) },
-  errors: [404],
 });
 const getVersion = versionRoute('get', '/models/{name}/versions/{v}', {
   summary: 'One version: artifacts with SHA-256, lineage, metrics, gate and the full report',
   request: { params: VersionParams },
   responses: { 200: json('The version', VersionDetailSchema) },
-  errors: [404],
 });
 const getArtifact = versionRoute('get', '/models/{name}/versions/{v}/artifacts/{file}', {
   summary: 'Download an artifact (ETag and X-Checksum-Sha256 = its SHA-256)',
@@ -53,7 +50,6 @@ const getArtifact = versionRoute('get', '/models/{name}/versions/{v}/artifacts/{
     200: { description: 'The bytes' },
     307: { description: 'Redirect to a presigned store URL (S3 deployments)' },
   },
-  errors: [404],
 });
 
 export const modelRoutes: RouteModule = (app, { registry, redirectDownloads }) => {

@@ -61,7 +61,7 @@ const complete = route('post', '/uploads/{id}/complete', {
   role: 'deployer',
   request: { params: IdParam },
   responses: { 200: json('Ready', UploadSchema) },
-  errors: [404, 409, 413],
+  errors: [409, 413],
 });
 const list = route('get', '/uploads', {
   summary: "List the tenant's uploads, newest first",
@@ -71,7 +71,6 @@ const get = route('get', '/uploads/{id}', {
   summary: 'One upload',
   request: { params: IdParam },
   responses: { 200: json('The upload', UploadSchema) },
-  errors: [404],
 });
 
 export const uploadRoutes: RouteModule = (app, { registry, maxUploadBytes }) => {
