@@ -11,9 +11,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { seededUniform } from '@medslim/data';
 import { ensureTfjsGradients } from '../backend/gradients.ts';
+import { setWasmFastPaths, type WasmFastPathFlags } from './flags.ts';
 import { registerWasmTrainingKernels } from './register.ts';
 
 export { tf };
@@ -96,4 +97,88 @@ export type Pad = 'same' | 'valid' | number | [[number, number], [number, number
 
 export function padLabel(pad: Pad): string {
   return typeof pad === 'string' || typeof pad === 'number' ? String(pad) : JSON.stringify(pad);
+}
+
+/** The four convolution gradient kernels medslim registers on wasm. */
+export type ConvGradKernel = 'Conv2DBackpropFilter' | 'Conv2DBackpropInput' | 'DepthwiseConv2dNativeBackpropFilter' | 'DepthwiseConv2dNativeBackpropInput';
+
+/**
+ * Seeded inputs of a convolution gradient for x `[N, H, W, C]` (NHWC) and a k×k filter: `[k, k, C, out]`, where
+ * `out` is Cout for a convolution and the channel multiplier for a depthwise one. `first` (the filter gradient's x,
+ * or the input gradient's filter) takes `seed`, dy takes `seed + 1`.
+ */
+export function convGradInputs(kernel: ConvGradKernel, xShape: number[], k: number, out: number, strides: number, pad: Pad, seed: number) {
+  const depthwise = kernel.startsWith('Depthwise');
+  const filterShape = [k, k, xShape[3], out] as [number, number, number, number];
+  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, strides, 1, pad as never, undefined, depthwise);
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const filterGrad = kernel.endsWith('Filter');
+  return {
+    depthwise,
+    filterShape,
+    dyShape: info.outShape,
+    first: seeded(size(filterGrad ? xShape : filterShape), seed),
+    dyv: seeded(size(info.outShape), seed + 1),
+  };
+}
+
+/** `kernel` run through the engine on {@link convGradInputs} (what {@link compareBackends} runs on both backends). */
+export function convGrad(kernel: ConvGradKernel, xShape: number[], k: number, out: number, strides: number, pad: Pad, seed: number): () => tf.Tensor {
+  const { depthwise, filterShape, dyShape, first, dyv } = convGradInputs(kernel, xShape, k, out, strides, pad, seed);
+  const layout = depthwise ? { dilations: 1 } : { dataFormat: 'NHWC' };
+  return () => {
+    const dy = tf.tensor(dyv, dyShape);
+    const [inputs, shape] = kernel.endsWith('Filter')
+      ? [{ x: tf.tensor(first, xShape), dy }, { filterShape }]
+      : [{ dy, filter: tf.tensor(first, filterShape) }, { inputShape: xShape }];
+    return tf.engine().runKernel(kernel, inputs, { strides, pad, ...layout, ...shape } as never) as tf.Tensor;
+  };
+}
+
+/** x `[N, H, W, C]` and the filter's last dimension (Cout, or the depthwise channel multiplier). */
+export type ConvShape = readonly [N: number, H: number, W: number, C: number, out: number];
+
+/**
+ * Registers one test per case of {@link convSweep} (k ∈ {1, 3} × stride ∈ {1, 2} × pad ∈ {same, valid} × `shapes`,
+ * case i seeded `seed + (i + 1) · step`), each comparing `kernel` on wasm with cpu element by element
+ * ({@link compareBackends}); `flags` are wasm fast-path switches set for the case (and restored after it).
+ */
+export function itConvSweep(kernel: ConvGradKernel, shapes: readonly ConvShape[], seed: number, step: number, flags?: Partial<WasmFastPathFlags>): void {
+  const on = flags ? `${Object.entries(flags).map(([f, v]) => `${f} ${v ? 'on' : 'off'}`).join(', ')}: ` : '';
+  for (const { k, strides, pad, shape: [N, H, W, C, out], seed: s, label } of convSweep(shapes, seed, step)) {
+    it(`${on}${label} x [${N},${H},${W},${C}], filter out ${out}`, async () => {
+      const prev = flags ? setWasmFastPaths(flags) : null;
+      try {
+        await compareBackends(kernel, convGrad(kernel, [N, H, W, C], k, out, strides, pad, s));
+      } finally {
+        if (prev) setWasmFastPaths(prev);
+      }
+    });
+  }
+}
+
+/** One case of {@link convSweep}. */
+export interface ConvCase<S extends readonly number[]> {
+  k: number;
+  strides: number;
+  pad: Pad;
+  shape: S;
+  seed: number;
+  label: string;
+}
+
+/**
+ * The sweep every convolution gradient test runs: k ∈ {1, 3} × stride ∈ {1, 2} × pad ∈ {same, valid} × `shapes`,
+ * case i seeded `seed + (i + 1) · step`; `label` says `k×k stride s pad`.
+ */
+export function convSweep<S extends readonly number[]>(shapes: readonly S[], seed: number, step: number): ConvCase<S>[] {
+  const cases: ConvCase<S>[] = [];
+  for (const k of [1, 3]) {
+    for (const strides of [1, 2]) {
+      for (const pad of ['same', 'valid'] as Pad[]) {
+        for (const shape of shapes) cases.push({ k, strides, pad, shape, seed: (seed += step), label: `${k}×${k} stride ${strides} ${padLabel(pad)}` });
+      }
+    }
+  }
+  return cases;
 }
