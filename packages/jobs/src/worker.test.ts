@@ -5,8 +5,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Actor, BlobStore, JobDoc, PutBody, PutOptions } from '@medslim/registry';
+import type { Actor, BlobStore, JobDoc } from '@medslim/registry';
 import { FsBlobStore, JobStore, layout, Registry } from '@medslim/registry';
+import { failingPut } from '../../registry/src/store/testing/failing-put.ts';
 import { syntheticTeacherAndData } from '../../../tests/helpers/fixtures.ts';
 import type { JobExecutor } from './executors.ts';
 import { executors } from './executors.ts';
@@ -255,18 +256,3 @@ async function waitFor(cond: () => Promise<boolean>, timeoutMs = 10_000): Promis
   }
 }
 
-/** A store whose put throws for keys matching `fail`. */
-function failingPut(inner: BlobStore, fail: (key: string) => boolean): BlobStore {
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      if (prop === 'put') {
-        return async (key: string, body: PutBody, opts?: PutOptions) => {
-          if (fail(key)) throw new Error(`injected failure writing ${key}`);
-          return target.put(key, body, opts);
-        };
-      }
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-}

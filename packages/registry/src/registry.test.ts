@@ -12,6 +12,7 @@ import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { makeS3rverPutsAtomic } from './store/testing/atomic-puts.ts';
+import { failingPut } from './store/testing/failing-put.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateTargets } from './aliases.ts';
 import { RegistryError } from './errors.ts';
@@ -112,7 +113,7 @@ describe.each(stores)('Registry on %s', (_name, makeStore) => {
 
   it('a version whose artifact fails to store is never visible, leaves nothing behind, and frees its number', async () => {
     const inner = makeStore();
-    const store = faulty(inner, (key) => key.endsWith('/artifacts/report.json'));
+    const store = failingPut(inner, (key) => key.endsWith('/artifacts/report.json'));
     const reg = new Registry(store);
     await reg.models.create(T, { name: 'm', createdBy: actor });
     await expect(registerBytes(reg, 'm', { 'model.int8.onnx': 'x', 'report.json': '{}' })).rejects.toThrow(/injected/);
@@ -306,18 +307,3 @@ describe('validateTargets', () => {
   });
 });
 
-/** A store whose put throws for keys matching `fail` (a disk or network failure mid-way). */
-function faulty(inner: BlobStore, fail: (key: string) => boolean): BlobStore {
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      if (prop === 'put') {
-        return async (key: string, body: PutBody, opts?: PutOptions) => {
-          if (fail(key)) throw new Error(`injected failure writing ${key}`);
-          return target.put(key, body, opts);
-        };
-      }
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-}
