@@ -8,6 +8,16 @@ import { examples, hasShared, sharedFixtures, syntheticTeacherAndData, tempDir }
 
 const fast = { latencyIterations: 20, throughputIterations: 2 };
 
+/** The quantize job on a real teacher and dataset: its report, and the teacher's test metrics checked against their known answers. */
+async function quantizeKnownTeacher(model: string, data: string, known: { correct: number; of: number; auc: number; sensitivity: number[] }) {
+  const { report } = await runQuantizeJob({ model, data, outDir: tempDir(), ...fast });
+  const [t] = report.stages;
+  expect(Math.round(t.test.accuracy * known.of)).toBe(known.correct);
+  expect(t.test.auc).toBeCloseTo(known.auc, 4);
+  known.sensitivity.forEach((s, c) => expect(t.test.perClass[c].sensitivity).toBeCloseTo(s, 4));
+  return report;
+}
+
 describe('quantize job', () => {
   it('handles a 3-channel, K=5 classifier end to end (report shape, known teacher accuracy, integer kernels)', async () => {
     const dir = tempDir();
@@ -44,19 +54,9 @@ describe('quantize job', () => {
   });
 
   it('PneumoniaMNIST ResNet-18: INT8 ≤ 0.27× bytes, AUC drop ≤ 0.005, accuracy drop ≤ 1 point, agreement ≥ 98 %', async () => {
-    const out = tempDir();
-    const { report } = await runQuantizeJob({
-      model: join(examples, 'pneumoniamnist-resnet18.onnx'),
-      data: join(examples, 'pneumoniamnist.npz'),
-      outDir: out,
-      ...fast,
-    });
-    const [t, q] = report.stages;
     // Known answers for the teacher (shared/fixtures/PROVENANCE.md, onnxruntime-node 1.30).
-    expect(Math.round(t.test.accuracy * 624)).toBe(538);
-    expect(t.test.auc).toBeCloseTo(0.9506, 4);
-    expect(t.test.perClass[0].sensitivity).toBeCloseTo(0.6368, 4);
-    expect(t.test.perClass[1].sensitivity).toBeCloseTo(0.9974, 4);
+    const report = await quantizeKnownTeacher(join(examples, 'pneumoniamnist-resnet18.onnx'), join(examples, 'pneumoniamnist.npz'), { correct: 538, of: 624, auc: 0.9506, sensitivity: [0.6368, 0.9974] });
+    const [t, q] = report.stages;
     expect(q.bytes).toBeLessThanOrEqual(0.27 * t.bytes);
     expect(t.test.auc - q.test.auc).toBeLessThanOrEqual(0.005);
     expect(t.test.accuracy - q.test.accuracy).toBeLessThanOrEqual(0.01);
@@ -66,17 +66,8 @@ describe('quantize job', () => {
   });
 
   it.skipIf(!hasShared)(`BreastMNIST ResNet-18 teacher known answers and INT8 agreement${hasShared ? '' : ' (skipped: ../shared/fixtures absent)'}`, async () => {
-    const out = tempDir();
-    const { report } = await runQuantizeJob({
-      model: join(sharedFixtures, 'teachers', 'breastmnist-resnet18.onnx'),
-      data: join(sharedFixtures, 'medmnist', 'breastmnist.npz'),
-      outDir: out,
-      ...fast,
-    });
+    const report = await quantizeKnownTeacher(join(sharedFixtures, 'teachers', 'breastmnist-resnet18.onnx'), join(sharedFixtures, 'medmnist', 'breastmnist.npz'), { correct: 129, of: 156, auc: 0.8739, sensitivity: [0.6905] });
     const [t, q] = report.stages;
-    expect(Math.round(t.test.accuracy * 156)).toBe(129);
-    expect(t.test.auc).toBeCloseTo(0.8739, 4);
-    expect(t.test.perClass[0].sensitivity).toBeCloseTo(0.6905, 4);
     expect(q.bytes).toBeLessThanOrEqual(0.27 * t.bytes);
     expect(q.test.agreement).toBeGreaterThanOrEqual(0.97);
   });

@@ -34,32 +34,26 @@ function deflatedBomb(header: Uint8Array, zeroMiB: number): Uint8Array {
   return Buffer.concat(parts);
 }
 
-/** A zip archive of one deflated member whose directory entry declares `declaredSize`. */
+/** A little-endian record of `size` bytes with each field [offset, bytes (2 or 4), value] written (zip's header layout). */
+function record(size: number, fields: [number, 2 | 4, number][]): Buffer {
+  const b = Buffer.alloc(size);
+  for (const [offset, bytes, value] of fields) {
+    if (bytes === 2) b.writeUInt16LE(value, offset);
+    else b.writeUInt32LE(value, offset);
+  }
+  return b;
+}
+
+/** A zip archive of one deflated member whose directory entry declares `declaredSize` (APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16). */
 function zipOf(name: string, deflated: Uint8Array, declaredSize: number): Uint8Array {
   const fname = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(deflated.length, 18);
-  local.writeUInt32LE(declaredSize, 22);
-  local.writeUInt16LE(fname.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(deflated.length, 20);
-  central.writeUInt32LE(declaredSize, 24);
-  central.writeUInt16LE(fname.length, 28);
-  central.writeUInt32LE(0, 42);
+  const DEFLATE = 8;
+  const local = record(30, [[0, 4, 0x04034b50], [4, 2, 20], [8, 2, DEFLATE], [18, 4, deflated.length], [22, 4, declaredSize], [26, 2, fname.length]]);
+  const central = record(46, [
+    [0, 4, 0x02014b50], [4, 2, 20], [6, 2, 20], [10, 2, DEFLATE], [20, 4, deflated.length], [24, 4, declaredSize], [28, 2, fname.length], [42, 4, 0],
+  ]);
   const cdOffset = 30 + fname.length + deflated.length;
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(1, 8);
-  eocd.writeUInt16LE(1, 10);
-  eocd.writeUInt32LE(46 + fname.length, 12);
-  eocd.writeUInt32LE(cdOffset, 16);
+  const eocd = record(22, [[0, 4, 0x06054b50], [8, 2, 1], [10, 2, 1], [12, 4, 46 + fname.length], [16, 4, cdOffset]]);
   return Buffer.concat([local, fname, deflated, central, fname, eocd]);
 }
 
