@@ -27,16 +27,7 @@ import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobStore, HeadResult, ListEntry, PutBody, PutOptions, PutResult } from './blob-store.ts';
-import {
-  bodyChunks,
-  checkExpires,
-  checkPutOptions,
-  preconditionFailure,
-  StoreError,
-  tooLarge,
-  validateKey,
-  validatePrefix,
-} from './blob-store.ts';
+import { bodyChunks, checkExpires, checkPutOptions, preconditionFailure, StoreError, tooLarge, validateKey, validatePrefix } from './blob-store.ts';
 import { DEFAULT_LOCK_STALE_MS, withFileLock } from './file-lock.ts';
 
 /** Tuning of `FsBlobStore`. */

@@ -32,18 +32,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BlobStore, HeadResult, ListEntry, PutBody, PutOptions, PutResult } from './blob-store.ts';
-import {
-  bodyChunks,
-  checkExpires,
-  checkPutOptions,
-  MAX_KEY_BYTES,
-  normalizeEtag,
-  preconditionFailure,
-  StoreError,
-  tooLarge,
-  validateKey,
-  validatePrefix,
-} from './blob-store.ts';
+import { bodyChunks, checkExpires, checkPutOptions, MAX_KEY_BYTES, normalizeEtag, preconditionFailure, StoreError, tooLarge, validateKey, validatePrefix } from './blob-store.ts';
 
 /** Options of `S3BlobStore`. */
 export interface S3BlobStoreOptions {
