@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { candidateTableText, runCompressJob, type Candidate, type CompressSpecInput } from '@medslim/pipeline';
 import { contractFlagOptions, contractFlagsUsage, contractFromFlags } from '../contract-flags.ts';
 import { UsageError } from '../errors.ts';
-import { numberOption } from '../options.ts';
+import { commandFlags, numberOption } from '../options.ts';
 import { progressBar } from '../progress.ts';
 
 export const compressUsage = `usage: medslim compress --teacher <teacher.onnx> --data <dataset.npz> --out <dir> [options]
@@ -40,19 +39,15 @@ ${contractFlagsUsage}`;
  * 0 when the job finished, 3 when the gate failed and `--require-gate` was given.
  */
 export async function compress(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ...contractFlagOptions,
-      teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, preset: { type: 'string' },
-      'target-params-reduction': { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, spec: { type: 'string' },
-      'budget-auc': { type: 'string' }, 'budget-sensitivity': { type: 'string' }, 'budget-ece': { type: 'string' }, 'budget-agreement': { type: 'string' },
-      target: { type: 'string' }, 'gate-decision': { type: 'string' }, 'max-bytes': { type: 'string' }, 'max-latency-ms': { type: 'string' }, 'time-budget-minutes': { type: 'string' },
-      backend: { type: 'string' }, 'require-gate': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) { out(compressUsage + '\n'); return 0; }
-  if (!values.out) throw new UsageError(`--out is required\n${compressUsage}`);
+  const values = commandFlags(argv, compressUsage, out, {
+    ...contractFlagOptions,
+    teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, preset: { type: 'string' },
+    'target-params-reduction': { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, spec: { type: 'string' },
+    'budget-auc': { type: 'string' }, 'budget-sensitivity': { type: 'string' }, 'budget-ece': { type: 'string' }, 'budget-agreement': { type: 'string' },
+    target: { type: 'string' }, 'gate-decision': { type: 'string' }, 'max-bytes': { type: 'string' }, 'max-latency-ms': { type: 'string' }, 'time-budget-minutes': { type: 'string' },
+    backend: { type: 'string' }, 'require-gate': { type: 'boolean' },
+  }, ['out']);
+  if (!values) return 0;
   let spec: Record<string, unknown> = {};
   if (values.spec) {
     if (!existsSync(values.spec)) throw new UsageError(`--spec ${values.spec} does not exist`);

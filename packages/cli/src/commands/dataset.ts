@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ndarray, permutation, writeNpz, type NdArray } from '@medslim/data';
 import { decodeImagePixels, fitPixels, readDicomPixels } from '@medslim/serving';
 import { UsageError } from '../errors.ts';
+import { commandFlags } from '../options.ts';
 
 export const datasetUsage = `usage: medslim dataset --from <folder> --out <data.npz> [--size 28] [--channels 1|3] [--seed 0] [--split 0.8,0.1,0.1]
 
@@ -43,16 +43,11 @@ function intFlag(v: string | undefined, name: string, fallback: number, min: num
  *   bad flags, or a split left empty; ServingError (exit 2) for an image that cannot be decoded, naming the file.
  */
 export async function dataset(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      from: { type: 'string' }, out: { type: 'string' }, size: { type: 'string' }, channels: { type: 'string' },
-      seed: { type: 'string' }, split: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: false,
+  const values = commandFlags(argv, datasetUsage, out, {
+    from: { type: 'string' }, out: { type: 'string' }, size: { type: 'string' }, channels: { type: 'string' },
+    seed: { type: 'string' }, split: { type: 'string' },
   });
-  if (values.help) { out(datasetUsage + '\n'); return 0; }
-  void positionals;
+  if (!values) return 0;
   if (!values.from) throw new UsageError(`--from <folder> is required: a folder with one sub-folder of images per class\n${datasetUsage}`);
   if (!values.out) throw new UsageError(`--out <data.npz> is required\n${datasetUsage}`);
   const size = intFlag(values.size, 'size', 28, 8, 1024);

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { runDistillJob } from '@medslim/pipeline';
 import { contractFlagOptions, contractFlagsUsage, contractFromFlags } from '../contract-flags.ts';
 import { UsageError } from '../errors.ts';
-import { numberOption } from '../options.ts';
+import { commandFlags, numberOption } from '../options.ts';
 import { progressBar } from '../progress.ts';
 
 export const distillUsage = `usage: medslim distill --teacher <teacher.onnx> --data <dataset.npz> --out <dir> [options]
@@ -33,19 +32,14 @@ ${contractFlagsUsage}`;
 
 /** `medslim distill`: runs the distill job and prints where the student and report are. */
 export async function distill(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ...contractFlagOptions,
-      teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, width: { type: 'string' }, epochs: { type: 'string' },
-      temperature: { type: 'string' }, alpha: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, 'micro-batch': { type: 'string' },
-      optimizer: { type: 'string' }, schedule: { type: 'string' }, balanced: { type: 'boolean' }, flip: { type: 'boolean' }, shift: { type: 'string' },
-      seed: { type: 'string' }, resume: { type: 'boolean' }, backend: { type: 'string' }, 'cache-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) { out(distillUsage + '\n'); return 0; }
-  for (const f of ['teacher', 'data', 'out'] as const) if (!values[f]) throw new UsageError(`--${f} is required\n${distillUsage}`);
+  const values = commandFlags(argv, distillUsage, out, {
+    ...contractFlagOptions,
+    teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, width: { type: 'string' }, epochs: { type: 'string' },
+    temperature: { type: 'string' }, alpha: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, 'micro-batch': { type: 'string' },
+    optimizer: { type: 'string' }, schedule: { type: 'string' }, balanced: { type: 'boolean' }, flip: { type: 'boolean' }, shift: { type: 'string' },
+    seed: { type: 'string' }, resume: { type: 'boolean' }, backend: { type: 'string' }, 'cache-dir': { type: 'string' },
+  }, ['teacher', 'data', 'out']);
+  if (!values) return 0;
   const int = (n: number) => Number.isInteger(n);
   if (values.optimizer && !['adam', 'sgd'].includes(values.optimizer)) throw new UsageError(`--optimizer must be adam or sgd; got '${values.optimizer}'`);
   if (values.schedule && !['cosine', 'step', 'constant'].includes(values.schedule)) throw new UsageError(`--schedule must be cosine, step or constant; got '${values.schedule}'`);

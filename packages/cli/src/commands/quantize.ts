@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
 import { runQuantizeJob } from '@medslim/pipeline';
 import type { Calibrator } from '@medslim/quantize';
 import { describeIssues, QuantizeJobOptionsSchema } from '@medslim/contracts';
 import { contractFlagOptions, contractFlagsUsage, contractFromFlags } from '../contract-flags.ts';
 import { UsageError } from '../errors.ts';
-import { intOption } from '../options.ts';
+import { commandFlags, intOption } from '../options.ts';
 import { progressBar } from '../progress.ts';
 
 export const quantizeUsage = `usage: medslim quantize --model <teacher.onnx> --data <dataset.npz> --out <dir> [options]
@@ -28,31 +27,24 @@ ${contractFlagsUsage}`;
 
 /** `medslim quantize`: runs the quantize job and prints where the report is. */
 export async function quantize(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      ...contractFlagOptions,
-      model: { type: 'string' },
-      data: { type: 'string' },
-      out: { type: 'string' },
-      calibrator: { type: 'string' },
-      percentile: { type: 'string' },
-      'calibration-size': { type: 'string' },
-      'per-tensor': { type: 'boolean' },
-      exclude: { type: 'string' },
-      'reduce-range': { type: 'boolean' },
-      target: { type: 'string' },
-      'no-reduce-range': { type: 'boolean' },
-      'activation-type': { type: 'string' },
-      threads: { type: 'string' },
-      seed: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: false,
-  });
-  if (values.help) { out(quantizeUsage + '\n'); return 0; }
-  void positionals;
-  for (const f of ['model', 'data', 'out'] as const) if (!values[f]) throw new UsageError(`--${f} is required\n${quantizeUsage}`);
+  const values = commandFlags(argv, quantizeUsage, out, {
+    ...contractFlagOptions,
+    model: { type: 'string' },
+    data: { type: 'string' },
+    out: { type: 'string' },
+    calibrator: { type: 'string' },
+    percentile: { type: 'string' },
+    'calibration-size': { type: 'string' },
+    'per-tensor': { type: 'boolean' },
+    exclude: { type: 'string' },
+    'reduce-range': { type: 'boolean' },
+    target: { type: 'string' },
+    'no-reduce-range': { type: 'boolean' },
+    'activation-type': { type: 'string' },
+    threads: { type: 'string' },
+    seed: { type: 'string' },
+  }, ['model', 'data', 'out']);
+  if (!values) return 0;
   if (values.calibrator && !['minmax', 'percentile', 'entropy'].includes(values.calibrator)) {
     throw new UsageError(`--calibrator must be minmax, percentile or entropy; got '${values.calibrator}'`);
   }

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createApp, withConsole } from '@medslim/api';
 import { startServer } from '@medslim/http';
 import { loadConfig } from '@medslim/config';
@@ -9,6 +8,7 @@ import { FsBlobStore, Registry } from '@medslim/registry';
 import { LocalProcessRunner } from '@medslim/jobs/runners';
 import { UsageError } from '../errors.ts';
 import { defaultConsoleDir, medslimBin } from '../paths.ts';
+import { commandFlags } from '../options.ts';
 
 export const serveUsage = `usage: medslim serve [--port 8787] [--host 127.0.0.1] [--data-dir .medslim] [options]
 
@@ -42,24 +42,16 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 
 /** `medslim serve`: API + worker on the filesystem store until SIGINT / SIGTERM. */
 export async function serve(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'data-dir': { type: 'string' },
-      'max-upload-mb': { type: 'string' },
-      'no-worker': { type: 'boolean' },
-      'infer-only': { type: 'boolean' },
-      'console-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: false,
+  const values = commandFlags(argv, serveUsage, out, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'max-upload-mb': { type: 'string' },
+    'no-worker': { type: 'boolean' },
+    'infer-only': { type: 'boolean' },
+    'console-dir': { type: 'string' },
   });
-  if (values.help) {
-    out(serveUsage + '\n');
-    return 0;
-  }
+  if (!values) return 0;
   // Flags override the configuration @medslim/config reads (MEDSLIM_PORT, MEDSLIM_HOST, MEDSLIM_DATA_DIR,
   // MEDSLIM_MAX_UPLOAD_BYTES, MEDSLIM_ADMIN_KEY); a malformed variable is a ConfigError naming it (exit 2).
   const env = { ...process.env, ...(values['data-dir'] !== undefined ? { MEDSLIM_DATA_DIR: values['data-dir'] } : {}) };

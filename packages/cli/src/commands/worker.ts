@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { readSstLinks, storeConfig } from '@medslim/config';
 import { createBlobStore, isId, parseStoreUrl } from '@medslim/registry';
 import type { WorkerMessage } from '@medslim/jobs';
 import { Worker } from '@medslim/jobs';
 import { UsageError } from '../errors.ts';
+import { commandFlags } from '../options.ts';
 
 export const workerUsage = `usage: medslim worker [--data-dir .medslim] [--once | --job <id>] [--store <url>]
 
@@ -22,22 +22,14 @@ options:
 
 /** `medslim worker`: polls until SIGINT / SIGTERM (or, as a child of `medslim serve`, until told to stop). */
 export async function worker(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'data-dir': { type: 'string' },
-      store: { type: 'string' },
-      once: { type: 'boolean' },
-      job: { type: 'string' },
-      'lease-seconds': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: false,
+  const values = commandFlags(argv, workerUsage, out, {
+    'data-dir': { type: 'string' },
+    store: { type: 'string' },
+    once: { type: 'boolean' },
+    job: { type: 'string' },
+    'lease-seconds': { type: 'string' },
   });
-  if (values.help) {
-    out(workerUsage + '\n');
-    return 0;
-  }
+  if (!values) return 0;
   if (values.once && values.job) throw new UsageError('pass either --once or --job, not both');
   if (values.job !== undefined && !isId('job', values.job)) throw new UsageError(`--job must be a job id like job_…; got '${values.job}'`);
   const lease = values['lease-seconds'] === undefined ? 30 : Number(values['lease-seconds']);
