@@ -25,6 +25,19 @@ export function TableHead({ columns }: { columns: readonly Column[] }) {
   );
 }
 
+/** A captioned table in its scrolling wrapper (`.table-wrap`): column headers (`columns`) and the body's rows (`children`). */
+export function DataTable({ caption, columns, testId, children }: { caption: string; columns: readonly Column[]; testId?: string; children: ReactNode }) {
+  return (
+    <div className="table-wrap">
+      <table data-testid={testId}>
+        <caption>{caption}</caption>
+        <TableHead columns={columns} />
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
 /** One term and its description in a `<dl>` of facts (wrapped in a `<div>` for the grid layout). */
 export function Fact({ term, testId, children }: { term: string; testId?: string; children: ReactNode }) {
   return (

@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import { SelectField } from '../components/Fields.tsx';
-import { ErrorNotice, Loading } from '../components/Status.tsx';
+import { ErrorNotice, Loaded, Loading } from '../components/Status.tsx';
 import type { Api } from '../lib/api.ts';
 import { useApi } from '../lib/context.ts';
 import { formatBytes, formatDate, formatPct, shortHash } from '../lib/format.ts';
@@ -12,7 +12,7 @@ import { useAsync } from '../lib/hooks.ts';
 import { parseOptions } from '../lib/options.ts';
 import { href } from '../lib/route.ts';
 import type { Job, Model, Upload } from '../lib/types.ts';
-import { num, TableHead } from '../components/Table.tsx';
+import { DataTable, num } from '../components/Table.tsx';
 
 /**
  * Presets per job type, as the API names them (functions/api/src/job-types.ts); the first is
@@ -38,6 +38,11 @@ export function JobsPage() {
   const teacherId = teacher || ready.find((u) => u.filename?.endsWith('.onnx'))?.id || '';
   const datasetId = dataset || ready.find((u) => u.filename?.endsWith('.npz'))?.id || '';
   const modelName = model || models.data?.[0]?.name || '';
+  /** After an upload: select it and list it. */
+  const uploaded = (select: (id: string) => void) => (u: Upload) => {
+    select(u.id);
+    uploads.reload();
+  };
 
   return (
     <>
@@ -45,26 +50,8 @@ export function JobsPage() {
       <div className="grid-2">
         <section aria-labelledby="upload-h" className="card">
           <h2 id="upload-h">1. Upload a teacher and a dataset</h2>
-          <FileUpload
-            api={api}
-            id="upload-teacher"
-            label="Teacher model (ONNX)"
-            accept=".onnx"
-            onUploaded={(u) => {
-              setTeacher(u.id);
-              uploads.reload();
-            }}
-          />
-          <FileUpload
-            api={api}
-            id="upload-dataset"
-            label="Dataset (MedMNIST-style .npz)"
-            accept=".npz"
-            onUploaded={(u) => {
-              setDataset(u.id);
-              uploads.reload();
-            }}
-          />
+          <FileUpload api={api} id="upload-teacher" label="Teacher model (ONNX)" accept=".onnx" onUploaded={uploaded(setTeacher)} />
+          <FileUpload api={api} id="upload-dataset" label="Dataset (MedMNIST-style .npz)" accept=".npz" onUploaded={uploaded(setDataset)} />
         </section>
         <CreateModel
           api={api}
@@ -90,41 +77,32 @@ export function JobsPage() {
 
       <section aria-labelledby="jobs-h">
         <h2 id="jobs-h">Recent jobs</h2>
-        {jobs.error ? <ErrorNotice error={jobs.error} onRetry={jobs.reload} title="Could not load the jobs" /> : null}
-        {!jobs.data ? (
-          jobs.error ? null : <Loading what="jobs" />
-        ) : jobs.data.length === 0 ? (
-          <p className="muted">No jobs yet.</p>
-        ) : (
-          <div className="table-wrap">
-            <table>
-              <caption>Jobs of this tenant, newest first (refreshed every 4 s)</caption>
-              <TableHead columns={['Job', 'Type', 'Model', 'Status', num('Progress'), 'Submitted', 'Result']} />
-              <tbody>
-                {jobs.data.map((j) => (
-                  <tr key={j.id}>
-                    <th scope="row">
-                      <a href={href({ page: 'job', id: j.id })}>{j.id}</a>
-                    </th>
-                    <td>
-                      {j.type}
-                      {j.preset ? ` (${j.preset})` : ''}
-                    </td>
-                    <td>
-                      <a href={href({ page: 'model', name: j.model })}>{j.model}</a>
-                    </td>
-                    <td>
-                      <span className={`badge status-${j.status}`}>{j.status}</span>
-                    </td>
-                    <td className="num">{j.progress ? formatPct(j.progress.percent / 100, 0) : '—'}</td>
-                    <td>{formatDate(j.createdAt, true)}</td>
-                    <td>{j.result ? <a href={href({ page: 'version', name: j.result.model, version: j.result.version })}>v{j.result.version}</a> : j.error ? j.error.code : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <Loaded state={jobs} what="jobs" failed="Could not load the jobs" empty={<p className="muted">No jobs yet.</p>}>
+          {(data) => (
+            <DataTable caption="Jobs of this tenant, newest first (refreshed every 4 s)" columns={['Job', 'Type', 'Model', 'Status', num('Progress'), 'Submitted', 'Result']}>
+              {data.map((j) => (
+                <tr key={j.id}>
+                  <th scope="row">
+                    <a href={href({ page: 'job', id: j.id })}>{j.id}</a>
+                  </th>
+                  <td>
+                    {j.type}
+                    {j.preset ? ` (${j.preset})` : ''}
+                  </td>
+                  <td>
+                    <a href={href({ page: 'model', name: j.model })}>{j.model}</a>
+                  </td>
+                  <td>
+                    <span className={`badge status-${j.status}`}>{j.status}</span>
+                  </td>
+                  <td className="num">{j.progress ? formatPct(j.progress.percent / 100, 0) : '—'}</td>
+                  <td>{formatDate(j.createdAt, true)}</td>
+                  <td>{j.result ? <a href={href({ page: 'version', name: j.result.model, version: j.result.version })}>v{j.result.version}</a> : j.error ? j.error.code : '—'}</td>
+                </tr>
+              ))}
+            </DataTable>
+          )}
+        </Loaded>
       </section>
     </>
   );

@@ -7,7 +7,7 @@ import { formatCount, formatDate } from '../lib/format.ts';
 import { useAsync } from '../lib/hooks.ts';
 import { href } from '../lib/route.ts';
 import type { ModelDetail, ModelMetrics } from '../lib/types.ts';
-import { num, TableHead } from '../components/Table.tsx';
+import { DataTable, num } from '../components/Table.tsx';
 
 interface Row {
   model: ModelDetail;
@@ -43,49 +43,43 @@ export function ModelsPage() {
         </Notice>
       ) : (
         <>
-          <div className="table-wrap">
-            <table>
-              <caption>Models of this tenant, with where each alias sends traffic</caption>
-              <TableHead columns={['Model', 'Aliases (targets and weights)', 'Latest version', num('Requests, last hour'), 'Created']} />
-              <tbody>
-                {rows.data.map(({ model, metrics }) => {
-                  const latest = model.versions.length ? Math.max(...model.versions) : null;
-                  const aliases = Object.entries(model.aliases).sort(([a], [b]) => a.localeCompare(b));
-                  return (
-                    <tr key={model.name}>
-                      <th scope="row">
-                        <a href={href({ page: 'model', name: model.name })}>{model.name}</a>
-                        {model.description ? <div className="muted small">{model.description}</div> : null}
-                      </th>
-                      <td>
-                        {aliases.length === 0 ? (
-                          <span className="muted">none</span>
-                        ) : (
-                          <dl className="aliases">
-                            {aliases.map(([alias, targets]) => (
-                              <Fragment key={alias}>
-                                <dt>
-                                  <a href={href({ page: 'rollout', name: model.name, alias })}>{alias}</a>
-                                </dt>
-                                <dd>
-                                  <Targets targets={targets} />
-                                </dd>
-                              </Fragment>
-                            ))}
-                          </dl>
-                        )}
-                      </td>
-                      <td>{latest === null ? <span className="muted">none yet</span> : <a href={href({ page: 'version', name: model.name, version: latest })}>v{latest}</a>}</td>
-                      <td className="num" data-testid={`requests-last-hour-${model.name}`}>
-                        {metrics ? formatCount(metrics.all.requestsLastHour) : '—'}
-                      </td>
-                      <td>{formatDate(model.createdAt)}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption="Models of this tenant, with where each alias sends traffic" columns={['Model', 'Aliases (targets and weights)', 'Latest version', num('Requests, last hour'), 'Created']}>
+            {rows.data.map(({ model, metrics }) => {
+              const latest = model.versions.length ? Math.max(...model.versions) : null;
+              const aliases = Object.entries(model.aliases).sort(([a], [b]) => a.localeCompare(b));
+              return (
+                <tr key={model.name}>
+                  <th scope="row">
+                    <a href={href({ page: 'model', name: model.name })}>{model.name}</a>
+                    {model.description ? <div className="muted small">{model.description}</div> : null}
+                  </th>
+                  <td>
+                    {aliases.length === 0 ? (
+                      <span className="muted">none</span>
+                    ) : (
+                      <dl className="aliases">
+                        {aliases.map(([alias, targets]) => (
+                          <Fragment key={alias}>
+                            <dt>
+                              <a href={href({ page: 'rollout', name: model.name, alias })}>{alias}</a>
+                            </dt>
+                            <dd>
+                              <Targets targets={targets} />
+                            </dd>
+                          </Fragment>
+                        ))}
+                      </dl>
+                    )}
+                  </td>
+                  <td>{latest === null ? <span className="muted">none yet</span> : <a href={href({ page: 'version', name: model.name, version: latest })}>v{latest}</a>}</td>
+                  <td className="num" data-testid={`requests-last-hour-${model.name}`}>
+                    {metrics ? formatCount(metrics.all.requestsLastHour) : '—'}
+                  </td>
+                  <td>{formatDate(model.createdAt)}</td>
+                </tr>
+              );
+            })}
+          </DataTable>
           {servingKnown === false ? <p className="muted small">Request counts are unavailable: this server does not serve inference metrics.</p> : null}
         </>
       )}

@@ -6,7 +6,7 @@
  */
 import { useState } from 'react';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
-import { ErrorNotice, Loading, Notice } from '../components/Status.tsx';
+import { ErrorNotice, Loaded, Loading, Notice } from '../components/Status.tsx';
 import { Targets } from '../components/Values.tsx';
 import { ApiError } from '../lib/api.ts';
 import { canaryTargets, MAX_CANARY_PERCENT, sameTargets, splitOf } from '../lib/canary.ts';
@@ -15,7 +15,7 @@ import { formatDate, formatTargets } from '../lib/format.ts';
 import { useAsync } from '../lib/hooks.ts';
 import { href } from '../lib/route.ts';
 import type { Alias, AuditEntry, Target, Version } from '../lib/types.ts';
-import { Fact, TableHead } from '../components/Table.tsx';
+import { DataTable, Fact } from '../components/Table.tsx';
 
 const DEFAULT_ALIAS = 'prod';
 const ALIAS_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -339,42 +339,33 @@ function AuditLog({ audit }: { audit: ReturnType<typeof useAsync<AuditEntry[]>> 
   return (
     <section aria-labelledby="audit-h">
       <h2 id="audit-h">Audit log</h2>
-      {audit.error ? <ErrorNotice error={audit.error} onRetry={audit.reload} title="Could not load the audit log" /> : null}
-      {!audit.data ? (
-        audit.error ? null : <Loading what="the audit log" />
-      ) : audit.data.length === 0 ? (
-        <p className="muted">No alias changes yet.</p>
-      ) : (
-        <div className="table-wrap">
-          <table data-testid="audit-log">
-            <caption>Alias changes of this model, newest first</caption>
-            <TableHead columns={['When', 'Alias', 'Action', 'From', 'To', 'Reason', 'By']} />
-            <tbody>
-              {audit.data.map((e) => (
-                <tr key={e.id}>
-                  <td>{formatDate(e.at, true)}</td>
-                  <td>{e.alias}</td>
-                  <th scope="row">
-                    {e.action}
-                    {e.force ? (
-                      <>
-                        {' '}
-                        <span className="badge bad">gate override</span>
-                      </>
-                    ) : null}
-                  </th>
-                  <td>{e.from ? <Targets targets={e.from} /> : '—'}</td>
-                  <td>
-                    <Targets targets={e.to} />
-                  </td>
-                  <td>{e.reason ?? <span className="muted">—</span>}</td>
-                  <td>{e.who.name ?? e.who.keyId}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Loaded state={audit} what="the audit log" failed="Could not load the audit log" empty={<p className="muted">No alias changes yet.</p>}>
+        {(data) => (
+          <DataTable caption="Alias changes of this model, newest first" columns={['When', 'Alias', 'Action', 'From', 'To', 'Reason', 'By']} testId="audit-log">
+            {data.map((e) => (
+              <tr key={e.id}>
+                <td>{formatDate(e.at, true)}</td>
+                <td>{e.alias}</td>
+                <th scope="row">
+                  {e.action}
+                  {e.force ? (
+                    <>
+                      {' '}
+                      <span className="badge bad">gate override</span>
+                    </>
+                  ) : null}
+                </th>
+                <td>{e.from ? <Targets targets={e.from} /> : '—'}</td>
+                <td>
+                  <Targets targets={e.to} />
+                </td>
+                <td>{e.reason ?? <span className="muted">—</span>}</td>
+                <td>{e.who.name ?? e.who.keyId}</td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </Loaded>
     </section>
   );
 }

@@ -12,7 +12,7 @@ import { formatBytes, formatCount, formatDate, formatMs, formatPct, formatScore 
 import { useAsync } from '../lib/hooks.ts';
 import { href } from '../lib/route.ts';
 import type { Gate, Report, Stage, VersionDetail } from '../lib/types.ts';
-import { Fact, num, TableHead } from '../components/Table.tsx';
+import { DataTable, Fact, num, TableHead } from '../components/Table.tsx';
 
 export function VersionPage({ name, version }: { name: string; version: number }) {
   const api = useApi();
@@ -72,71 +72,60 @@ function SearchTable({ search }: { search: NonNullable<Report['search']> }) {
       <p>
         Returned model: <strong>{search.chosen}</strong> — {search.reason}
       </p>
-      <div className="table-wrap">
-        <table>
-          <caption>Candidates: the gate on the validation split chooses (smallest that passes); the test split only confirms</caption>
-          <TableHead columns={['Candidate', 'Kind', num('Size'), num('p50'), 'Validation AUC', 'Validation agreement', 'Worst sensitivity drop', 'Gate (validation)', 'Test AUC', 'Gate (test)']} />
-          <tbody>
-            {search.candidates.map((c) => (
-              <tr key={c.name} aria-current={c.name === search.chosen ? 'true' : undefined}>
-                <th scope="row">
-                  {c.name}
-                  {c.name === search.chosen ? ' (chosen)' : ''}
-                </th>
-                <td>{c.kind}</td>
-                <td className="num">{formatBytes(c.bytes)}</td>
-                <td className="num">{formatMs(c.latencyMs)}</td>
-                <td>{formatScore(c.val.auc)}</td>
-                <td>{formatPct(c.val.agreement)}</td>
-                <td>{formatPct(c.worstSensitivityDrop)}</td>
-                <td>
-                  {gateCell(c.gateVal)}
-                  {c.constraintsFailed.length ? `; breaks ${c.constraintsFailed.join(', ')}` : ''}
-                </td>
-                <td>{formatScore(c.test.auc)}</td>
-                <td>{gateCell(c.gateTest)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Candidates: the gate on the validation split chooses (smallest that passes); the test split only confirms" columns={['Candidate', 'Kind', num('Size'), num('p50'), 'Validation AUC', 'Validation agreement', 'Worst sensitivity drop', 'Gate (validation)', 'Test AUC', 'Gate (test)']}>
+        {search.candidates.map((c) => (
+          <tr key={c.name} aria-current={c.name === search.chosen ? 'true' : undefined}>
+            <th scope="row">
+              {c.name}
+              {c.name === search.chosen ? ' (chosen)' : ''}
+            </th>
+            <td>{c.kind}</td>
+            <td className="num">{formatBytes(c.bytes)}</td>
+            <td className="num">{formatMs(c.latencyMs)}</td>
+            <td>{formatScore(c.val.auc)}</td>
+            <td>{formatPct(c.val.agreement)}</td>
+            <td>{formatPct(c.worstSensitivityDrop)}</td>
+            <td>
+              {gateCell(c.gateVal)}
+              {c.constraintsFailed.length ? `; breaks ${c.constraintsFailed.join(', ')}` : ''}
+            </td>
+            <td>{formatScore(c.test.auc)}</td>
+            <td>{gateCell(c.gateTest)}</td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }
+
+/** The test metrics of the stages table, in its column order, each with its CI (fractions as percentages). */
+const STAGE_METRICS: [metric: 'auc' | 'accuracy' | 'ece' | 'agreement', fmt?: (x: number) => string][] = [
+  ['auc'],
+  ['accuracy', (x) => formatPct(x)],
+  ['ece'],
+  ['agreement', (x) => formatPct(x)],
+];
 
 function StagesTable({ stages }: { stages: Stage[] }) {
   return (
     <section aria-labelledby="stages-h">
       <h2 id="stages-h">Stages</h2>
-      <div className="table-wrap">
-        <table>
-          <caption>Each stage of the job on the test split: size, test metrics with 95 % CIs, and benchmark latency (one image)</caption>
-          <TableHead columns={['Stage', num('Size'), num('Parameters'), 'AUC', 'Accuracy', 'ECE', 'Agreement with teacher', num('p50 / p95 / p99'), num('Images/s')]} />
-          <tbody>
-            {stages.map((s) => (
-              <tr key={s.name}>
-                <th scope="row">{s.name}</th>
-                <td className="num">{formatBytes(s.bytes)}</td>
-                <td className="num">{formatCount(s.params)}</td>
-                <td>
-                  <WithCi value={s.test.auc} ci={s.test.ci95?.auc} />
-                </td>
-                <td>
-                  <WithCi value={s.test.accuracy} ci={s.test.ci95?.accuracy} fmt={(x) => formatPct(x)} />
-                </td>
-                <td>
-                  <WithCi value={s.test.ece} ci={s.test.ci95?.ece} />
-                </td>
-                <td>
-                  <WithCi value={s.test.agreement} ci={s.test.ci95?.agreement} fmt={(x) => formatPct(x)} />
-                </td>
-                <td className="num">{s.latencyMs ? `${formatMs(s.latencyMs.p50)} / ${formatMs(s.latencyMs.p95)} / ${formatMs(s.latencyMs.p99)}` : '—'}</td>
-                <td className="num">{s.imagesPerSecond ? formatCount(Math.round(s.imagesPerSecond)) : '—'}</td>
-              </tr>
+      <DataTable caption="Each stage of the job on the test split: size, test metrics with 95 % CIs, and benchmark latency (one image)" columns={['Stage', num('Size'), num('Parameters'), 'AUC', 'Accuracy', 'ECE', 'Agreement with teacher', num('p50 / p95 / p99'), num('Images/s')]}>
+        {stages.map((s) => (
+          <tr key={s.name}>
+            <th scope="row">{s.name}</th>
+            <td className="num">{formatBytes(s.bytes)}</td>
+            <td className="num">{formatCount(s.params)}</td>
+            {STAGE_METRICS.map(([m, fmt]) => (
+              <td key={m}>
+                <WithCi value={s.test[m]} ci={s.test.ci95?.[m]} fmt={fmt} />
+              </td>
             ))}
-          </tbody>
-        </table>
-      </div>
+            <td className="num">{s.latencyMs ? `${formatMs(s.latencyMs.p50)} / ${formatMs(s.latencyMs.p95)} / ${formatMs(s.latencyMs.p99)}` : '—'}</td>
+            <td className="num">{s.imagesPerSecond ? formatCount(Math.round(s.imagesPerSecond)) : '—'}</td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }
@@ -335,29 +324,23 @@ function Lineage({ v, report }: { v: VersionDetail; report: Partial<Report> }) {
   return (
     <section aria-labelledby="lineage-h">
       <h2 id="lineage-h">Lineage</h2>
-      <div className="table-wrap">
-        <table>
-          <caption>Inputs of the job that produced this version</caption>
-          <TableHead columns={['Input', 'File', num('Size'), 'SHA-256', 'Upload']} />
-          <tbody>
-            {inputs.map(([what, ref]) => (
-              <tr key={what}>
-                <th scope="row">{what}</th>
-                <td>{ref?.filename ?? '—'}</td>
-                <td className="num">{formatBytes(ref?.bytes)}</td>
-                <td>
-                  <code className="hash" data-testid={`lineage-${what.toLowerCase()}-sha256`}>
-                    {ref?.sha256 ?? (what === 'Teacher' ? report.lineage?.teacherSha256 : report.lineage?.datasetSha256) ?? '—'}
-                  </code>
-                </td>
-                <td>
-                  <code>{ref?.upload ?? '—'}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Inputs of the job that produced this version" columns={['Input', 'File', num('Size'), 'SHA-256', 'Upload']}>
+        {inputs.map(([what, ref]) => (
+          <tr key={what}>
+            <th scope="row">{what}</th>
+            <td>{ref?.filename ?? '—'}</td>
+            <td className="num">{formatBytes(ref?.bytes)}</td>
+            <td>
+              <code className="hash" data-testid={`lineage-${what.toLowerCase()}-sha256`}>
+                {ref?.sha256 ?? (what === 'Teacher' ? report.lineage?.teacherSha256 : report.lineage?.datasetSha256) ?? '—'}
+              </code>
+            </td>
+            <td>
+              <code>{ref?.upload ?? '—'}</code>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <dl className="facts">
         <Fact term="medslim version">{report.lineage?.medslimVersion ?? v.lineage.codeVersion}</Fact>
         <Fact term="Job options">
@@ -384,43 +367,37 @@ function Artifacts({ v }: { v: VersionDetail }) {
     <section aria-labelledby="artifacts-h">
       <h2 id="artifacts-h">Artifacts</h2>
       {error ? <ErrorNotice error={error} title="Download failed" /> : null}
-      <div className="table-wrap">
-        <table>
-          <caption>Files of this version (immutable; SHA-256 verified when registered)</caption>
-          <TableHead columns={['File', num('Size'), 'SHA-256', { label: 'Download', hidden: true }]} />
-          <tbody>
-            {v.artifacts.map((a) => (
-              <tr key={a.file}>
-                <th scope="row">{a.file}</th>
-                <td className="num">{formatBytes(a.bytes)}</td>
-                <td>
-                  <code className="hash">{a.sha256}</code>
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    disabled={busy === a.file}
-                    aria-label={`Download ${a.file}`}
-                    onClick={async () => {
-                      setBusy(a.file);
-                      setError(null);
-                      try {
-                        await api.downloadArtifact(v.model, v.version, a.file);
-                      } catch (e) {
-                        setError(e as Error);
-                      } finally {
-                        setBusy(null);
-                      }
-                    }}
-                  >
-                    {busy === a.file ? 'Downloading…' : 'Download'}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Files of this version (immutable; SHA-256 verified when registered)" columns={['File', num('Size'), 'SHA-256', { label: 'Download', hidden: true }]}>
+        {v.artifacts.map((a) => (
+          <tr key={a.file}>
+            <th scope="row">{a.file}</th>
+            <td className="num">{formatBytes(a.bytes)}</td>
+            <td>
+              <code className="hash">{a.sha256}</code>
+            </td>
+            <td>
+              <button
+                type="button"
+                disabled={busy === a.file}
+                aria-label={`Download ${a.file}`}
+                onClick={async () => {
+                  setBusy(a.file);
+                  setError(null);
+                  try {
+                    await api.downloadArtifact(v.model, v.version, a.file);
+                  } catch (e) {
+                    setError(e as Error);
+                  } finally {
+                    setBusy(null);
+                  }
+                }}
+              >
+                {busy === a.file ? 'Downloading…' : 'Download'}
+              </button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }
