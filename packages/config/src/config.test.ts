@@ -1,6 +1,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, loadConfig, readSstLinks, vcpusForMemory, type Env } from './index.ts';
+import { thrownBy } from '../../../tests/helpers/thrown.ts';
 
 const X64 = { arch: 'x64' };
 
@@ -12,15 +13,7 @@ function sealLinks(links: object): { key: string; file: Buffer } {
   return { key: key.toString('base64'), file: Buffer.concat([body, cipher.getAuthTag()]) };
 }
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = (fn: () => unknown) => thrownBy(ConfigError, fn);
 
 describe('loadConfig defaults (local, nothing set)', () => {
   const c = loadConfig({}, X64);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EvalError } from './errors.ts';
 import { argmax, softmax } from './softmax.ts';
+import { thrownBy } from '../../../tests/helpers/thrown.ts';
 
 describe('softmax', () => {
   it('maps [0, ln 3] to [0.25, 0.75]', () => {
@@ -23,16 +24,7 @@ describe('softmax', () => {
   });
 
   it('rejects NaN, wrong length, K < 2 and empty input with codes', () => {
-    const err = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(EvalError);
-        expect((e as EvalError).name).toBe('EvalError');
-        return (e as EvalError).code;
-      }
-      throw new Error('expected an EvalError');
-    };
+    const err = (f: () => unknown) => thrownBy(EvalError, f).code;
     expect(err(() => softmax(new Float32Array([0, NaN]), 1, 2))).toBe('NON_FINITE');
     expect(err(() => softmax(new Float32Array([0, 1, 2]), 2, 2))).toBe('LENGTH_MISMATCH');
     expect(err(() => softmax(new Float32Array([0]), 1, 1))).toBe('INVALID_NUM_CLASSES');

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
+import { thrownBy } from '../../../tests/helpers/thrown.ts';
 import {
   externalDataFiles, hasExternalData, inlineExternalData, modelFromFiles, OnnxError, readModel, readModelBytes, tensorToArray, writeModel,
 } from './index.ts';
@@ -17,15 +18,9 @@ const externalModel = join(exportsDir, 'external', 'model.onnx');
 const dataFile = join(exportsDir, 'external', 'model.onnx.data');
 
 function expectOnnxError(fn: () => unknown, code: string, pattern: RegExp) {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OnnxError);
-    expect((e as OnnxError).code).toBe(code);
-    expect((e as Error).message).toMatch(pattern);
-    return;
-  }
-  throw new Error('expected an OnnxError');
+  const e = thrownBy(OnnxError, fn);
+  expect(e.code).toBe(code);
+  expect(e.message).toMatch(pattern);
 }
 
 describe('external data', () => {
