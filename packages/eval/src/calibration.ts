@@ -174,12 +174,7 @@ export function fitTemperature(logits: Float32Array, labels: Int32Array, k: numb
  * @throws {EvalError} `LENGTH_MISMATCH`, `EMPTY_INPUT`, `INVALID_NUM_CLASSES`, `OUT_OF_RANGE`, `NON_FINITE`.
  */
 export function fitDecisionOffsets(logits: Float32Array, reference: Int32Array, k: number): { offsets: number[]; countsBefore: number[]; countsAfter: number[]; referenceCounts: number[] } {
-  checkNumClasses(k);
-  const n = reference.length;
-  checkNonEmpty(n, 'reference.length');
-  checkMatrix(logits, 'logits', n, k, 'N = reference.length');
-  checkFinite(logits, 'logits', k);
-  checkClassIndices(reference, 'reference', k);
+  const n = checkLabelledScores(logits, 'logits', reference, k, 'reference');
   const target = new Array<number>(k).fill(0);
   for (let i = 0; i < n; i++) target[reference[i]]++;
   const counts = (b: number[]) => {

@@ -82,14 +82,14 @@ export function checkScores(buf: ArrayLike<number>, what: string, n: number, k: 
 
 /**
  * Scores `[N,k]` of labelled samples, N = labels.length ≥ 1: k ≥ 2 classes, N·k finite values, every label a
- * class index in [0, k). Returns N.
+ * class index in [0, k). `labelsWhat` names the labels in messages (e.g. 'reference' for a reference's classes). Returns N.
  */
-export function checkLabelledScores(buf: ArrayLike<number>, what: string, labels: Int32Array, k: number): number {
+export function checkLabelledScores(buf: ArrayLike<number>, what: string, labels: Int32Array, k: number, labelsWhat = 'labels'): number {
   checkNumClasses(k);
   const n = labels.length;
-  checkNonEmpty(n, 'labels.length');
-  checkMatrix(buf, what, n, k, 'N = labels.length');
+  checkNonEmpty(n, `${labelsWhat}.length`);
+  checkMatrix(buf, what, n, k, `N = ${labelsWhat}.length`);
   checkFinite(buf, what, k);
-  checkClassIndices(labels, 'labels', k);
+  checkClassIndices(labels, labelsWhat, k);
   return n;
 }
