@@ -1,13 +1,15 @@
 /**
  * Memory model for training on the wasm backend.
  *
- * Measured for the reference MobileNetV2-style student: peak wasm heap ≈ 17 MB per image at 28×28 (batch 64),
- * ≈ 0.8 GB per image at 224×224 (micro-batch 2 grows the heap to 1.72 GB) — activation memory scales with the
- * input's pixels (H×W), not its channels. The wasm heap never shrinks once grown and wasm32 caps it at 4 GB
- * (allocations fail well before: 6 images at 224×224 abort). Training therefore runs in micro-batches of at
- * most `maxBatchForBackend` images (128 at 28×28, 24 at 64×64, 6 at 128×128, 2 at 224×224), accumulating
- * their gradients up to the requested batch (train.ts `microBatch`): any batch size trains, larger images
- * just take more passes.
+ * Peak wasm heap of one forward/backward pass of the reference MobileNetV2-style student grows with the input's
+ * pixels (H×W), not its channels: measured (bench/_heap-style, one pass from a fresh heap, after the Identity /
+ * fused-BatchNorm changes of issue 15) 358 MB for 64 images at 28×28 (5.6 MB per image), 718 MB for 2 images at
+ * 224×224, 2,079 MB for 6 at 224×224 and 2,102 MB for 18 at 128×128 — ≈ 5.6 MB × (H·W / 784) per image. (Before
+ * those changes: 17 MB per 28×28 image, 1.72 GB for 2 images at 224×224, 6 aborted.) The heap never shrinks once
+ * grown, every training thread has its own, and wasm32 caps it at 4 GB, so each pass takes at most as many images
+ * as fit in `wasmHeapBudgetMB` (the old 2-image 224×224 peak), capped at 128: 128 at 28×28, 59 at 64×64, 14 at
+ * 128×128, 4 at 224×224. Gradients are accumulated up to the requested batch (train.ts `microBatch`): any batch
+ * size trains, larger images just take more passes.
  */
 
 import { DistillError } from '../errors.ts';
@@ -18,18 +20,22 @@ export const maxWasmBatch = 128;
 /** Pixels of one 28×28 image, the size the limits were measured at. */
 export const referencePixels = 28 * 28;
 
-/** Measured peak training memory per 28×28 image at batch 64 on wasm, in MB. */
-export const wasmPeakMBPerImage = 17;
+/** Measured peak training memory per 28×28 image on wasm, in MB (scales with H·W). */
+export const wasmPeakMBPerImage = 5.6;
+
+/** Wasm heap one training thread may grow to for a pass, in MB. */
+export const wasmHeapBudgetMB = 1750;
 
 /**
  * The largest micro-batch (images per forward/backward pass) the given backend trains at for images of
- * `pixels` = H × W (Infinity when unlimited). Scales 128 images at 28×28 down with the pixel count.
+ * `pixels` = H × W (Infinity when unlimited): floor(budget / (5.6 MB × pixels / 784)), between 1 and 128.
  * @throws Error when `pixels` is not a positive number.
  */
 export function maxBatchForBackend(backend: string, pixels: number = referencePixels): number {
   if (backend !== 'wasm') return Number.POSITIVE_INFINITY;
   if (!(pixels > 0) || !Number.isFinite(pixels)) throw new Error(`pixels must be a positive number, got ${pixels}`);
-  return Math.max(1, Math.min(maxWasmBatch, Math.floor((maxWasmBatch * referencePixels) / pixels)));
+  const perImageMB = (wasmPeakMBPerImage * pixels) / referencePixels;
+  return Math.max(1, Math.min(maxWasmBatch, Math.floor(wasmHeapBudgetMB / perImageMB)));
 }
 
 /**
