@@ -191,10 +191,14 @@ export class Api {
     return this.json<{ uploads: Upload[] }>('/v1/uploads', { signal }).then((b) => b.uploads);
   }
   /**
-   * Upload a file as multipart field `file`. XMLHttpRequest, not fetch: it reports upload progress.
+   * Upload a file as multipart field `file` — or several files (a model and its external data files) as field
+   * `files` repeated, which the API stores as one self-contained model. XMLHttpRequest, not fetch: it reports
+   * upload progress.
    * @param onProgress fraction sent, 0…1
    */
-  upload(file: File, onProgress?: (fraction: number) => void): Promise<Upload> {
+  upload(files: File | File[], onProgress?: (fraction: number) => void): Promise<Upload> {
+    const list = Array.isArray(files) ? files : [files];
+    const file = list[0];
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open('POST', this.url('/v1/uploads'));
@@ -209,7 +213,7 @@ export class Api {
         else errorOf(res).then(reject, reject);
       };
       const form = new FormData();
-      form.append('file', file, file.name);
+      for (const f of list) form.append(list.length > 1 ? 'files' : 'file', f, f.name);
       xhr.send(form);
     });
   }

@@ -50,7 +50,8 @@ export function JobsPage() {
       <div className="grid-2">
         <section aria-labelledby="upload-h" className="card">
           <h2 id="upload-h">1. Upload a teacher and a dataset</h2>
-          <FileUpload api={api} id="upload-teacher" label="Teacher model (ONNX)" accept=".onnx" onUploaded={uploaded(setTeacher)} />
+          {/* A model with external data: select the .onnx and its data files together, or one .zip of them. */}
+          <FileUpload api={api} id="upload-teacher" label="Teacher model (ONNX)" accept=".onnx,.data,.bin,.zip" multiple onUploaded={uploaded(setTeacher)} />
           <FileUpload api={api} id="upload-dataset" label="Dataset (MedMNIST-style .npz)" accept=".npz" onUploaded={uploaded(setDataset)} />
         </section>
         <CreateModel
@@ -109,7 +110,7 @@ export function JobsPage() {
 }
 
 /** A file picker that uploads the chosen file at once, with progress and the stored SHA-256. */
-function FileUpload({ api, id, label, accept, onUploaded }: { api: Api; id: string; label: string; accept: string; onUploaded: (u: Upload) => void }) {
+function FileUpload({ api, id, label, accept, multiple = false, onUploaded }: { api: Api; id: string; label: string; accept: string; multiple?: boolean; onUploaded: (u: Upload) => void }) {
   const [progress, setProgress] = useState<number | null>(null);
   const [result, setResult] = useState<Upload | null>(null);
   const [error, setError] = useState<Error | null>(null);
@@ -120,16 +121,17 @@ function FileUpload({ api, id, label, accept, onUploaded }: { api: Api; id: stri
         id={id}
         type="file"
         accept={accept}
+        multiple={multiple}
         aria-describedby={`${id}-status`}
         disabled={progress !== null}
         onChange={async (e) => {
-          const file = e.target.files?.[0];
-          if (!file) return;
+          const files = [...(e.target.files ?? [])];
+          if (files.length === 0) return;
           setError(null);
           setResult(null);
           setProgress(0);
           try {
-            const u = await api.upload(file, setProgress);
+            const u = await api.upload(files, setProgress);
             setResult(u);
             onUploaded(u);
           } catch (err) {
