@@ -372,7 +372,9 @@ describe('API job cancel', () => {
 
       w.start();
       const running = await j(post(a, '/jobs', spec));
-      for (let i = 0; i < 200 && (await j(a.request(`/v1/jobs/${running.id}`, { headers: h }))).progress === null; i++) await new Promise((res) => setTimeout(res, 20));
+      // Wait until the job document shows progress (the job is running), however long the machine takes:
+      // cancelling earlier would cancel a queued job, not a running one.
+      while ((await j(a.request(`/v1/jobs/${running.id}`, { headers: h }))).progress === null) await new Promise((res) => setTimeout(res, 20));
       const stream = a.request(`/v1/jobs/${running.id}/events`, { headers: h });
       const c2 = await post(a, `/jobs/${running.id}/cancel`);
       expect(c2.status).toBe(202);

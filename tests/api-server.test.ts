@@ -93,7 +93,18 @@ beforeAll(async () => {
   });
   serveProc.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   serveProc.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  for (let i = 0; i < 300 && !/Ctrl-C to stop/.test(stdout); i++) await new Promise((r) => setTimeout(r, 100));
+  // Wait for the server to say it is ready (or to exit), however long a loaded machine takes to start it.
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (!/Ctrl-C to stop/.test(stdout)) return;
+      serveProc.stdout!.off('data', check);
+      serveProc.off('exit', exited);
+      resolve();
+    };
+    const exited = (code: number | null) => reject(new Error(`medslim serve exited (${code}) before it was ready:\n${stdout}${stderr}`));
+    serveProc.stdout!.on('data', check);
+    serveProc.once('exit', exited);
+  });
   base = /listening on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(stdout)?.[1] ?? '';
   workerPid = Number(/worker: process (\d+)/.exec(stdout)?.[1]);
   if (!base) throw new Error(`medslim serve did not start:\n${stdout}`);
@@ -140,8 +151,8 @@ describe('medslim serve (real listening server)', () => {
     const dataset = await upload(realData, 'pneumoniamnist.npz');
     const job = (await api('/jobs', { method: 'POST', json: { type: 'quantize', model: 'pneumonia', teacher: teacher.id, dataset: dataset.id } })).body;
     // Follow the stream until the job is clearly under way, then kill its worker as a crash would.
-    const seen = await followEvents(job.id, (e) => e.data.status === 'running' && (e.data.progress?.percent ?? 0) >= 5);
-    expect(seen.at(-1)!.data.progress!.percent).toBeGreaterThanOrEqual(5);
+    const seen = await followEvents(job.id, (e) => e.data.status === 'running' && e.data.progress !== null);
+    expect(seen.at(-1)!.data.progress!.percent).toBeLessThan(100);
     expect(alive(workerPid)).toBe(true);
     process.kill(workerPid, 'SIGKILL');
     const after = await followEvents(job.id);
@@ -160,7 +171,7 @@ describe('medslim serve (real listening server)', () => {
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/SIGINT: stopping/);
     await expect(fetch(`${base}/v1/openapi.json`)).rejects.toThrow();
-    for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+    // The server waits for its worker to exit (LocalProcessRunner.close) before it exits itself: no waiting here.
     expect(pids.filter(alive)).toEqual([]);
   });
 });

@@ -9,8 +9,8 @@ import { examples, hasShared, sharedFixtures, syntheticTeacherAndData, tempDir }
 const fast = { latencyIterations: 20, throughputIterations: 2 };
 
 /** The quantize job on a real teacher and dataset: its report, and the teacher's test metrics checked against their known answers. */
-async function quantizeKnownTeacher(model: string, data: string, known: { correct: number; of: number; auc: number; sensitivity: number[] }) {
-  const { report } = await runQuantizeJob({ model, data, outDir: tempDir(), ...fast });
+async function quantizeKnownTeacher(model: string, data: string, known: { correct: number; of: number; auc: number; sensitivity: number[] }, calibrationSize?: number) {
+  const { report } = await runQuantizeJob({ model, data, outDir: tempDir(), calibrationSize, ...fast });
   const [t] = report.stages;
   expect(Math.round(t.test.accuracy * known.of)).toBe(known.correct);
   expect(t.test.auc).toBeCloseTo(known.auc, 4);
@@ -55,7 +55,9 @@ describe('quantize job', () => {
 
   it('PneumoniaMNIST ResNet-18: INT8 ≤ 0.27× bytes, AUC drop ≤ 0.005, accuracy drop ≤ 1 point, agreement ≥ 98 %', async () => {
     // Known answers for the teacher (shared/fixtures/PROVENANCE.md, onnxruntime-node 1.30).
-    const report = await quantizeKnownTeacher(join(examples, 'pneumoniamnist-resnet18.onnx'), join(examples, 'pneumoniamnist.npz'), { correct: 538, of: 624, auc: 0.9506, sensitivity: [0.6368, 0.9974] });
+    // 128 calibration images instead of the default 512: a third less CPU for the job (11.6 s against 17.2 s),
+    // the same bounds met (INT8 agreement 623/624 with either; test AUC 0.9508 against 0.9512).
+    const report = await quantizeKnownTeacher(join(examples, 'pneumoniamnist-resnet18.onnx'), join(examples, 'pneumoniamnist.npz'), { correct: 538, of: 624, auc: 0.9506, sensitivity: [0.6368, 0.9974] }, 128);
     const [t, q] = report.stages;
     expect(q.bytes).toBeLessThanOrEqual(0.27 * t.bytes);
     expect(t.test.auc - q.test.auc).toBeLessThanOrEqual(0.005);
@@ -65,7 +67,8 @@ describe('quantize job', () => {
     expect(qz.integerKernels.QLinearConv).toBe(20);
   });
 
-  it.skipIf(!hasShared)(`BreastMNIST ResNet-18 teacher known answers and INT8 agreement${hasShared ? '' : ' (skipped: ../shared/fixtures absent)'}`, async () => {
+  // BreastMNIST and its teacher are not in the repository (examples/ holds PneumoniaMNIST only).
+  it.skipIf(!hasShared)(`BreastMNIST ResNet-18 teacher known answers and INT8 agreement${hasShared ? '' : ' (skipped: needs ../shared/fixtures — BreastMNIST is not in examples/)'}`, async () => {
     const report = await quantizeKnownTeacher(join(sharedFixtures, 'teachers', 'breastmnist-resnet18.onnx'), join(sharedFixtures, 'medmnist', 'breastmnist.npz'), { correct: 129, of: 156, auc: 0.8739, sensitivity: [0.6905] });
     const [t, q] = report.stages;
     expect(q.bytes).toBeLessThanOrEqual(0.27 * t.bytes);

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '@medslim/api';
 import { connectRegistry, createInferApp } from '@medslim/infer';
 import { redactPaths } from '@medslim/jobs';
@@ -52,35 +52,35 @@ describe('issue 14 attacks', () => {
     expect(text).not.toMatch(/hosp-a|breast/);
   });
 
-  it('item 6: a 6 MB predict body nested 3 M levels is answered 400 at once with ≤ 4 KB; so is a 1 MB API body', async () => {
-    const depth = 3_000_000;
-    const deep = `{"inputs":${'['.repeat(depth)}${']'.repeat(depth)}}`;
-    expect(deep.length).toBeGreaterThan(6_000_000);
-    const t0 = performance.now();
-    const r = await predict('breast', deep);
-    const ms = performance.now() - t0;
-    const text = await r.text();
-    expect(r.status).toBe(400);
-    expect(text).toMatch(/nests deeper than 16 levels/);
-    // The target is < 0.5 s (about 0.1 s on an idle 2-core machine: a 70 ms scan instead of a 9 s JSON.parse);
-    // the bound here leaves room for a machine loaded by parallel test files (the "nests deeper" message shows
-    // the scan answered, not JSON.parse, which takes ~9 s for this body).
-    expect(ms).toBeLessThan(5000);
-    expect(text.length).toBeLessThanOrEqual(4096);
-    // Three at once do not hold up a normal prediction for long.
-    const t1 = performance.now();
-    const all = await Promise.all([predict('breast', deep), predict('breast', deep), predict('breast', deep), predict('breast', input)]);
-    expect(all.map((x) => x.status)).toEqual([400, 400, 400, 200]);
-    expect(performance.now() - t1).toBeLessThan(10_000);
+  it('item 6: a 6 MB predict body nested 3 M levels is answered 400 by the depth scan, never JSON.parse, with ≤ 4 KB; so is a 1 MB API body', async () => {
+    // What makes the answer fast is that the body never reaches JSON.parse (~9 s for this body; the linear scan
+    // takes ~0.1 s on an idle 2-core machine): asserted by watching JSON.parse, not a clock — bench/security-rss.ts
+    // measures times. Any parse of a string over 1 MB here would be one of these bodies.
+    const parse = vi.spyOn(JSON, 'parse');
+    const parsedHuge = () => parse.mock.calls.filter(([text]) => typeof text === 'string' && text.length > 1_000_000).length;
+    try {
+      const depth = 3_000_000;
+      const deep = `{"inputs":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      expect(deep.length).toBeGreaterThan(6_000_000);
+      const r = await predict('breast', deep);
+      const text = await r.text();
+      expect(r.status).toBe(400);
+      expect(text).toMatch(/nests deeper than 16 levels/);
+      expect(text.length).toBeLessThanOrEqual(4096);
+      // Three at once beside a normal prediction: all answered, the normal one normally.
+      const all = await Promise.all([predict('breast', deep), predict('breast', deep), predict('breast', deep), predict('breast', input)]);
+      expect(all.map((x) => x.status)).toEqual([400, 400, 400, 200]);
 
-    const apiDeep = `{"name":${'['.repeat(500_000)}${']'.repeat(500_000)}}`;
-    const t2 = performance.now();
-    const a = await api.request('/v1/models', { method: 'POST', body: apiDeep, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
-    const atext = await a.text();
-    expect(performance.now() - t2).toBeLessThan(5000);
-    expect(a.status).toBe(400);
-    expect(atext).toMatch(/nests deeper than 64 levels/);
-    expect(atext.length).toBeLessThanOrEqual(4096);
+      const apiDeep = `{"name":${'['.repeat(500_000)}${']'.repeat(500_000)}}`;
+      const a = await api.request('/v1/models', { method: 'POST', body: apiDeep, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
+      const atext = await a.text();
+      expect(a.status).toBe(400);
+      expect(atext).toMatch(/nests deeper than 64 levels/);
+      expect(atext.length).toBeLessThanOrEqual(4096);
+      expect(parsedHuge(), 'JSON.parse calls on a body over 1 MB').toBe(0);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('item 4: predictions to random 8 KB names are 404s that echo ≤ 40 characters; unknown valid names are cached in a bounded LRU', async () => {

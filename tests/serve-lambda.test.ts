@@ -56,10 +56,10 @@ describe('Lambda handler (hono/aws-lambda)', () => {
   it('loads the preloaded version at cold start, answers JSON and base64 PNG predictions, keeps the model warm, and maps errors', async () => {
     process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE = '1024';
     process.env.MEDSLIM_INFER_PRELOAD = 'default/chest@4';
-    const { handler } = await import('../functions/infer/src/lambda.ts');
+    const { handler, app } = await import('../functions/infer/src/lambda.ts');
     // The preload started at import (cold start); it finishes without any request.
+    await app.inference.ready;
     const health = async () => JSON.parse((await handler(event({ method: 'GET', path: '/v1/inference/status', headers: { authorization: 'Bearer lambda-key' } }))).body);
-    for (let i = 0; i < 100 && (await health()).sessions.sessions === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect((await health()).sessions).toMatchObject({ sessions: 1, loads: 1 });
     const headers = { authorization: 'Bearer lambda-key', 'content-type': 'application/json' };
     const inputs = [[Array.from({ length: 8 }, () => new Array(8).fill(0.5))]];

@@ -2,4 +2,6 @@
 import { handle } from 'hono/aws-lambda';
 import { createInferApp, fromEnv } from '@medslim/infer';
 
-export const handler = handle(createInferApp(fromEnv()));
+/** The app (its `inference.ready` settles when the cold start's MEDSLIM_INFER_PRELOAD versions are loaded). */
+export const app = createInferApp(fromEnv());
+export const handler = handle(app);

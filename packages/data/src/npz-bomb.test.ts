@@ -57,16 +57,18 @@ function zipOf(name: string, deflated: Uint8Array, declaredSize: number): Uint8A
   return Buffer.concat([local, fname, deflated, central, fname, eocd]);
 }
 
-function refusal(bytes: Uint8Array): { error: DataError; ms: number; rssGrowth: number } {
+/**
+ * Loads `bytes` and returns the refusal and the RSS growth. The growth (< 500 MiB against the 1.5 GiB the
+ * member would inflate to) shows the bomb was not inflated; how fast the refusal is, bench/security-rss.ts says.
+ */
+function refusal(bytes: Uint8Array): { error: DataError; rssGrowth: number } {
   globalThis.gc?.();
   const rss0 = process.memoryUsage().rss;
-  const t0 = performance.now();
   try {
     loadNpz(bytes, 'bomb.npz');
   } catch (e) {
-    const ms = performance.now() - t0;
     expect(e).toBeInstanceOf(DataError);
-    return { error: e as DataError, ms, rssGrowth: process.memoryUsage().rss - rss0 };
+    return { error: e as DataError, rssGrowth: process.memoryUsage().rss - rss0 };
   }
   throw new Error('the bomb was loaded');
 }
@@ -86,7 +88,6 @@ describe('npz zip bombs (issue 14, item 3)', () => {
     const r = refusal(zipOf('train_images.npy', stream, header.length + BOMB_BYTES));
     expect(r.error.code).toBe('NPZ_TOO_LARGE');
     expect(r.error.message).toMatch(/member 'train_images\.npy' declares \d+ bytes in the zip directory/);
-    expect(r.ms).toBeLessThan(500);
     expect(r.rssGrowth).toBeLessThan(500 * MiB);
   });
 
@@ -94,7 +95,6 @@ describe('npz zip bombs (issue 14, item 3)', () => {
     const r = refusal(zipOf('train_images.npy', stream, 1024));
     expect(r.error.code).toBe('NPZ_TOO_LARGE');
     expect(r.error.message).toMatch(/member 'train_images\.npy' declares shape \(1572864, 32, 32\) of uint8/);
-    expect(r.ms).toBeLessThan(500);
     expect(r.rssGrowth).toBeLessThan(500 * MiB);
   });
 
@@ -103,7 +103,6 @@ describe('npz zip bombs (issue 14, item 3)', () => {
     const r = refusal(zipOf('train_images.npy', deflatedBomb(small, BOMB_BYTES / MiB), small.length + 7840));
     expect(r.error.code).toBe('NPZ_CORRUPT');
     expect(r.error.message).toMatch(/member 'train_images\.npy' inflates past the \d+ bytes it declares/);
-    expect(r.ms).toBeLessThan(500);
     expect(r.rssGrowth).toBeLessThan(500 * MiB);
   });
 

@@ -126,16 +126,12 @@ describe('evaluateClassifier', () => {
     expect(m.ci95.auc[1]).toBeGreaterThan(m.auc);
   });
 
-  it('runs 1000 bootstrap iterations on N=624, K=2 well under 1 s', () => {
+  // Its speed (1,000 resamples on N=624 well under 1 s) is measured by bench/evaluate.ts, not asserted here.
+  it('a model measured against its own predictions agrees on every resample: agreement 1, CI [1, 1]', () => {
     const { labels: y, logits: l } = synthetic(624, 2, 42);
-    const teacherPred = argmax(l, 624, 2);
-    evaluateClassifier(l, y, 2, { referencePred: teacherPred, bootstrap: { iterations: 50 } }); // JIT warm-up
-    const t0 = performance.now();
-    const m = evaluateClassifier(l, y, 2, { referencePred: teacherPred, bootstrap: { iterations: 1000, seed: 0 } });
-    const ms = performance.now() - t0;
-    console.log(`evaluateClassifier N=624 K=2 B=1000: ${ms.toFixed(1)} ms`);
+    const m = evaluateClassifier(l, y, 2, { referencePred: argmax(l, 624, 2), bootstrap: { iterations: 1000, seed: 0 } });
     expect(m.agreement).toBe(1);
-    expect(ms).toBeLessThan(1000);
+    expect(m.ci95.agreement).toEqual([1, 1]);
   });
 
   it('rejects bad input with clear codes', () => {
