@@ -18,6 +18,7 @@
  */
 import { Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { tookPath } from './paths.ts';
 import { KernelScope, assertNHWC, convInfo, explicitPad, withScope } from './wasm-ops.ts';
 
 /** Above this KH·KW·Cin the per-tap path is used instead of one-hot im2col. */
@@ -51,6 +52,7 @@ export function conv2DBackpropFilterWasm(args: { inputs: { x?: TensorInfo; dy?: 
   return withScope(args.backend, (s) => {
     if (M === 0) return s.fill([KH, KW, Cin, Cout], 0);
     if (KH === 1 && KW === 1 && strides[0] === 1 && strides[1] === 1 && top + bottom + left + right === 0) {
+      tookPath('Conv2DBackpropFilter', '1x1');
       const X = s.reshape(x, [M, Cin]);
       const DY = s.reshape(dy, [M, Cout]);
       // The narrower operand is `b` (XNNPACK packs b per call: its width
@@ -67,6 +69,7 @@ export function conv2DBackpropFilterWasm(args: { inputs: { x?: TensorInfo; dy?: 
     const dyT = s.transposeToChannelsFirst(s.reshape(dy, [M, Cout])); // [Cout, M]
     const taps = KH * KW;
     if (taps * Cin <= IM2COL_MAX_PATCH) {
+      tookPath('Conv2DBackpropFilter', 'im2col');
       const K = taps * Cin;
       const oneHot = new Float32Array(K * K); // [KH,KW,Cin,K]: row r = (kh,kw,ci) → column r
       for (let r = 0; r < K; r++) oneHot[r * K + r] = 1;
@@ -74,6 +77,7 @@ export function conv2DBackpropFilterWasm(args: { inputs: { x?: TensorInfo; dy?: 
       const dWt = s.matMul2D(dyT, s.reshape(patches, [M, K]), true); // [Cout, K]
       return s.reshape(s.transpose(dWt, [1, 0]), [KH, KW, Cin, Cout]);
     }
+    tookPath('Conv2DBackpropFilter', 'taps');
     return perTap(s, x, dyT, KH, KW, Cin, Cout, M, strides, pad);
   });
 }

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { depthwiseConv2dNativeBackpropFilterWasm } from './DepthwiseConv2dNativeBackpropFilter.ts';
-import { convGrad, convGradInputs, expectClose, padLabel, runOn, setupBackends, tf } from './test-utils.ts';
+import { kernelPathCounts, resetKernelPathCounts } from './paths.ts';
+import { convGrad, convGradInputs, expectClose, padLabel, pathsOf, runOn, setupBackends, tf } from './test-utils.ts';
 import type { Pad } from './test-utils.ts';
 
 beforeAll(setupBackends);
@@ -18,6 +19,7 @@ describe('wasm DepthwiseConv2dNativeBackpropFilter: its two paths', () => {
     ];
     for (const [xShape, k, m, strides, pad] of cases) {
       const { filterShape, first: xv, dyv, dyShape } = convGradInputs('DepthwiseConv2dNativeBackpropFilter', xShape, k, m, strides, pad, 50);
+      resetKernelPathCounts();
       const [ref] = await runOn('cpu', dF(xShape, k, m, strides, pad, 50));
       await tf.setBackend('wasm');
       const backend = tf.backend() as unknown as { readSync(id: object): Float32Array; disposeData(id: object): void };
@@ -33,6 +35,7 @@ describe('wasm DepthwiseConv2dNativeBackpropFilter: its two paths', () => {
         tf.dispose([x, dy]);
         expectClose({ shape: out.shape, values }, ref, `dF ${path} [${xShape}] k${k} m${m} s${strides} ${padLabel(pad)}`);
       }
+      expect(pathsOf(kernelPathCounts(), 'DepthwiseConv2dNativeBackpropFilter')).toEqual({ taps: 1, conv: 1 });
       expect(tf.memory().numTensors).toBe(0);
     }
   });

@@ -23,6 +23,7 @@
  */
 import { DepthwiseConv2dNativeBackpropFilter } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo, backend_util } from '@tensorflow/tfjs-core';
+import { tookPath } from './paths.ts';
 import { KernelScope, assertNoDilation, convInfo, explicitPad, heapF32, withScope } from './wasm-ops.ts';
 
 /** Filters with more taps than this use the single-convolution path. */
@@ -57,6 +58,7 @@ export function depthwiseConv2dNativeBackpropFilterWasm(
   return withScope(args.backend, (s) => {
     if (N * OH * OW * CM === 0) return s.fill([info.filterHeight, info.filterWidth, info.inChannels, m], 0);
     const useTaps = path === 'taps' || (path === 'auto' && taps <= MAX_TAPS_PER_TAP_PATH);
+    tookPath('DepthwiseConv2dNativeBackpropFilter', useTaps ? 'taps' : 'conv');
     return useTaps ? byTaps(s, x, dy, info, m) : byConv(s, x, dy, info, m);
   });
 }

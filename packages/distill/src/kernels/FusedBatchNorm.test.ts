@@ -1,6 +1,6 @@
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { NO_FAST_PATHS, setWasmFastPaths } from './flags.ts';
-import { compareBackends, seeded, setupBackends, tf } from './test-utils.ts';
+import { compareBackends, pathsOf, seeded, setupBackends, tf } from './test-utils.ts';
 
 beforeAll(setupBackends);
 
@@ -29,7 +29,10 @@ function bnTrain(withScale = true, withOffset = true) {
 
 describe('wasm BatchNorm (forward fast path + fused gradient) vs cpu', () => {
   it('moments + batchNorm: y, dx, dscale, doffset', async () => {
-    await compareBackends('bn', bnTrain(true, true));
+    const paths = await compareBackends('bn', bnTrain(true, true));
+    // Forward twice (y, and again inside tf.grads); one fused gradient.
+    expect(pathsOf(paths, 'FusedBatchNorm')).toEqual({ fast: 2 });
+    expect(pathsOf(paths, 'FusedBatchNormGrad')).toEqual({ fused: 1 });
   });
 
   // tfjs itself cannot differentiate tf.batchNorm without scale or offset
@@ -60,7 +63,9 @@ describe('wasm BatchNorm (forward fast path + fused gradient) vs cpu', () => {
   it('same numbers with every optional fast path off', async () => {
     const prev = setWasmFastPaths(NO_FAST_PATHS);
     try {
-      await compareBackends('bn (no fast paths)', bnTrain(true, true));
+      const paths = await compareBackends('bn (no fast paths)', bnTrain(true, true));
+      expect(pathsOf(paths, 'FusedBatchNorm')).toEqual({ original: 2 });
+      expect(pathsOf(paths, 'FusedBatchNormGrad')).toEqual({ original: 1 });
     } finally {
       setWasmFastPaths(prev);
     }

@@ -20,6 +20,7 @@ import { engine, getBackend } from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, KernelFunc, NamedTensorMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmFastPaths } from './flags.ts';
+import { tookPath } from './paths.ts';
 import { KernelScope, heapF32, sizeOf } from './wasm-ops.ts';
 
 export const MedslimFusedBatchNormGrad = 'MedslimFusedBatchNormGrad';
@@ -116,6 +117,7 @@ export function makeFusedBatchNormGradConfig(original: () => GradConfig): GradCo
       if (wasmFastPaths.batchNormGrad && getBackend() === 'wasm' && !Array.isArray(dy) && x.dtype === 'float32' && dy.dtype === 'float32') {
         const C = x.shape[x.rank - 1];
         if (perChannel(mean, C) && perChannel(variance, C) && (scale == null || perChannel(scale, C))) {
+          tookPath('FusedBatchNormGrad', 'fused');
           const inputs = scale != null ? { x, dy, mean, variance, scale } : { x, dy, mean, variance };
           const [dx, dmean, dvar, dscale, doffset] = engine().runKernel(MedslimFusedBatchNormGrad, inputs as unknown as NamedTensorMap, {
             varianceEpsilon: attrs.varianceEpsilon,
@@ -123,6 +125,7 @@ export function makeFusedBatchNormGradConfig(original: () => GradConfig): GradCo
           return { x: () => dx, mean: () => dmean, variance: () => dvar, scale: () => dscale, offset: () => doffset };
         }
       }
+      tookPath('FusedBatchNormGrad', 'original');
       return original().gradFunc(dy, saved, attrs);
     },
   };

@@ -12,6 +12,7 @@
 import { backend_util, div, getBackend, reshape, tile, util } from '@tensorflow/tfjs-core';
 import type { GradConfig, Tensor } from '@tensorflow/tfjs-core';
 import { wasmFastPaths } from './flags.ts';
+import { tookPath } from './paths.ts';
 import { planTile } from './Tile.ts';
 
 function broadcastPlan(x: Tensor, axis: unknown): { expanded: number[]; reps: number[]; reduceSize: number } | null {
@@ -40,8 +41,12 @@ export function makeMeanGradConfig(original: () => GradConfig): GradConfig {
       const [x] = saved;
       if (useFastPath(dy)) {
         const plan = broadcastPlan(x, attrs.axis);
-        if (plan != null) return { x: () => tile(reshape(div(dy, plan.reduceSize), plan.expanded), plan.reps) };
+        if (plan != null) {
+          tookPath('MeanGrad', 'tile');
+          return { x: () => tile(reshape(div(dy, plan.reduceSize), plan.expanded), plan.reps) };
+        }
       }
+      tookPath('MeanGrad', 'original');
       return original().gradFunc(dy, saved, attrs);
     },
   };
@@ -55,8 +60,12 @@ export function makeSumGradConfig(original: () => GradConfig): GradConfig {
       const [x] = saved;
       if (useFastPath(dy)) {
         const plan = broadcastPlan(x, attrs.axis);
-        if (plan != null) return { x: () => tile(reshape(dy, plan.expanded), plan.reps) };
+        if (plan != null) {
+          tookPath('SumGrad', 'tile');
+          return { x: () => tile(reshape(dy, plan.expanded), plan.reps) };
+        }
       }
+      tookPath('SumGrad', 'original');
       return original().gradFunc(dy, saved, attrs);
     },
   };

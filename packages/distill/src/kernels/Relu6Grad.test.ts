@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setWasmFastPaths } from './flags.ts';
-import { compareBackends, runOn, seeded, setupBackends, tf } from './test-utils.ts';
+import { compareBackends, pathsOf, runOn, seeded, setupBackends, tf } from './test-utils.ts';
 
 beforeAll(setupBackends);
 
@@ -19,10 +19,10 @@ describe('wasm ReLU6 gradient vs cpu', () => {
     const v = seeded(3 * 5 * 5 * 8, 7, -4, 10);
     const d = seeded(3 * 5 * 5 * 8, 8);
     const f = () => tf.grad((a: tf.Tensor) => tf.relu6(a))(tf.tensor(v, [3, 5, 5, 8]), tf.tensor(d, [3, 5, 5, 8]));
-    await compareBackends('relu6 grad', f, 0);
+    expect(pathsOf(await compareBackends('relu6 grad', f, 0), 'Relu6Grad')).toEqual({ fast: 1 });
     const prev = setWasmFastPaths({ relu6Grad: false });
     try {
-      await compareBackends('relu6 grad (tfjs gradient)', f, 0);
+      expect(pathsOf(await compareBackends('relu6 grad (tfjs gradient)', f, 0), 'Relu6Grad')).toEqual({ original: 1 });
     } finally {
       setWasmFastPaths(prev);
     }

@@ -16,6 +16,7 @@
 import { cast, engine, getBackend, lessEqual, mul, step } from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import { wasmFastPaths } from './flags.ts';
+import { tookPath } from './paths.ts';
 import { sizeOf, withScope } from './wasm-ops.ts';
 
 export const MedslimRelu6Grad = 'MedslimRelu6Grad';
@@ -56,8 +57,10 @@ export function makeRelu6GradConfig(original: () => GradConfig = () => defaultRe
     gradFunc: (dy, saved, attrs) => {
       if (wasmFastPaths.relu6Grad && getBackend() === 'wasm' && !Array.isArray(dy)) {
         const [x] = saved;
+        tookPath('Relu6Grad', 'fast');
         return { x: () => engine().runKernel(MedslimRelu6Grad, { dy, x }) as Tensor };
       }
+      tookPath('Relu6Grad', 'original');
       return original().gradFunc(dy, saved, attrs);
     },
   };

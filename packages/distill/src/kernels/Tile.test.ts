@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setWasmFastPaths } from './flags.ts';
 import { planTile } from './Tile.ts';
-import { compareBackends, runOn, seeded, setupBackends, tf } from './test-utils.ts';
+import { kernelPathCounts, resetKernelPathCounts } from './paths.ts';
+import { compareBackends, pathsOf, runOn, seeded, setupBackends, tf } from './test-utils.ts';
 
 beforeAll(setupBackends);
 
@@ -21,20 +22,20 @@ describe('planTile', () => {
 });
 
 describe('wasm Tile fast path vs cpu', () => {
-  const cases: Array<[number[], number[]]> = [
-    [[1, 1, 1, 8], [3, 5, 5, 1]], // BatchNorm gradient
-    [[4, 1], [1, 6]],
-    [[2, 1, 1, 3], [1, 4, 5, 1]], // global-average-pool gradient
-    [[1, 7], [5, 1]],
-    [[2, 3], [2, 2]], // not a broadcast: wasm's own kernel
-    [[1, 3, 1], [2, 1, 2]],
+  const cases: Array<[number[], number[], 'fast' | 'original']> = [
+    [[1, 1, 1, 8], [3, 5, 5, 1], 'fast'], // BatchNorm gradient
+    [[4, 1], [1, 6], 'fast'],
+    [[2, 1, 1, 3], [1, 4, 5, 1], 'fast'], // global-average-pool gradient
+    [[1, 7], [5, 1], 'fast'],
+    [[2, 3], [2, 2], 'original'], // not a broadcast: wasm's own kernel
+    [[1, 3, 1], [2, 1, 2], 'original'],
   ];
   let seed = 500;
-  for (const [shape, reps] of cases) {
+  for (const [shape, reps, path] of cases) {
     const s = (seed += 3);
-    it(`[${shape}] × [${reps}]`, async () => {
+    it(`[${shape}] × [${reps}] (${path === 'fast' ? 'fast path' : "wasm's own kernel"})`, async () => {
       const v = seeded(shape.reduce((a, b) => a * b, 1), s);
-      await compareBackends('tile', () => tf.tile(tf.tensor(v, shape), reps), 0);
+      expect(pathsOf(await compareBackends('tile', () => tf.tile(tf.tensor(v, shape), reps), 0), 'Tile')).toEqual({ [path]: 1 });
     });
   }
 
@@ -51,9 +52,13 @@ describe('wasm Tile fast path vs cpu', () => {
   it('gives the same numbers with the fast path off', async () => {
     const v = seeded(24, 9);
     const f = () => tf.tile(tf.tensor(v, [1, 1, 1, 24]), [2, 3, 3, 1]);
+    resetKernelPathCounts();
     const [on] = await runOn('wasm', f);
+    expect(pathsOf(kernelPathCounts(), 'Tile')).toEqual({ fast: 1 });
     const prev = setWasmFastPaths({ tile: false });
+    resetKernelPathCounts();
     const [off] = await runOn('wasm', f);
+    expect(pathsOf(kernelPathCounts(), 'Tile')).toEqual({ original: 1 });
     setWasmFastPaths(prev);
     expect(on.values).toEqual(off.values);
   });

@@ -5,6 +5,7 @@
  * train at all.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { tookPath } from './paths.ts';
 
 export interface WasmFastPathFlags {
   /** `Tile` of a broadcastable tensor as a K=1 ones-matmul (BatchNorm gradient). */
@@ -49,13 +50,18 @@ export function setWasmFastPaths(flags: Partial<WasmFastPathFlags>): WasmFastPat
 /**
  * Wraps one of wasm's own kernels: `fastPath` runs while `wasmFastPaths[flag]` is on and answers the cases
  * it handles (null: not one of them); everything else goes to `original`, whose setup and dispose are kept.
+ * Each call is counted as `<kernelName>:fast` or `<kernelName>:original` (paths.ts).
  */
 export function withFastPath(original: KernelConfig, flag: keyof WasmFastPathFlags, fastPath: (args: never) => TensorInfo | null): KernelConfig {
   const kernelFunc = ((args: Parameters<KernelFunc>[0]) => {
     if (wasmFastPaths[flag]) {
       const out = fastPath(args as never);
-      if (out != null) return out;
+      if (out != null) {
+        tookPath(original.kernelName, 'fast');
+        return out;
+      }
     }
+    tookPath(original.kernelName, 'original');
     return original.kernelFunc(args);
   }) as KernelFunc;
   return { kernelName: original.kernelName, backendName: 'wasm', kernelFunc, setupFunc: original.setupFunc, disposeFunc: original.disposeFunc };

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { planRowReduce } from './reduce.ts';
 import { setWasmFastPaths } from './flags.ts';
-import { compareBackends, seeded, setupBackends, tf } from './test-utils.ts';
+import { compareBackends, pathsOf, seeded, setupBackends, tf } from './test-utils.ts';
 
 beforeAll(setupBackends);
 
@@ -21,21 +21,23 @@ describe('planRowReduce', () => {
 describe('wasm Sum / Mean (fast path) and their gradients vs cpu', () => {
   const shape = [3, 5, 7, 8];
   const v = seeded(3 * 5 * 7 * 8, 81, -3, 3);
-  const axesCases: Array<[number[] | number, boolean]> = [
-    [[0, 1, 2], false],
-    [[1, 2], true],
-    [[0], false],
-    [[1], true],
-    [[3], false],
-    [[0, 2], false],
-    [[0, 1, 2, 3], false],
+  // Per case: whether the forward fast path takes it (a contiguous run of axes that is not innermost:
+  // planRowReduce), and whether the gradients are a Tile (the reduced axes are one contiguous run: planTile).
+  const axesCases: Array<[number[] | number, boolean, boolean, boolean]> = [
+    [[0, 1, 2], false, true, true],
+    [[1, 2], true, true, true],
+    [[0], false, true, true],
+    [[1], true, true, true],
+    [[3], false, false, true], // innermost: wasm's own Sum; its gradient is still one Tile
+    [[0, 2], false, false, false], // not contiguous
+    [[0, 1, 2, 3], false, false, true], // everything
   ];
   for (const fast of [true, false]) {
-    for (const [axes, keepDims] of axesCases) {
+    for (const [axes, keepDims, fastCase, tileGrad] of axesCases) {
       it(`${fast ? 'fast on' : 'fast off'}: axes ${JSON.stringify(axes)} keepDims ${keepDims}`, async () => {
         const prev = setWasmFastPaths({ reductions: fast });
         try {
-          await compareBackends('sum/mean', () => {
+          const paths = await compareBackends('sum/mean', () => {
             const x = tf.tensor(v, shape);
             const dySum = tf.onesLike(tf.sum(x, axes, keepDims));
             const ramp = tf.reshape(tf.mul(tf.range(0, dySum.size), 0.01), dySum.shape);
@@ -46,6 +48,11 @@ describe('wasm Sum / Mean (fast path) and their gradients vs cpu', () => {
               tf.grad((a: tf.Tensor) => tf.mean(a, axes, keepDims))(x, ramp),
             ];
           });
+          const path = fast && fastCase ? 'fast' : 'original';
+          // Sum runs 3 times (dySum's shape, the output, inside tf.grad), Mean twice.
+          expect([pathsOf(paths, 'Sum'), pathsOf(paths, 'Mean')]).toEqual([{ [path]: 3 }, { [path]: 2 }]);
+          const grad = fast && tileGrad ? 'tile' : 'original';
+          expect([pathsOf(paths, 'SumGrad'), pathsOf(paths, 'MeanGrad')]).toEqual([{ [grad]: 1 }, { [grad]: 1 }]);
         } finally {
           setWasmFastPaths(prev);
         }

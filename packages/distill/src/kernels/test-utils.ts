@@ -15,6 +15,7 @@ import { expect, it } from 'vitest';
 import { seededUniform } from '@medslim/data';
 import { ensureTfjsGradients } from '../backend/gradients.ts';
 import { setWasmFastPaths, type WasmFastPathFlags } from './flags.ts';
+import { kernelPathCounts, resetKernelPathCounts } from './paths.ts';
 import { registerWasmTrainingKernels } from './register.ts';
 
 export { tf };
@@ -85,12 +86,24 @@ export function expectClose(actual: Result, reference: Result, label: string, to
   expect(w.ratio, `${label}: element ${w.index} wasm ${w.got} vs cpu ${w.want} (bound ${tol}·|cpu| + ${atol}·${w.maxRef})`).toBeLessThanOrEqual(1);
 }
 
-/** Runs `f` on cpu and on wasm and compares every output. */
-export async function compareBackends(label: string, f: () => tf.Tensor | tf.Tensor[], tol = TOL): Promise<void> {
+/**
+ * Runs `f` on cpu and on wasm and compares every output.
+ * @returns the kernel paths the wasm run took (`<kernel>:<path>` → calls, see paths.ts), for the caller to
+ *   assert that its case ran the path it is meant to cover
+ */
+export async function compareBackends(label: string, f: () => tf.Tensor | tf.Tensor[], tol = TOL): Promise<Record<string, number>> {
   const ref = await runOn('cpu', f);
+  resetKernelPathCounts();
   const got = await runOn('wasm', f);
+  const paths = kernelPathCounts();
   expect(got.length).toBe(ref.length);
   got.forEach((g, i) => expectClose(g, ref[i], `${label} [output ${i}]`, tol));
+  return paths;
+}
+
+/** The paths of `kernel` taken in `paths` (e.g. `{ im2col: 1 }`), for `toEqual` assertions. */
+export function pathsOf(paths: Record<string, number>, kernel: string): Record<string, number> {
+  return Object.fromEntries(Object.entries(paths).filter(([k]) => k.startsWith(`${kernel}:`)).map(([k, n]) => [k.slice(kernel.length + 1), n]));
 }
 
 export type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -142,14 +155,17 @@ export type ConvShape = readonly [N: number, H: number, W: number, C: number, ou
  * Registers one test per case of {@link convSweep} (k ∈ {1, 3} × stride ∈ {1, 2} × pad ∈ {same, valid} × `shapes`,
  * case i seeded `seed + (i + 1) · step`), each comparing `kernel` on wasm with cpu element by element
  * ({@link compareBackends}); `flags` are wasm fast-path switches set for the case (and restored after it).
+ * `path`, when given, names the kernel path (paths.ts) each case must run; the case fails when another ran.
  */
-export function itConvSweep(kernel: ConvGradKernel, shapes: readonly ConvShape[], seed: number, step: number, flags?: Partial<WasmFastPathFlags>): void {
+export function itConvSweep(kernel: ConvGradKernel, shapes: readonly ConvShape[], seed: number, step: number, flags?: Partial<WasmFastPathFlags>, path?: (c: ConvCase<ConvShape>) => string): void {
   const on = flags ? `${Object.entries(flags).map(([f, v]) => `${f} ${v ? 'on' : 'off'}`).join(', ')}: ` : '';
-  for (const { k, strides, pad, shape: [N, H, W, C, out], seed: s, label } of convSweep(shapes, seed, step)) {
-    it(`${on}${label} x [${N},${H},${W},${C}], filter out ${out}`, async () => {
+  for (const c of convSweep(shapes, seed, step)) {
+    const { k, strides, pad, shape: [N, H, W, C, out], seed: s, label } = c;
+    it(`${on}${label} x [${N},${H},${W},${C}], filter out ${out}${path ? ` (${path(c)} path)` : ''}`, async () => {
       const prev = flags ? setWasmFastPaths(flags) : null;
       try {
-        await compareBackends(kernel, convGrad(kernel, [N, H, W, C], k, out, strides, pad, s));
+        const paths = await compareBackends(kernel, convGrad(kernel, [N, H, W, C], k, out, strides, pad, s));
+        if (path) expect(pathsOf(paths, kernel)).toEqual({ [path(c)]: 1 });
       } finally {
         if (prev) setWasmFastPaths(prev);
       }
