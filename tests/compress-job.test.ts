@@ -15,6 +15,10 @@ describe('compress job (tiny synthetic teacher and data)', () => {
       teacher: modelPath, dataset: dataPath, preset: 'quick', seed: 3,
       // 128 train images at batch 32 = 4 steps per epoch: a minimum of 8 steps makes the 1 epoch asked for 2.
       distill: { epochs: 1, minSteps: 8, batchSize: 32 }, prune: { fineTuneEpochs: 1, targetParamsReduction: 0.4 }, quantize: { calibrationSize: 64 },
+      // Budgets every candidate meets by construction (no drop can exceed 1, no agreement is below 0), so the
+      // gate's and the search's outcomes are known answers here; gate.test.ts and search.test.ts hold the
+      // known answers of failing and borderline cases.
+      budgets: { auc: 1, sensitivity: 1, ece: 1, agreement: 0 },
     };
     const full = await runCompressJob({ spec, outDir: join(dir, 'full'), ...fast });
     const r = full.report;
@@ -26,9 +30,9 @@ describe('compress job (tiny synthetic teacher and data)', () => {
     for (const c of gate.checks) {
       expect(Number.isFinite(c.value)).toBe(true);
       expect(c.ci95).toHaveLength(2);
-      expect(c.passed).toBe(c.name === 'agreement' ? c.value >= c.budget : c.value <= c.budget);
+      expect(c.passed, c.name).toBe(true);
     }
-    expect(gate.passed).toBe(gate.checks.every((c) => c.passed));
+    expect(gate.passed).toBe(true);
     expect(r.gate).toMatchObject({ decision: 'point', split: 'test' });
     // The serving target (default x86_64 without VNNI) decides reduce-range; the report says where INT8 was measured.
     const qz = r.quantization as { target: string; reduceRange: boolean; measuredOn: { cpu: string; arch: string; note: string } };
@@ -36,20 +40,18 @@ describe('compress job (tiny synthetic teacher and data)', () => {
     expect(qz.reduceRange).toBe(true);
     expect(qz.measuredOn.arch).toBe(process.arch);
     expect(qz.measuredOn.note).toContain('INT8 figures measured on');
-    // The search: every explored model is a candidate with validation and test figures; the chosen one is the
-    // smallest whose gate passes on validation (or best effort), the returned model.onnx is it, and the
-    // top-level gate is its test gate.
+    // The search: every explored model is a candidate with validation and test figures; every one passes the
+    // gate on validation, so the chosen one is the smallest; the returned model.onnx is it, and the top-level
+    // gate is its test gate.
     const search = r.search as { candidates: { name: string; bytes: number; gateVal: { passed: boolean }; constraintsFailed: string[]; val: { auc: number } }[]; chosen: string; reason: string; bestEffort: boolean };
     expect(search.candidates.map((c) => c.name)).toEqual(r.stages.slice(1).map((s) => s.name));
     const chosen = search.candidates.find((c) => c.name === search.chosen)!;
     expect((r.gate as { candidate: string }).candidate).toBe(search.chosen);
     expect(r.stages.find((s) => s.name === search.chosen)!.sha256).toBe(createHash('sha256').update(readFileSync(full.modelPath)).digest('hex'));
-    if (!search.bestEffort) {
-      expect(chosen.gateVal.passed).toBe(true);
-      for (const c of search.candidates) if (c.gateVal.passed) expect(c.bytes).toBeGreaterThanOrEqual(chosen.bytes);
-    } else {
-      expect(search.candidates.every((c) => !c.gateVal.passed)).toBe(true);
-    }
+    expect(search.candidates.map((c) => c.gateVal.passed)).toEqual([true, true, true, true, true]);
+    // The synthetic teacher (a tiny ResNet, 7.6 kB in INT8) is smaller than any MobileNetV2 student (≥ 117 kB):
+    // with every candidate passing, the search returns the INT8 teacher.
+    expect(search).toMatchObject({ chosen: 'teacher-int8', bestEffort: false });
     expect(search.reason.length).toBeGreaterThan(10);
     expect(readFileSync(join(dir, 'full', 'report.md'), 'utf8')).toContain('## Search (chosen on validation, confirmed on test)');
     // Decision-bias calibration on validation: each student's predicted-class counts moved to the teacher's
@@ -74,7 +76,7 @@ describe('compress job (tiny synthetic teacher and data)', () => {
     for (const f of ['model.onnx', 'model.int8.onnx', 'student.onnx', 'student.int8.onnx', 'teacher.int8.onnx', 'pruned.onnx', 'report.md', 'size-vs-auc.svg', 'sensitivity.svg', 'per-class-sensitivity.svg', 'pareto.svg']) {
       expect(existsSync(join(dir, 'full', f)), f).toBe(true);
     }
-    expect(readFileSync(join(dir, 'full', 'report.md'), 'utf8')).toMatch(/## Clinical safety gate: \*\*(PASSED|FAILED)\*\*\n\nDecided by the point estimates on the test split\./);
+    expect(readFileSync(join(dir, 'full', 'report.md'), 'utf8')).toMatch(/## Clinical safety gate: \*\*PASSED\*\*\n\nDecided by the point estimates on the test split\./);
 
     // Kill the same job during the prune stage's fine-tuning, start it again: finished stages are skipped
     // and every figure equals the uninterrupted run's.

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ExplicitContractSchema } from './model-interface.ts';
-import { GateBudgetsSchema, GateDecisionSchema } from './reports.ts';
+import { DEFAULT_GATE_BUDGETS, GateBudgetsSchema, GateDecisionSchema } from './reports.ts';
 
 const unit = (what: string) => z.number({ error: `${what} must be a number in [0, 1]` }).min(0, `${what} must be in [0, 1]`).max(1, `${what} must be in [0, 1]`);
 const CALIBRATORS = ['minmax', 'percentile', 'entropy'] as const;
@@ -120,7 +120,7 @@ const compressFields = {
   prune: PruneOptionsSchema.default({}),
   quantize: CompressQuantizeOptionsSchema.default({}),
   /** Budgets of the clinical safety gate. Default: auc 0.01, sensitivity 0.03, ece 0.02, agreement 0.95. */
-  budgets: GateBudgetsSchema.default({ auc: 0.01, sensitivity: 0.03, ece: 0.02, agreement: 0.95 }),
+  budgets: GateBudgetsSchema.default(() => ({ ...DEFAULT_GATE_BUDGETS })),
   /** How the gate decides: 'point' estimates (default), or the whole 95 % 'ci' inside the budget. */
   gate: z.strictObject({ decision: GateDecisionSchema.default('point') }).default({ decision: 'point' }),
   /** The serving CPU: decides reduce-range unless quantize.reduceRange is set. Default x86_64. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clinicalGate, defaultGateBudgets } from './gate.ts';
+import { DEFAULT_GATE_BUDGETS as defaultGateBudgets } from '@medslim/contracts';
+import { clinicalGate } from './gate.ts';
 
 /** Logits that put probability p on class c for a 2-class problem. */
 function logits(rows: [number, number][]): Float32Array {

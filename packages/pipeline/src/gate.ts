@@ -1,10 +1,8 @@
-import { DEFAULT_GATE_BUDGETS, type GateBudgets, type GateCheck, type GateDecision, type GateResult } from '@medslim/contracts';
+import { type GateBudgets, type GateCheck, type GateDecision, type GateResult } from '@medslim/contracts';
 import { argmax, bootstrapCis, expectedCalibrationError, logOdds, perClassRates, rocAuc, softmax } from '@medslim/eval';
 
 /** Budgets, checks, the decision rule and the verdict: schemas in @medslim/contracts (reports.ts). */
 export type { GateBudgets, GateCheck, GateDecision, GateResult } from '@medslim/contracts';
-/** The budgets a spec that names none gets (auc 0.01, sensitivity 0.03, ece 0.02, agreement 0.95). */
-export const defaultGateBudgets: GateBudgets = DEFAULT_GATE_BUDGETS;
 
 /**
  * The clinical safety gate: a compressed model is promotable only if, on the test split and against the

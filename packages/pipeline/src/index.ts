@@ -9,7 +9,7 @@ export { evaluateStage, evaluateTeacherAnd, testBench, type StageInput, type Tes
 /** report.json types and report.md tables. */
 export { renderStagesMarkdown, renderInterfaceMarkdown, toJson, type JobReport, type StageReport, type LatencySummary } from './report.ts';
 /** The teacher and data of a job, the teacher's interface resolved by @medslim/intake. */
-export { loadJobInputs, type JobInputs, type ModelInterface } from './model-contract.ts';
+export { loadJobInputs, type JobInputs, type ModelInterface } from './job-inputs.ts';
 /** Errors: one class, stable codes. */
 export { JobError } from './errors.ts';
 /** medslim's version, recorded in reports. */
@@ -23,4 +23,4 @@ export { cachedStage, contentHash } from './compress/stage-cache.ts';
 /** The search under the gate: candidates, the choice, INT8 mixed-precision fallback, the Pareto chart. */
 export { chooseCandidate, candidateTableText, mixedPrecisionFallback, type Candidate, type Choice, type LayerSensitivity } from './compress/search.ts';
 /** The clinical safety gate. */
-export { clinicalGate, defaultGateBudgets, type GateBudgets, type GateCheck, type GateResult } from './gate.ts';
+export { clinicalGate, type GateBudgets, type GateCheck, type GateResult } from './gate.ts';

@@ -73,9 +73,11 @@ describe('mixedPrecisionFallback on a tiny residual net', () => {
       expect(r.logitRmse).toBeGreaterThan(0);
       expect(r.agreement).toBeGreaterThan(0.5);
     }
-    const ranked = [...m.table].sort((a, b) => b.logitRmse - a.logitRmse).map((r) => r.node);
+
     expect(m.steps.map((s) => s.floatLayers)).toEqual([1, 2]);
-    expect(m.keptFloat).toEqual(ranked.slice(0, 2));
+    // Known answer (onnxruntime-node 1.30, x86-64): logit RMSE c3 0.0276 > fc 0.0263 > c1 0.0261 > c2 0.0257.
+    expect(m.table.map((r) => [r.node, Number(r.logitRmse.toFixed(4))])).toEqual([['c1', 0.0261], ['c2', 0.0257], ['c3', 0.0276], ['fc', 0.0263]]);
+    expect(m.keptFloat).toEqual(['c3', 'fc']);
     expect(m.passed).toBe(true);
     expect(m.bytes).not.toBeNull();
   });
