@@ -1,6 +1,6 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig, readSstLinks, vcpusForMemory, type Env } from './index.ts';
+import { ConfigError, loadConfig, readSstLinks, vcpusForMemory, type Env } from './index.ts';
 import { thrownBy } from '../../../tests/helpers/thrown.ts';
 
 const X64 = { arch: 'x64' };
@@ -100,8 +100,7 @@ describe('SST links in a deployed function (SST_KEY + SST_KEY_FILE)', () => {
     expect(c.store).toMatchObject({ kind: 's3', bucket: 'medslim-prod-storebucket-x1' });
     expect(c.jobs).toEqual({ kind: 'batch', ...links.GpuJobs, source: 'SST link GpuJobs' });
     expect(c.api.adminKey).toBe(links.AdminKey.value);
-    expect(describeConfig(c)).not.toContain(links.AdminKey.value);
-    expect(describeConfig(c)).toContain('store s3://medslim-prod-storebucket-x1 (SST link Store)');
+    expect(c.store.source).toBe('SST link Store');
   });
 
   it('says which variable is wrong when the key does not fit the file', () => {

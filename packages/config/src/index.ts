@@ -4,7 +4,7 @@
  * that names the variable. No dependencies, no AWS imports.
  */
 /** Everything at once, and a log line of it. */
-export { loadConfig, describeConfig, type MedslimConfig, type LoadOptions, type Runtime } from './load.ts';
+export { loadConfig, type MedslimConfig, type LoadOptions, type Runtime } from './load.ts';
 /** The store: S3 bucket (MEDSLIM_STORE, MEDSLIM_BUCKET, SST link Store) or a local directory. */
 export { storeConfig, deployedStoreConfig, type StoreConfig } from './store.ts';
 /** The job runner: AWS Batch (MEDSLIM_BATCH_JOB_QUEUE/…DEFINITION, SST link GpuJobs) or the local worker. */

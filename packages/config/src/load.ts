@@ -46,15 +46,3 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): M
   };
 }
 
-/** One line for logs; never contains the admin key. */
-export function describeConfig(c: MedslimConfig): string {
-  const jobs = c.jobs.kind === 'batch' ? `AWS Batch (queue ${c.jobs.jobQueue})` : 'local worker';
-  const i = c.inference;
-  return [
-    `runtime ${c.runtime}`,
-    `store ${c.store.url} (${c.store.source})`,
-    `jobs ${jobs}`,
-    `inference ${i.memoryMb} MB ${i.architecture}, ${i.intraOpNumThreads} thread${i.intraOpNumThreads === 1 ? '' : 's'}`,
-    `admin key ${c.api.adminKey ? 'set' : 'not set'}`,
-  ].join('; ');
-}

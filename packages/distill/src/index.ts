@@ -4,8 +4,8 @@ export { referenceStudent, withWidth, validateStudent, hiddenChannels, hasResidu
 export { initStudent, namedVariables, parameterCount, disposeStudent, snapshot, restore, seededNormal, type StudentParams, type ConvBn, type BlockParams, type BatchNormParams } from './student/params.ts';
 export { saveStudent, loadStudent } from './student/io.ts';
 export { forward, applyStatUpdates, BN_EPSILON, BN_MOMENTUM, type StatUpdates } from './student/forward.ts';
-/** Losses: Hinton KD and attention transfer. */
-export { kdLoss, attentionTransferLoss, attentionMap, type KdLossConfig } from './loss.ts';
+/** The loss: Hinton KD. */
+export { kdLoss, type KdLossConfig } from './loss.ts';
 /** Training loop, optimizers and augmentation. */
 export { trainStudent, predictLogits, validationMetrics, defaultTrainConfig, type TrainConfig, type TrainData, type TrainProgress, type TrainResult, type TrainOptions, type OnlineTeacher } from './train.ts';
 /** Data-parallel training over worker threads and the online teacher thread. */

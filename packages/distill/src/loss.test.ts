@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { attentionMap, kdLoss } from './loss.ts';
+import { kdLoss } from './loss.ts';
 import { learningRate } from './optimizer.ts';
 import { copyAugmented } from './augment.ts';
 
@@ -31,12 +31,6 @@ describe('knowledge-distillation loss (Hinton et al. 2015)', () => {
 
   it('the KL term is zero when the student equals the teacher', () => {
     expect(kdLoss(t, t, y, { temperature: 2, alpha: 0 }).dataSync()[0]).toBeCloseTo(0, 6);
-  });
-
-  it('attention maps are L2-normalized mean squared activations', () => {
-    const m = attentionMap(tf.tensor4d([3, 4, 0, 0], [1, 2, 1, 2]));
-    // pixel 0: (9 + 16)/2 = 12.5; pixel 1: 0 → normalized [1, 0]
-    expect(Array.from(m.dataSync())).toEqual([1, 0]);
   });
 });
 

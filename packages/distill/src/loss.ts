@@ -26,30 +26,3 @@ export function kdLoss(studentLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D | 
     return tf.add(tf.mul(ce, cfg.alpha), tf.mul(kl, (1 - cfg.alpha) * T * T)) as tf.Scalar;
   });
 }
-
-/**
- * Attention-transfer loss (Zagoruyko & Komodakis 2017, "Paying More Attention to Attention"): for each pair of
- * feature maps at matching resolution, the L2 distance between the L2-normalized spatial attention maps
- * Q = mean_c |A_c|² (flattened H·W), averaged over the batch and summed over pairs, times β/2 as in the paper.
- * studentMaps: NHWC [N, H, W, C]; teacherAttention: precomputed normalized maps [N, H·W] (see `attentionMap`).
- */
-export function attentionTransferLoss(studentMaps: tf.Tensor4D[], teacherAttention: tf.Tensor2D[], beta: number): tf.Scalar {
-  return tf.tidy(() => {
-    let total: tf.Scalar = tf.scalar(0);
-    studentMaps.forEach((s, i) => {
-      const qs = attentionMap(s);
-      const d = tf.sub(qs, teacherAttention[i]);
-      total = tf.add(total, tf.mean(tf.sqrt(tf.add(tf.sum(tf.mul(d, d), 1), 1e-12)))) as tf.Scalar;
-    });
-    return tf.mul(total, beta / 2) as tf.Scalar;
-  });
-}
-
-/** Spatial attention of NHWC maps: mean over channels of A², flattened and L2-normalized per image → [N, H·W]. */
-export function attentionMap(maps: tf.Tensor4D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [n, h, w] = maps.shape;
-    const q = tf.reshape(tf.mean(tf.square(maps), 3), [n, h * w]);
-    return tf.div(q, tf.add(tf.norm(q, 2, 1, true), 1e-12)) as tf.Tensor2D;
-  });
-}

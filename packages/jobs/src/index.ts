@@ -1,7 +1,7 @@
 /** @medslim/jobs — the job runtime: the worker, the job-type table and the job runners. */
 /** Claims queued jobs, runs them with progress, registers versions; recovers crashed jobs. */
 export { Worker, redactPaths, type WorkerOptions } from './worker.ts';
-/** The job types, one entry each (quantize; compress and distill later). */
+/** The job types, one entry each: quantize and compress (distill runs from the CLI only). */
 export { executors, type JobExecutor, type ExecutorContext, type ExecutorReport, type ExecutorResult } from './executors.ts';
 /** Percent and ETA from pipeline progress events. */
 export { ProgressTracker, type ProgressPlan, type PlanStep, type ProgressEvent } from './progress.ts';

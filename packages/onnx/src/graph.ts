@@ -96,17 +96,6 @@ export function addGraphOutputs(model: ModelProto, names: readonly string[]): vo
   }
 }
 
-/** Replaces `oldNodes` (removed wherever they are) with `newNodes` inserted at the position of the first old node. */
-export function replaceNodes(graph: GraphProto, oldNodes: readonly NodeProto[], newNodes: readonly NodeProto[]): void {
-  const nodes = graph.node ?? [];
-  const drop = new Set(oldNodes);
-  const at = nodes.findIndex((n) => drop.has(n));
-  const kept = nodes.filter((n) => !drop.has(n));
-  const insertAt = at < 0 ? kept.length : nodes.slice(0, at).filter((n) => !drop.has(n)).length;
-  kept.splice(insertAt, 0, ...newNodes);
-  graph.node = kept;
-}
-
 /** Adds or replaces an initializer by name. */
 export function setInitializer(graph: GraphProto, tensor: TensorProto): void {
   const list = (graph.initializer ?? []).filter((t) => t.name !== tensor.name);

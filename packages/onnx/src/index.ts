@@ -9,11 +9,11 @@ export { toFloat16Bits, fromFloat16Bits } from './float16.ts';
 /** Tensors ↔ typed arrays. */
 export { tensorToArray, tensorToFloat32, arrayToTensor, tensorDims, tensorByteSize, sizeOf, type NdTensor } from './tensor.ts';
 /** Model codec and metadata_props. */
-export { readModel, readModelBytes, type ReadModelOptions, writeModel, saveModel, getMetadata, setMetadata, defaultOpset } from './model.ts';
+export { readModel, readModelBytes, type ReadModelOptions, writeModel, getMetadata, setMetadata, defaultOpset } from './model.ts';
 /** External data (`model.onnx` + `model.onnx.data`): read into the model, so it is one self-contained file. */
 export { inlineExternalData, inlineExternalDataBeside, hasExternalData, externalDataFiles, externalLocation, modelFromFiles, type ExternalDataSource, type ModelFile, type AssembledModel } from './external.ts';
 /** Graph helpers. */
-export { producers, consumers, initializerMap, realInputs, topologicalOrder, addGraphOutputs, replaceNodes, setInitializer, removeUnusedInitializers, valueShape, uniqueNamer } from './graph.ts';
+export { producers, consumers, initializerMap, realInputs, topologicalOrder, addGraphOutputs, setInitializer, removeUnusedInitializers, valueShape, uniqueNamer } from './graph.ts';
 /** Builders for nodes, values, graphs and models. */
 export { makeNode, makeValueInfo, makeGraph, makeModel, getAttr, getIntAttr, type AttrValue } from './build.ts';
 /** Model summary (`medslim inspect`). */

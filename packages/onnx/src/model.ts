@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { OnnxError } from './errors.ts';
 import protobuf from 'protobufjs/minimal.js';
 import { onnx, type ModelProto } from './proto.ts';
@@ -89,13 +89,6 @@ export function readModelBytes(path: string): Uint8Array {
 /** Encodes a ModelProto to bytes (protobuf wire format). */
 export function writeModel(model: ModelProto): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
-}
-
-/** Encodes and writes a ModelProto to `path`; returns the number of bytes written. */
-export function saveModel(model: ModelProto, path: string): number {
-  const bytes = writeModel(model);
-  writeFileSync(path, bytes);
-  return bytes.byteLength;
 }
 
 /** The model's metadata_props as a plain record. */

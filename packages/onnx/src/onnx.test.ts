@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import {
   addGraphOutputs, arrayToTensor, consumers, DataType, formatSummary, fromFloat16Bits, getAttr, makeGraph, makeNode,
-  makeValueInfo, onnx, OnnxError, producers, readModel, removeUnusedInitializers, replaceNodes, setMetadata, getMetadata, summarize,
+  makeValueInfo, onnx, OnnxError, producers, readModel, removeUnusedInitializers, setMetadata, getMetadata, summarize,
   tensorToArray, toFloat16Bits, topologicalOrder, writeModel,
 } from './index.ts';
 import { tinyResNet } from './testing/tiny-nets.ts';
@@ -131,13 +131,9 @@ describe('graph helpers', () => {
     expect(Math.min(...(out.a1.data as Float32Array))).toBeGreaterThanOrEqual(0); // post-ReLU
   });
 
-  it('replaceNodes swaps a node in place; removeUnusedInitializers drops orphans', async () => {
+  it('removeUnusedInitializers drops orphans', async () => {
     const m = tinyResNet({ channels: 1, classes: 2, size: 6 });
     const g = m.graph!;
-    const relu = g.node!.find((n) => n.output![0] === 'a3')!;
-    const sigmoid = makeNode('Sigmoid', ['c3'], ['a3'], {}, 'sig');
-    replaceNodes(g, [relu], [sigmoid]);
-    expect(g.node!.findIndex((n) => n.name === 'sig')).toBe(g.node!.indexOf(producers(g).get('gap')!) - 1);
     g.initializer!.push(arrayToTensor('orphan', 'float32', [2], new Float32Array(2)));
     expect(removeUnusedInitializers(g)).toBe(1);
     const s = await ort.InferenceSession.create(writeModel(m));

@@ -5,7 +5,7 @@ export { channelImportance, topChannels, prunableBlocks } from './rank.ts';
 export { pruneStudent, keptChannels, studentParamCount } from './rebuild.ts';
 /** Per-block sensitivity analysis. */
 export { sensitivityAnalysis, SENSITIVITY_RATIOS, type SensitivityRow, type SensitivityTable } from './sensitivity.ts';
-/** Ratio selection for a parameter or latency target. */
-export { choosePruneRatios, maxParamReduction, type PruneTarget, type PrunePlan } from './select.ts';
+/** Ratio selection for a parameter-reduction target. */
+export { choosePruneRatios, maxParamReduction, type PrunePlan } from './select.ts';
 /** Errors: one class, stable codes. */
 export { PruneError } from './errors.ts';

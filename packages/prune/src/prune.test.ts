@@ -101,7 +101,7 @@ describe('sensitivity analysis and ratio selection', () => {
     const table = await sensitivityAnalysis(config, params, evaluate);
     expect(table.rows).toHaveLength(7 * 3); // 7 prunable blocks × 3 ratios
     expect(table.baseline.auc).toBe(1);
-    const plan = choosePruneRatios(config, table, { kind: 'params', reduction: 0.4 });
+    const plan = choosePruneRatios(config, table, 0.4);
     expect(plan.reduction).toBeGreaterThanOrEqual(0.4);
     expect(plan.params).toBe(studentParamCount(pruneStudent(config, params, plan.ratios).config));
     expect(plan.ratios[0]).toBe(0);
@@ -116,6 +116,6 @@ describe('sensitivity analysis and ratio selection', () => {
     const max = maxParamReduction(config);
     expect(max).toBeGreaterThan(0.4);
     expect(max).toBeLessThan(0.8);
-    expect(() => choosePruneRatios(config, table, { kind: 'params', reduction: 0.95 })).toThrowError(/would leave blocks with fewer than 8 hidden channels.*at most/);
+    expect(() => choosePruneRatios(config, table, 0.95)).toThrowError(/would leave blocks with fewer than 8 hidden channels.*at most/);
   });
 });

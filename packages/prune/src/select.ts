@@ -4,14 +4,11 @@ import { prunableBlocks } from './rank.ts';
 import { keptChannels, studentParamCount } from './rebuild.ts';
 import type { SensitivityTable } from './sensitivity.ts';
 
-/** What pruning must achieve: a fraction of parameters or of measured batch-1 latency removed. */
-export type PruneTarget = { kind: 'params'; reduction: number } | { kind: 'latency'; reduction: number };
-
 export interface PrunePlan {
   ratios: number[];
   /** Predicted validation AUC loss: the sum of each chosen block's drop in the sensitivity table. */
   predictedAucDrop: number;
-  /** Achieved reduction of the target quantity (params: exact; latency: predicted from the per-block table). */
+  /** Achieved fraction of the student's parameters removed (exact, from the parameter-count formula). */
   reduction: number;
   params: number;
 }
@@ -24,21 +21,21 @@ export function maxParamReduction(config: StudentConfig, minChannels = 8, maxRat
 }
 
 /**
- * Chooses per-block ratios that meet the target with the least predicted loss. Greedy on the sensitivity table:
- * start unpruned; repeatedly move the block whose next ratio costs the least predicted AUC per unit of the target
- * quantity removed, until the target is met. `savings(block, ratio)` gives the removed quantity for one block
- * alone (params from the formula; latency from measurements); drops add up across blocks (the usual
- * independence assumption of sensitivity-based pruning).
+ * Chooses per-block ratios that remove at least `paramsReduction` (a fraction in [0, 1)) of the student's
+ * parameters with the least predicted loss. Greedy on the sensitivity table: start unpruned; repeatedly move
+ * the block whose next ratio costs the least predicted AUC per parameter removed, until the target is met.
+ * Drops add up across blocks (the usual independence assumption of sensitivity-based pruning).
+ * @param opts.minChannels fewest hidden channels a block keeps (default 8)
  * @throws PruneError TARGET_UNREACHABLE when even the largest ratios cannot reach the target, naming the most
  *   that can be reached — checked before any work.
  */
-export function choosePruneRatios(config: StudentConfig, table: SensitivityTable, target: PruneTarget, opts: { minChannels?: number; savings?: (block: number, ratio: number) => number; total?: number } = {}): PrunePlan {
+export function choosePruneRatios(config: StudentConfig, table: SensitivityTable, paramsReduction: number, opts: { minChannels?: number } = {}): PrunePlan {
   const minChannels = opts.minChannels ?? 8;
   const ratios = [...new Set(table.rows.map((r) => r.ratio))].sort((a, b) => a - b);
   const baseParams = table.baseline.params;
-  const savings = opts.savings ?? ((b: number, r: number) => table.rows.find((x) => x.block === b && x.ratio === r)!.paramsRemoved);
-  const total = opts.total ?? baseParams;
-  const need = target.reduction * total;
+  const savings = (b: number, r: number) => table.rows.find((x) => x.block === b && x.ratio === r)!.paramsRemoved;
+  const total = baseParams;
+  const need = paramsReduction * total;
   const blocks = [...new Set(table.rows.map((r) => r.block))];
   const level = new Map<number, number>(blocks.map((b) => [b, -1]));
   const drop = (b: number, li: number) => (li < 0 ? 0 : Math.max(0, table.rows.find((x) => x.block === b && x.ratio === ratios[li])!.aucDrop));
@@ -55,7 +52,7 @@ export function choosePruneRatios(config: StudentConfig, table: SensitivityTable
       if (!best || cost < best.cost) best = { b, cost, gain };
     }
     if (!best) {
-      throw new PruneError('TARGET_UNREACHABLE', `a ${target.kind} reduction of ${(target.reduction * 100).toFixed(0)} % would leave blocks with fewer than ${minChannels} hidden channels; with ratios up to ${ratios.at(-1)} this student allows at most ${((removed / total) * 100).toFixed(1)} % — lower --target-params-reduction`);
+      throw new PruneError('TARGET_UNREACHABLE', `a parameter reduction of ${(paramsReduction * 100).toFixed(0)} % would leave blocks with fewer than ${minChannels} hidden channels; with ratios up to ${ratios.at(-1)} this student allows at most ${((removed / total) * 100).toFixed(1)} % — lower --target-params-reduction`);
     }
     level.set(best.b, level.get(best.b)! + 1);
     removed += best.gain;
@@ -66,7 +63,7 @@ export function choosePruneRatios(config: StudentConfig, table: SensitivityTable
   return {
     ratios: out,
     predictedAucDrop: blocks.reduce((a, b) => a + drop(b, level.get(b)!), 0),
-    reduction: target.kind === 'params' ? 1 - params / baseParams : removed / total,
+    reduction: 1 - params / baseParams,
     params,
   };
 }

@@ -1,4 +1,4 @@
-import { computeQParams, roundHalfEven, type QParams } from './qparams.ts';
+import { computeQParams, dequantizeValue, quantizeValue, roundHalfEven, type QParams } from './qparams.ts';
 
 /** A quantized weight tensor: int8 values with one (scale, zero-point) per channel along `axis`, or one for all. */
 export interface QuantizedWeight {
@@ -31,7 +31,8 @@ export function quantizeWeight(data: Float32Array, dims: readonly number[], axis
   const params: QParams[] = [];
   const scales = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
-    params.push(computeQParams(-absMax[c], absMax[c], 'int8', true, reduceRange));
+    // Symmetric weights: zero-point 0 on every channel (an all-zero channel too, where the range formula would give qmin).
+    params.push({ ...computeQParams(-absMax[c], absMax[c], 'int8', true, reduceRange), zeroPoint: 0 });
     scales[c] = params[c].scale;
   }
   const values = new Int8Array(data.length);
@@ -39,11 +40,9 @@ export function quantizeWeight(data: Float32Array, dims: readonly number[], axis
   for (let i = 0; i < data.length; i++) {
     const c = axis === null ? 0 : Math.floor(i / inner) % channels;
     const p = params[c];
-    let q = roundHalfEven(data[i] / p.scale);
-    if (q < p.qmin) q = p.qmin;
-    else if (q > p.qmax) q = p.qmax;
+    const q = quantizeValue(data[i], p);
     values[i] = q;
-    const err = Math.abs(data[i] - q * p.scale);
+    const err = Math.abs(data[i] - dequantizeValue(q, p));
     if (err > maxError) maxError = err;
   }
   return { values, scales, zeroPoints: new Int8Array(channels), axis, maxError };

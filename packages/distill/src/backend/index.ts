@@ -2,7 +2,6 @@ export {
   selectTrainingBackend,
   registerTrainingBackend,
   resetTrainingBackends,
-  listTrainingBackends,
   probeGpu,
 } from './select.ts';
 export type {

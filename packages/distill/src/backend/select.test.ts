@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as tfc from '@tensorflow/tfjs-core';
-import { listTrainingBackends, registerTrainingBackend, resetTrainingBackends, selectTrainingBackend } from './index.ts';
+import { registerTrainingBackend, resetTrainingBackends, selectTrainingBackend } from './index.ts';
 import type { Tfjs } from './index.ts';
 import { wasmTrainingKernelsRegistered } from '../kernels/register.ts';
 
@@ -25,14 +25,6 @@ function fakeTf(opts: { gpu?: boolean } = {}): Tfjs {
 }
 
 describe('selectTrainingBackend', () => {
-  it('lists candidates by priority', () => {
-    expect(listTrainingBackends()).toEqual([
-      { name: 'tfjs-node-gpu', priority: 300 },
-      { name: 'tfjs-node', priority: 200 },
-      { name: 'wasm', priority: 100 },
-    ]);
-  });
-
   it('falls back to wasm here (native packages absent) and says why', async () => {
     const logs: string[] = [];
     const sel = await selectTrainingBackend({ log: (m) => logs.push(m) });

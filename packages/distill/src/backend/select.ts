@@ -76,11 +76,6 @@ export function registerTrainingBackend(candidate: TrainingBackendCandidate, pri
   registry.set(candidate.name, { candidate, priority });
 }
 
-/** Candidates by descending priority (diagnostics). */
-export function listTrainingBackends(): Array<{ name: TrainingBackendName; priority: number }> {
-  return [...registry.values()].sort((a, b) => b.priority - a.priority).map((e) => ({ name: e.candidate.name, priority: e.priority }));
-}
-
 /** Restores the default candidates and forgets all initialisation results. */
 export function resetTrainingBackends(): void {
   registry.clear();

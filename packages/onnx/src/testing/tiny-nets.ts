@@ -29,9 +29,9 @@ export interface TinyNetOptions {
  * A small residual CNN: Conv3×3(C→8) [BN] act → Conv3×3(8→8) → Add(residual) act → Conv3×3 stride 2 (8→16) act
  * → GlobalAveragePool → Flatten → Gemm(16→K). Input 'input' [N, C, size, size], output 'logits' [N, K]. Opset 13.
  */
-export function tinyResNet(o: TinyNetOptions): ModelProto {
-  const seed = o.seed ?? 1;
-  const C = o.channels;
+export function tinyResNet(opts: TinyNetOptions): ModelProto {
+  const seed = opts.seed ?? 1;
+  const C = opts.channels;
   const inits: TensorProto[] = [];
   const nodes: NodeProto[] = [];
   const w = (name: string, dims: number[], s: number, scale: number) => {
@@ -40,14 +40,14 @@ export function tinyResNet(o: TinyNetOptions): ModelProto {
     return name;
   };
   const act = (x: string, y: string) => {
-    if (o.activation === 'relu6') {
+    if (opts.activation === 'relu6') {
       inits.push(arrayToTensor(`${y}_min`, 'float32', [], Float32Array.of(0)), arrayToTensor(`${y}_max`, 'float32', [], Float32Array.of(6)));
       nodes.push(makeNode('Clip', [x, `${y}_min`, `${y}_max`], [y]));
     } else nodes.push(makeNode('Relu', [x], [y]));
   };
   nodes.push(makeNode('Conv', ['input', w('c1.w', [8, C, 3, 3], seed + 1, 0.5), w('c1.b', [8], seed + 2, 0.1)], ['c1'], { pads: [1, 1, 1, 1], kernel_shape: [3, 3] }));
   let x = 'c1';
-  if (o.batchNorm) {
+  if (opts.batchNorm) {
     const gamma = seededValues(8, seed + 3, 0.5).map((v) => 1 + v);
     const beta = seededValues(8, seed + 4, 0.2);
     const mean = seededValues(8, seed + 5, 0.3);
@@ -69,13 +69,13 @@ export function tinyResNet(o: TinyNetOptions): ModelProto {
   act('c3', 'a3');
   nodes.push(makeNode('GlobalAveragePool', ['a3'], ['gap']));
   nodes.push(makeNode('Flatten', ['gap'], ['flat']));
-  nodes.push(makeNode('Gemm', ['flat', w('fc.w', [o.classes, 16], seed + 11, 0.5), w('fc.b', [o.classes], seed + 12, 0.1)], ['logits'], { transB: 1 }, 'fc'));
+  nodes.push(makeNode('Gemm', ['flat', w('fc.w', [opts.classes, 16], seed + 11, 0.5), w('fc.b', [opts.classes], seed + 12, 0.1)], ['logits'], { transB: 1 }, 'fc'));
   const graph = makeGraph(
     'tiny_resnet',
     nodes,
-    [makeValueInfo('input', 1, ['N', C, o.size, o.size])],
-    [makeValueInfo('logits', 1, ['N', o.classes])],
+    [makeValueInfo('input', 1, ['N', C, opts.size, opts.size])],
+    [makeValueInfo('logits', 1, ['N', opts.classes])],
     inits,
   );
-  return makeModel(graph, { opset: 13, metadata: o.metadata });
+  return makeModel(graph, { opset: 13, metadata: opts.metadata });
 }

@@ -136,7 +136,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   checkCancel();
   const prune = await cachedStage(o.outDir, 'prune', { sensitivity: sensitivity.hash, prune: stages.prune, trainBase }, async (dir) => {
     const s = loadStudent(join(o.outDir, 'stages', 'distill', 'student.bin'));
-    const plan = choosePruneRatios(s.config, sensitivity.result as SensitivityTable, { kind: 'params', reduction: stages.prune.targetParamsReduction }, { minChannels: stages.prune.minChannels });
+    const plan = choosePruneRatios(s.config, sensitivity.result as SensitivityTable, stages.prune.targetParamsReduction, { minChannels: stages.prune.minChannels });
     const pruned = pruneStudent(s.config, s.params, plan.ratios, stages.prune.minChannels);
     disposeStudent(s.params);
     const d = await trainingData();
