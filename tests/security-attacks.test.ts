@@ -95,7 +95,7 @@ describe('issue 14 attacks', () => {
     }
     // Valid but unknown names: cached briefly as "not found", in a bounded LRU (1,000 entries).
     for (let i = 0; i < 1500; i++) expect((await predict(`m-${i}-${'x'.repeat(50)}`, input)).status).toBe(404);
-    const source = (infer.inference.predictor as unknown as { o: { source: { aliases: { size: number } } } }).o.source;
+    const source = (infer.inference.predictor as unknown as { opts: { source: { aliases: { size: number } } } }).opts.source;
     expect(source.aliases.size).toBeLessThanOrEqual(1000);
   }, 60_000);
 

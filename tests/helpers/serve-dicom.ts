@@ -130,30 +130,30 @@ export interface ImageDicomOptions {
 }
 
 /** An image DICOM (SOP class Secondary Capture) with the given pixel module. */
-export function imageDicom(o: ImageDicomOptions): Uint8Array {
-  const spp = o.samplesPerPixel ?? (o.photometric === 'RGB' ? 3 : 1);
+export function imageDicom(opts: ImageDicomOptions): Uint8Array {
+  const spp = opts.samplesPerPixel ?? (opts.photometric === 'RGB' ? 3 : 1);
   const els: DicomElement[] = [
     { tag: [0x0008, 0x0016], v: { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' } },
     { tag: [0x0008, 0x0060], v: { vr: 'CS', value: 'OT' } },
     { tag: [0x0028, 0x0002], v: { vr: 'US', value: spp } },
-    { tag: [0x0028, 0x0004], v: { vr: 'CS', value: o.photometric } },
-    { tag: [0x0028, 0x0010], v: { vr: 'US', value: o.rows } },
-    { tag: [0x0028, 0x0011], v: { vr: 'US', value: o.columns } },
-    { tag: [0x0028, 0x0100], v: { vr: 'US', value: o.bitsAllocated } },
-    { tag: [0x0028, 0x0101], v: { vr: 'US', value: o.bitsStored ?? o.bitsAllocated } },
-    { tag: [0x0028, 0x0102], v: { vr: 'US', value: (o.bitsStored ?? o.bitsAllocated) - 1 } },
-    { tag: [0x0028, 0x0103], v: { vr: 'US', value: o.signed ? 1 : 0 } },
+    { tag: [0x0028, 0x0004], v: { vr: 'CS', value: opts.photometric } },
+    { tag: [0x0028, 0x0010], v: { vr: 'US', value: opts.rows } },
+    { tag: [0x0028, 0x0011], v: { vr: 'US', value: opts.columns } },
+    { tag: [0x0028, 0x0100], v: { vr: 'US', value: opts.bitsAllocated } },
+    { tag: [0x0028, 0x0101], v: { vr: 'US', value: opts.bitsStored ?? opts.bitsAllocated } },
+    { tag: [0x0028, 0x0102], v: { vr: 'US', value: (opts.bitsStored ?? opts.bitsAllocated) - 1 } },
+    { tag: [0x0028, 0x0103], v: { vr: 'US', value: opts.signed ? 1 : 0 } },
   ];
-  if (spp === 3) els.push({ tag: [0x0028, 0x0006], v: { vr: 'US', value: o.planarConfiguration ?? 0 } });
-  if (o.frames !== undefined) els.push({ tag: [0x0028, 0x0008], v: { vr: 'IS', value: String(o.frames) } });
-  if (o.window) {
-    els.push({ tag: [0x0028, 0x1050], v: { vr: 'DS', value: String(o.window.center) } });
-    els.push({ tag: [0x0028, 0x1051], v: { vr: 'DS', value: String(o.window.width) } });
+  if (spp === 3) els.push({ tag: [0x0028, 0x0006], v: { vr: 'US', value: opts.planarConfiguration ?? 0 } });
+  if (opts.frames !== undefined) els.push({ tag: [0x0028, 0x0008], v: { vr: 'IS', value: String(opts.frames) } });
+  if (opts.window) {
+    els.push({ tag: [0x0028, 0x1050], v: { vr: 'DS', value: String(opts.window.center) } });
+    els.push({ tag: [0x0028, 0x1051], v: { vr: 'DS', value: String(opts.window.width) } });
   }
-  if (o.intercept !== undefined) els.push({ tag: [0x0028, 0x1052], v: { vr: 'DS', value: String(o.intercept) } });
-  if (o.slope !== undefined) els.push({ tag: [0x0028, 0x1053], v: { vr: 'DS', value: String(o.slope) } });
-  if (o.pixels) {
-    els.push({ tag: [0x7fe0, 0x0010], v: o.bitsAllocated === 16 ? { vr: 'OW', value: o.pixels as Uint16Array } : { vr: 'OB', value: o.pixels as Uint8Array } });
+  if (opts.intercept !== undefined) els.push({ tag: [0x0028, 0x1052], v: { vr: 'DS', value: String(opts.intercept) } });
+  if (opts.slope !== undefined) els.push({ tag: [0x0028, 0x1053], v: { vr: 'DS', value: String(opts.slope) } });
+  if (opts.pixels) {
+    els.push({ tag: [0x7fe0, 0x0010], v: opts.bitsAllocated === 16 ? { vr: 'OW', value: opts.pixels as Uint16Array } : { vr: 'OB', value: opts.pixels as Uint8Array } });
   }
-  return writeDicom(els, o.ts ?? TS.explicitLE);
+  return writeDicom(els, opts.ts ?? TS.explicitLE);
 }

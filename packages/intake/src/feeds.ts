@@ -62,13 +62,13 @@ export interface FeedOptions {
  * @throws IntakeError BAD_CONTRACT when there is no contract; SIZE_MISMATCH; DataError from toModelInput
  *   (channel mismatch, bad indices).
  */
-export function* modelFeeds(iface: StaticInterface, images: NdArray, o: FeedOptions = {}): Generator<Feed> {
-  const contract = o.contract ?? iface.contract;
+export function* modelFeeds(iface: StaticInterface, images: NdArray, opts: FeedOptions = {}): Generator<Feed> {
+  const contract = opts.contract ?? iface.contract;
   if (!contract) throw new IntakeError('BAD_CONTRACT', 'no input contract to preprocess with (internal: resolve the interface first)');
   const { height, width } = imageSize(iface, images);
-  const n = o.indices ? o.indices.length : images.shape[0];
-  const at = (k: number) => (o.indices ? o.indices[k] : k);
-  const b = iface.input.batch ?? Math.max(1, o.batchSize ?? 64);
+  const n = opts.indices ? opts.indices.length : images.shape[0];
+  const at = (k: number) => (opts.indices ? opts.indices[k] : k);
+  const b = iface.input.batch ?? Math.max(1, opts.batchSize ?? 64);
   const layoutContract = { ...contract, layout: iface.input.layout };
   for (let s = 0; s < n; s += b) {
     const count = Math.min(b, n - s);

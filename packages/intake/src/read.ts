@@ -69,9 +69,9 @@ const fmt = (shape: readonly (number | string | null)[] | undefined) => (shape ?
  * @throws IntakeError MODEL_INPUT, MODEL_OUTPUT, UNSUPPORTED_TYPE, AMBIGUOUS_LAYOUT, AMBIGUOUS_OUTPUT,
  *   BAD_CONTRACT, BAD_METADATA, CLASS_MISMATCH — each naming the flag or re-export that fixes it.
  */
-export function readModelInterface(model: ModelProto, o: ReadInterfaceOptions = {}): StaticInterface {
-  const what = o.what ?? 'the model';
-  const explicit = o.explicit ?? {};
+export function readModelInterface(model: ModelProto, opts: ReadInterfaceOptions = {}): StaticInterface {
+  const what = opts.what ?? 'the model';
+  const explicit = opts.explicit ?? {};
   const g = model.graph;
   if (!g) throw new IntakeError('MODEL_INPUT', `${what} has no graph`);
   const meta = getMetadata(model);
@@ -151,20 +151,20 @@ export function readModelInterface(model: ModelProto, o: ReadInterfaceOptions = 
   }
 
   // ---- Output.
-  const out = chooseOutput(g, meta, explicit, o.numClasses, what);
-  if (o.numClasses !== undefined && out.numClasses !== null && out.numClasses !== o.numClasses) {
-    throw new IntakeError('CLASS_MISMATCH', `${what}'s class-score output '${out.name}' has K = ${out.numClasses} classes but the dataset's labels have ${o.numClasses}; use the model trained on this dataset${out.source === 'graph' ? ', or name the class-score output with --output (API: contract.output)' : ''}`);
+  const out = chooseOutput(g, meta, explicit, opts.numClasses, what);
+  if (opts.numClasses !== undefined && out.numClasses !== null && out.numClasses !== opts.numClasses) {
+    throw new IntakeError('CLASS_MISMATCH', `${what}'s class-score output '${out.name}' has K = ${out.numClasses} classes but the dataset's labels have ${opts.numClasses}; use the model trained on this dataset${out.source === 'graph' ? ', or name the class-score output with --output (API: contract.output)' : ''}`);
   }
   if (labels && out.numClasses !== null && labels.length !== out.numClasses) {
     throw new IntakeError('CLASS_MISMATCH', `${labelsSource === 'explicit' ? '--labels' : 'metadata medslim.labels'} names ${labels.length} classes but ${what}'s output '${out.name}' has K = ${out.numClasses}; give one name per class, in class-index order`);
   }
-  if (labels && o.numClasses !== undefined && labels.length !== o.numClasses) {
-    throw new IntakeError('CLASS_MISMATCH', `${labelsSource === 'explicit' ? '--labels' : 'metadata medslim.labels'} names ${labels.length} classes but the dataset's labels have ${o.numClasses}; give one name per class, in class-index order`);
+  if (labels && opts.numClasses !== undefined && labels.length !== opts.numClasses) {
+    throw new IntakeError('CLASS_MISMATCH', `${labelsSource === 'explicit' ? '--labels' : 'metadata medslim.labels'} names ${labels.length} classes but the dataset's labels have ${opts.numClasses}; give one name per class, in class-index order`);
   }
 
   return {
     input: { name: inputName, dtype, layout, batch: d[0], channels, height, width },
-    output: { name: out.name, index: out.index, dtype: out.dtype, kind: out.kind, numClasses: out.numClasses ?? o.numClasses ?? null, labels },
+    output: { name: out.name, index: out.index, dtype: out.dtype, kind: out.kind, numClasses: out.numClasses ?? opts.numClasses ?? null, labels },
     contract,
     sources: { layout: layoutSource, contract: contractSource, output: out.source, kind: out.kindSource, labels: labelsSource },
     evidence: null,

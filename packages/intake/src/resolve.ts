@@ -28,11 +28,11 @@ export interface ResolveOptions {
  *   rule does not adopt one (or there is no validation split to measure on) — the message names the flags
  *   and, when measured, the candidates' validation accuracies; the other codes of readModelInterface.
  */
-export async function resolveModelInterface(model: Uint8Array, o: ResolveOptions = {}, decoded?: ModelProto): Promise<ModelInterface> {
-  const what = o.what ?? 'the model';
+export async function resolveModelInterface(model: Uint8Array, opts: ResolveOptions = {}, decoded?: ModelProto): Promise<ModelInterface> {
+  const what = opts.what ?? 'the model';
   const proto = decoded ?? readModel(model, what);
-  const ds = o.dataset;
-  const s = readModelInterface(proto, { explicit: o.explicit, numClasses: ds?.numClasses, what });
+  const ds = opts.dataset;
+  const s = readModelInterface(proto, { explicit: opts.explicit, numClasses: ds?.numClasses, what });
   if (ds) {
     const test = ds.splits.test ?? ds.splits.val ?? ds.splits.train;
     if (test) {
@@ -83,12 +83,12 @@ export function studentContract(iface: ModelInterface): InputContract {
  * `medslim.preprocess` (its contract), `medslim.labels`, `medslim.output` (class-score output and kind), and
  * `medslim.contract-source` (where the contract came from, for lineage).
  */
-export function interfaceMetadata(o: { contract: InputContract; labels: readonly string[] | null; output: { name: string; kind: ModelInterface['output']['kind'] }; contractSource: ModelInterface['sources']['contract'] }): Record<string, string> {
+export function interfaceMetadata(parts: { contract: InputContract; labels: readonly string[] | null; output: { name: string; kind: ModelInterface['output']['kind'] }; contractSource: ModelInterface['sources']['contract'] }): Record<string, string> {
   return {
-    [PREPROCESS_METADATA_KEY]: contractToMetadata(o.contract),
-    ...(o.labels ? { [LABELS_METADATA_KEY]: o.labels.join(',') } : {}),
-    [OUTPUT_METADATA_KEY]: JSON.stringify({ name: o.output.name, kind: o.output.kind }),
-    [CONTRACT_SOURCE_METADATA_KEY]: o.contractSource,
+    [PREPROCESS_METADATA_KEY]: contractToMetadata(parts.contract),
+    ...(parts.labels ? { [LABELS_METADATA_KEY]: parts.labels.join(',') } : {}),
+    [OUTPUT_METADATA_KEY]: JSON.stringify({ name: parts.output.name, kind: parts.output.kind }),
+    [CONTRACT_SOURCE_METADATA_KEY]: parts.contractSource,
   };
 }
 

@@ -112,13 +112,13 @@ export interface ScoreOptions extends FeedOptions {
  * @throws IntakeError INFERENCE_FAILED, MODEL_OUTPUT, BAD_SCORES, CLASS_MISMATCH (K differs from the
  *   interface's or changes between runs), SIZE_MISMATCH; DataError (channels).
  */
-export async function scoreImages(session: ort.InferenceSession, iface: StaticInterface, images: NdArray, o: ScoreOptions = {}): Promise<ClassScores> {
-  const what = o.what ?? 'the model';
-  const n = o.indices ? o.indices.length : images.shape[0];
+export async function scoreImages(session: ort.InferenceSession, iface: StaticInterface, images: NdArray, opts: ScoreOptions = {}): Promise<ClassScores> {
+  const what = opts.what ?? 'the model';
+  const n = opts.indices ? opts.indices.length : images.shape[0];
   let logits: Float32Array | null = null;
   let k = 0;
   let done = 0;
-  for (const f of modelFeeds(iface, images, o)) {
+  for (const f of modelFeeds(iface, images, opts)) {
     const out = await runFeed(session, iface, f, what);
     const r = canonicalScores(out, f.count, iface.output.kind, what, done);
     if (logits === null) {
@@ -130,7 +130,7 @@ export async function scoreImages(session: ort.InferenceSession, iface: StaticIn
     } else if (r.k !== k) throw new IntakeError('MODEL_OUTPUT', `${what}'s output '${iface.output.name}' changed from K = ${k} to ${r.k} between runs`);
     logits.set(r.logits, done * k);
     done += f.count;
-    o.onBatch?.(done, n);
+    opts.onBatch?.(done, n);
   }
   return { logits: logits ?? new Float32Array(0), numClasses: k, kind: iface.output.kind };
 }

@@ -32,30 +32,30 @@ const SCRATCH = /^medslim-(job_[0-9a-z]{9}[0-9a-f]{10})-/;
 const TEMPORARY = /#m?tmp-[0-9a-f]+$/;
 
 /** One sweep (see the module comment). Never throws for one item; failures go to `log`. */
-export async function sweep(o: { registry: Registry; workDir: string; minAgeMs?: number; now?: number; log?: (line: string) => void }): Promise<SweepResult> {
-  const minAge = o.minAgeMs ?? JANITOR_MIN_AGE_MS;
-  const now = o.now ?? Date.now();
-  const log = o.log ?? (() => {});
+export async function sweep(opts: { registry: Registry; workDir: string; minAgeMs?: number; now?: number; log?: (line: string) => void }): Promise<SweepResult> {
+  const minAge = opts.minAgeMs ?? JANITOR_MIN_AGE_MS;
+  const now = opts.now ?? Date.now();
+  const log = opts.log ?? (() => {});
   const out: SweepResult = { tempDirs: [], storeTemporaries: [], versions: [] };
   const running = new Map<string, { tenant: string; model: string }>();
-  for (const id of await o.registry.jobs.runningIds()) {
-    const doc = (await o.registry.jobs.get(id))?.value;
+  for (const id of await opts.registry.jobs.runningIds()) {
+    const doc = (await opts.registry.jobs.get(id))?.value;
     if (doc?.status === 'running') running.set(id, { tenant: doc.tenant, model: doc.model });
   }
 
-  for (const name of await readdir(o.workDir).catch(() => [] as string[])) {
+  for (const name of await readdir(opts.workDir).catch(() => [] as string[])) {
     const m = SCRATCH.exec(name);
     if (!m || running.has(m[1])) continue;
-    const doc = (await o.registry.jobs.get(m[1]).catch(() => null))?.value;
+    const doc = (await opts.registry.jobs.get(m[1]).catch(() => null))?.value;
     // A folder of a job this store does not know belongs to another store's worker sharing the temp dir.
     if (!doc || doc.status === 'running') continue;
-    await rm(path.join(o.workDir, name), { recursive: true, force: true }).then(
+    await rm(path.join(opts.workDir, name), { recursive: true, force: true }).then(
       () => out.tempDirs.push(name),
       (e: unknown) => log(`janitor: could not remove ${name}: ${(e as Error).message}`),
     );
   }
 
-  const store = o.registry.store;
+  const store = opts.registry.store;
   if (store instanceof FsBlobStore) {
     const walk = async (dir: string): Promise<void> => {
       for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {

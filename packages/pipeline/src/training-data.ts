@@ -2,7 +2,7 @@ import { ndarray, toModelInput, type Dataset, type InputContract, type NdArray }
 import { teacherSignal, type TrainData } from '@medslim/distill';
 import { createSession, imageSize, scoreImages, studentContract } from '@medslim/intake';
 import { JobError } from './errors.ts';
-import type { ModelInterface } from './model-contract.ts';
+import type { ModelInterface } from './job-inputs.ts';
 import type { JobProgress } from './job-progress.ts';
 
 /** Stored images `[N, H, W]` or `[N, H, W, C]` flipped horizontally (same dtype and shape). */

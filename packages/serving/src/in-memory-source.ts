@@ -33,20 +33,20 @@ export class InMemoryModelSource implements ModelSource {
   }
 
   /** Add (or replace) a version; `bytes: null` registers it without a file. */
-  addVersion(o: { tenant?: string; model: string; version: number; bytes: Uint8Array | null }): this {
-    this.entry(o.tenant ?? DEFAULT_TENANT, o.model, true)!.versions.set(o.version, o.bytes);
+  addVersion(version: { tenant?: string; model: string; version: number; bytes: Uint8Array | null }): this {
+    this.entry(version.tenant ?? DEFAULT_TENANT, version.model, true)!.versions.set(version.version, version.bytes);
     return this;
   }
 
   /** Simulate a version whose files were deleted from the store. */
-  dropBytes(o: { tenant?: string; model: string; version: number }): this {
-    this.entry(o.tenant ?? DEFAULT_TENANT, o.model, true)!.versions.set(o.version, null);
+  dropBytes(version: { tenant?: string; model: string; version: number }): this {
+    this.entry(version.tenant ?? DEFAULT_TENANT, version.model, true)!.versions.set(version.version, null);
     return this;
   }
 
   /** Point an alias at weighted targets (weights ≥ 0 summing to 1). */
-  setAlias(o: { tenant?: string; model: string; alias: string; targets: RouteTarget[] }): this {
-    this.entry(o.tenant ?? DEFAULT_TENANT, o.model, true)!.aliases.set(o.alias, o.targets.map((t) => ({ ...t })));
+  setAlias(alias: { tenant?: string; model: string; alias: string; targets: RouteTarget[] }): this {
+    this.entry(alias.tenant ?? DEFAULT_TENANT, alias.model, true)!.aliases.set(alias.alias, alias.targets.map((t) => ({ ...t })));
     return this;
   }
 

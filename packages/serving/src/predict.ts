@@ -75,8 +75,8 @@ export function sessionKey(tenant: string, model: string, version: number): stri
 export class Predictor {
   readonly maxBatch: number;
 
-  constructor(private readonly o: PredictorOptions) {
-    this.maxBatch = o.maxBatch ?? 64;
+  constructor(private readonly opts: PredictorOptions) {
+    this.maxBatch = opts.maxBatch ?? 64;
   }
 
   /**
@@ -85,14 +85,14 @@ export class Predictor {
    *   'MODEL_UNAVAILABLE' (503, naming the version), decoder errors (4xx), 'INTERNAL'.
    */
   async predict(r: PredictRequest): Promise<PredictResponse> {
-    const target = await this.o.source.resolveTarget(r.tenant, r.model, { alias: r.alias, version: r.version, requestId: r.requestId });
+    const target = await this.opts.source.resolveTarget(r.tenant, r.model, { alias: r.alias, version: r.version, requestId: r.requestId });
     if (!target.found) throw new ServingError('NOT_FOUND', target.message);
     const { version } = target;
     let session: CachedSession | undefined;
     try {
       const what = `model '${r.model}' version ${version}`;
       try {
-        session = await this.o.cache.acquire(sessionKey(r.tenant, r.model, version), what, () => this.o.source.loadModel(r.tenant, r.model, version));
+        session = await this.opts.cache.acquire(sessionKey(r.tenant, r.model, version), what, () => this.opts.source.loadModel(r.tenant, r.model, version));
       } catch (e) {
         if (ServingError.is(e, 'MODEL_UNAVAILABLE') || ServingError.is(e, 'MODEL_INTERFACE')) throw e;
         const lead = ServingError.is(e, 'MISSING_ARTIFACT') ? e.message : `${what} is unavailable: its model file could not be read (${(e as Error)?.message ?? String(e)})`;
@@ -104,10 +104,10 @@ export class Predictor {
       const result = await session.run(input.data, input.dims);
       const predictions = toPredictions(result.output, input.dims[0], info);
       const latencyMs = performance.now() - r.startedAt;
-      this.o.metrics.recordSuccess(r.tenant, r.model, version, { batch: input.dims[0], modelMs: result.modelMs, requestMs: latencyMs });
+      this.opts.metrics.recordSuccess(r.tenant, r.model, version, { batch: input.dims[0], modelMs: result.modelMs, requestMs: latencyMs });
       return { model: r.model, version, alias: target.alias, predictions, latencyMs };
     } catch (e) {
-      this.o.metrics.recordError(r.tenant, r.model, version, ServingError.is(e) ? e.status : 500);
+      this.opts.metrics.recordError(r.tenant, r.model, version, ServingError.is(e) ? e.status : 500);
       throw e;
     } finally {
       session?.unhold();
@@ -120,7 +120,7 @@ export class Predictor {
    * @throws what loading throws (MISSING_ARTIFACT, MODEL_UNAVAILABLE, …).
    */
   async preload(tenant: string, model: string, version: number): Promise<void> {
-    const s = await this.o.cache.acquire(sessionKey(tenant, model, version), `model '${model}' version ${version}`, () => this.o.source.loadModel(tenant, model, version));
+    const s = await this.opts.cache.acquire(sessionKey(tenant, model, version), `model '${model}' version ${version}`, () => this.opts.source.loadModel(tenant, model, version));
     s.unhold();
   }
 
@@ -129,7 +129,7 @@ export class Predictor {
       case 'json':
         return decodeJson(typeof r.body === 'string' ? r.body : new TextDecoder().decode(r.body), info, this.maxBatch);
       case 'image':
-        return decodeImage(asBytes(r.body), info, { maxPixels: this.o.maxImagePixels });
+        return decodeImage(asBytes(r.body), info, { maxPixels: this.opts.maxImagePixels });
       case 'dicom':
         return decodeDicom(asBytes(r.body), info, { maxFrames: this.maxBatch });
     }

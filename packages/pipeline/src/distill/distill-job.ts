@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { epochsForSteps, PRESETS } from '../compress/spec.ts';
 import { JobError } from '../errors.ts';
 import { environmentOf, evaluateTeacherAnd, reportHead, testBench, type MeasureOptions } from '../evaluate-stage.ts';
-import { loadJobInputs } from '../model-contract.ts';
+import { loadJobInputs } from '../job-inputs.ts';
 import { renderInterfaceMarkdown, renderStagesMarkdown, toJson, type JobReport } from '../report.ts';
 import { prepareTrainingData } from '../training-data.ts';
 import { medslimVersion } from '../version.ts';

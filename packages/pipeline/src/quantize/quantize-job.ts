@@ -7,7 +7,7 @@ import { getMetadata, setMetadata, summarize, writeModel } from '@medslim/onnx';
 import { quantizeStatic, verifyIntegerKernels, type QuantizeConfig } from '@medslim/quantize';
 import { JobError } from '../errors.ts';
 import { environmentOf, evaluateTeacherAnd, reportHead, testBench, type MeasureOptions } from '../evaluate-stage.ts';
-import { loadJobInputs } from '../model-contract.ts';
+import { loadJobInputs } from '../job-inputs.ts';
 import { renderInterfaceMarkdown, renderStagesMarkdown, toJson, type JobReport } from '../report.ts';
 import { predictionChanges, type PredictionChange } from '../prediction-changes.ts';
 import { measuredOn } from '../measured-on.ts';
@@ -44,22 +44,22 @@ export interface QuantizeJobResult {
  * @throws IntakeError (NO_CONTRACT, AMBIGUOUS_LAYOUT, AMBIGUOUS_OUTPUT, …: the message names the flag), OnnxError (not ONNX / truncated), DataError (bad npz, labels out of range), JobError (size or
  *   class mismatch, empty calibration split), QuantizeError — all before any file is written.
  */
-export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJobResult> {
-  const { teacherBytes, teacherModel, ds, iface, k, labelNames } = await loadJobInputs(o.model, o.data, o.contract, ['test'], true);
+export async function runQuantizeJob(opts: QuantizeJobOptions): Promise<QuantizeJobResult> {
+  const { teacherBytes, teacherModel, ds, iface, k, labelNames } = await loadJobInputs(opts.model, opts.data, opts.contract, ['test'], true);
   const train = ds.splits.train;
   const test = ds.splits.test!;
-  const calibrationSize = o.calibrationSize ?? 512;
+  const calibrationSize = opts.calibrationSize ?? 512;
   if (!train || train.count === 0 || calibrationSize <= 0) {
     throw new JobError('EMPTY_CALIBRATION', `the calibration split is empty (train has ${train?.count ?? 0} images, calibration size ${calibrationSize}); static quantization needs train images to estimate activation ranges`);
   }
-  const seed = o.seed ?? 0;
-  const progress = o.onProgress ?? (() => {});
+  const seed = opts.seed ?? 0;
+  const progress = opts.onProgress ?? (() => {});
 
   // Calibration batches: a seeded sample of the train split, 32 images a run (or the model's fixed batch), fed
   // exactly as the model takes them (element type, layout, contract).
   const idx = sampleIndices(train.count, calibrationSize, seed);
   const batches = [...modelFeeds(iface, train.images, { indices: idx, batchSize: 32 })].map((f) => ({ data: f.data, dims: f.dims, type: f.type }));
-  const q = await quantizeStatic(teacherBytes, batches, o.quantize ?? {}, (p) => progress({ stage: 'int8', step: p.phase, done: p.done, total: p.total }));
+  const q = await quantizeStatic(teacherBytes, batches, opts.quantize ?? {}, (p) => progress({ stage: 'int8', step: p.phase, done: p.done, total: p.total }));
   // The INT8 model takes the teacher's input as it is and carries the resolved interface, so serving and later jobs read it right.
   setMetadata(q.model, { ...getMetadata(q.model), ...interfaceMetadata({ contract: iface.contract, labels: labelNames, output: iface.output, contractSource: iface.sources.contract }) });
   const int8Bytes = writeModel(q.model);
@@ -67,10 +67,10 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
   const kernels = await verifyIntegerKernels(int8Bytes);
   progress({ stage: 'int8', step: 'verify', done: 1, total: 1 });
 
-  const bench = testBench(ds, k, labelNames, seed, o);
+  const bench = testBench(ds, k, labelNames, seed, opts);
   const { teacher, model: int8 } = await evaluateTeacherAnd(
     bench,
-    { file: typeof o.model === 'string' ? o.model : 'teacher.onnx', model: teacherBytes, iface },
+    { file: typeof opts.model === 'string' ? opts.model : 'teacher.onnx', model: teacherBytes, iface },
     { name: 'int8', file: 'model.int8.onnx', model: int8Bytes, what: 'the INT8 model' },
     progress,
   );
@@ -102,10 +102,10 @@ export async function runQuantizeJob(o: QuantizeJobOptions): Promise<QuantizeJob
     changes: predictionChanges(teacher.pred, int8.pred, test.labels, labelNames),
     environment: environmentOf(bench.intraOpNumThreads),
   };
-  mkdirSync(o.outDir, { recursive: true });
-  const modelPath = join(o.outDir, 'model.int8.onnx');
-  const reportPath = join(o.outDir, 'report.json');
-  const markdownPath = join(o.outDir, 'report.md');
+  mkdirSync(opts.outDir, { recursive: true });
+  const modelPath = join(opts.outDir, 'model.int8.onnx');
+  const reportPath = join(opts.outDir, 'report.json');
+  const markdownPath = join(opts.outDir, 'report.md');
   writeFileSync(modelPath, int8Bytes);
   writeFileSync(reportPath, toJson(report));
   writeFileSync(markdownPath, renderQuantizeMarkdown(report, summarize(teacherModel, teacherBytes.byteLength).parameterCount));
