@@ -1,10 +1,12 @@
 /**
- * The console's typed client of the medslim API (request and response types from @medslim/contracts,
- * via types.ts). Every call sends the user's bearer key (kept in
+ * The console's typed client of the medslim API. Every API call names its operation (`'GET /v1/models/{name}'`)
+ * in a table generated from the API's OpenAPI document (operations.ts), which gives its path, parameters,
+ * body and response type (the @medslim/contracts schemas). Every call sends the user's bearer key (kept in
  * session storage: gone when the tab closes); every non-2xx answer becomes one `ApiError` with the
  * API's `{error: {code, message}}`. Job events are read with `fetch` streaming, because
  * `EventSource` cannot send an `Authorization` header.
  */
+import { operationUrl, type OperationArgs, type OperationKey, type OperationResponse } from './operations.ts';
 import { SseParser } from './sse.ts';
 import type { SubmitJob } from '@medslim/contracts';
 import type { Alias, AuditEntry, Job, JobEvent, Model, ModelDetail, ModelMetrics, Target, Upload, Version, VersionDetail } from './types.ts';
@@ -111,25 +113,36 @@ export class Api {
     return (await this.fetch(path, opts)).json() as Promise<T>;
   }
 
+  /** Call API operation `key` (the generated table says its path, parameters and body); the raw response. */
+  private call<K extends OperationKey>(key: K, args: OperationArgs<K>): Promise<Response> {
+    const { method, url } = operationUrl(key, args.path as Record<string, string | number> | undefined, args.query as Record<string, string | number | undefined> | undefined);
+    return this.fetch(url, { method, json: args.body, headers: args.headers, signal: args.signal });
+  }
+
+  /** Call API operation `key` and read its JSON answer, typed by the generated table. */
+  private async op<K extends OperationKey>(key: K, args: OperationArgs<K>): Promise<OperationResponse<K>> {
+    return (await this.call(key, args)).json() as Promise<OperationResponse<K>>;
+  }
+
   // Models and versions
   listModels(signal?: AbortSignal): Promise<Model[]> {
-    return this.json<{ models: Model[] }>('/v1/models', { signal }).then((b) => b.models);
+    return this.op('GET /v1/models', { signal }).then((b) => b.models);
   }
   createModel(name: string, description?: string): Promise<Model> {
-    return this.json('/v1/models', { method: 'POST', json: description ? { name, description } : { name } });
+    return this.op('POST /v1/models', { body: description ? { name, description } : { name } });
   }
   getModel(name: string, signal?: AbortSignal): Promise<ModelDetail> {
-    return this.json(`/v1/models/${seg(name)}`, { signal });
+    return this.op('GET /v1/models/{name}', { path: { name }, signal });
   }
   listVersions(name: string, signal?: AbortSignal): Promise<Version[]> {
-    return this.json<{ versions: Version[] }>(`/v1/models/${seg(name)}/versions`, { signal }).then((b) => b.versions);
+    return this.op('GET /v1/models/{name}/versions', { path: { name }, signal }).then((b) => b.versions);
   }
   getVersion(name: string, v: number, signal?: AbortSignal): Promise<VersionDetail> {
-    return this.json(`/v1/models/${seg(name)}/versions/${v}`, { signal });
+    return this.op('GET /v1/models/{name}/versions/{v}', { path: { name, v }, signal });
   }
   /** Fetch an artifact with the key and hand it to the browser as a download. */
   async downloadArtifact(name: string, v: number, file: string): Promise<void> {
-    const res = await this.fetch(`/v1/models/${seg(name)}/versions/${v}/artifacts/${seg(file)}`);
+    const res = await this.call('GET /v1/models/{name}/versions/{v}/artifacts/{file}', { path: { name, v, file } });
     const url = URL.createObjectURL(await res.blob());
     const a = document.createElement('a');
     a.href = url;
@@ -162,33 +175,25 @@ export class Api {
 
   // Aliases
   listAliases(name: string, signal?: AbortSignal): Promise<Alias[]> {
-    return this.json<{ aliases: Alias[] }>(`/v1/models/${seg(name)}/aliases`, { signal }).then((b) => b.aliases);
+    return this.op('GET /v1/models/{name}/aliases', { path: { name }, signal }).then((b) => b.aliases);
   }
   getAlias(name: string, alias: string, signal?: AbortSignal): Promise<Alias> {
-    return this.json(`/v1/models/${seg(name)}/aliases/${seg(alias)}`, { signal });
+    return this.op('GET /v1/models/{name}/aliases/{alias}', { path: { name, alias }, signal });
   }
   /** Create an alias (etag null) or change it (etag = the one last read: 412 when stale). */
   setAlias(name: string, alias: string, body: { targets: Target[]; reason?: string; force?: boolean }, etag: string | null): Promise<Alias> {
-    return this.json(`/v1/models/${seg(name)}/aliases/${seg(alias)}`, {
-      method: 'PUT',
-      json: body,
-      headers: etag ? { 'if-match': quoteEtag(etag) } : {},
-    });
+    return this.op('PUT /v1/models/{name}/aliases/{alias}', { path: { name, alias }, body, headers: etag ? { 'if-match': quoteEtag(etag) } : {} });
   }
   rollbackAlias(name: string, alias: string, reason: string | undefined, etag: string): Promise<Alias> {
-    return this.json(`/v1/models/${seg(name)}/aliases/${seg(alias)}/rollback`, {
-      method: 'POST',
-      json: reason ? { reason } : {},
-      headers: { 'if-match': quoteEtag(etag) },
-    });
+    return this.op('POST /v1/models/{name}/aliases/{alias}/rollback', { path: { name, alias }, body: reason ? { reason } : {}, headers: { 'if-match': quoteEtag(etag) } });
   }
   audit(name: string, signal?: AbortSignal): Promise<AuditEntry[]> {
-    return this.json<{ entries: AuditEntry[] }>(`/v1/models/${seg(name)}/audit?limit=200`, { signal }).then((b) => b.entries);
+    return this.op('GET /v1/models/{name}/audit', { path: { name }, query: { limit: 200 }, signal }).then((b) => b.entries);
   }
 
   // Uploads
   listUploads(signal?: AbortSignal): Promise<Upload[]> {
-    return this.json<{ uploads: Upload[] }>('/v1/uploads', { signal }).then((b) => b.uploads);
+    return this.op('GET /v1/uploads', { signal }).then((b) => b.uploads);
   }
   /**
    * Upload a file as multipart field `file` — or several files (a model and its external data files) as field
@@ -201,7 +206,8 @@ export class Api {
     const file = list[0];
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open('POST', this.url('/v1/uploads'));
+      const { method, url } = operationUrl('POST /v1/uploads');
+      xhr.open(method, this.url(url));
       xhr.setRequestHeader('authorization', `Bearer ${this.session.key}`);
       xhr.upload.onprogress = (e) => {
         if (e.lengthComputable) onProgress?.(e.loaded / e.total);
@@ -220,19 +226,19 @@ export class Api {
 
   // Jobs
   listJobs(signal?: AbortSignal): Promise<Job[]> {
-    return this.json<{ jobs: Job[] }>('/v1/jobs?limit=50', { signal }).then((b) => b.jobs);
+    return this.op('GET /v1/jobs', { query: { limit: 50 }, signal }).then((b) => b.jobs);
   }
   getJob(id: string, signal?: AbortSignal): Promise<Job> {
-    return this.json(`/v1/jobs/${seg(id)}`, { signal });
+    return this.op('GET /v1/jobs/{id}', { path: { id }, signal });
   }
   submitJob(body: SubmitJob): Promise<Job> {
-    return this.json('/v1/jobs', { method: 'POST', json: body });
+    return this.op('POST /v1/jobs', { body });
   }
   cancelJob(id: string): Promise<Job> {
-    return this.json(`/v1/jobs/${seg(id)}/cancel`, { method: 'POST' });
+    return this.op('POST /v1/jobs/{id}/cancel', { path: { id } });
   }
   async jobLogs(id: string, signal?: AbortSignal): Promise<string> {
-    return (await this.fetch(`/v1/jobs/${seg(id)}/logs`, { signal })).text();
+    return (await this.call('GET /v1/jobs/{id}/logs', { path: { id }, signal })).text();
   }
 
   /**
@@ -244,7 +250,7 @@ export class Api {
     let last: JobEvent | null = null;
     while (!signal.aborted) {
       try {
-        const res = await this.fetch(`/v1/jobs/${seg(id)}/events`, { headers: { accept: 'text/event-stream' }, signal });
+        const res = await this.call('GET /v1/jobs/{id}/events', { path: { id }, headers: { accept: 'text/event-stream' }, signal });
         const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
         const parser = new SseParser();
         for (;;) {
