@@ -46,21 +46,21 @@ export interface AwsBatchRunnerOptions {
 }
 
 /** Build the SubmitJob request for `job` (pure; exported for tests and the deploy code). */
-export function buildSubmitJobInput(job: JobDoc, o: Omit<AwsBatchRunnerOptions, 'submit'>): SubmitJobInput {
-  const env = { MEDSLIM_STORE: o.storeUrl, MEDSLIM_JOB_ID: job.id, ...o.environment };
+export function buildSubmitJobInput(job: JobDoc, opts: Omit<AwsBatchRunnerOptions, 'submit'>): SubmitJobInput {
+  const env = { MEDSLIM_STORE: opts.storeUrl, MEDSLIM_JOB_ID: job.id, ...opts.environment };
   return {
     // Batch job names: letters, digits, '-' and '_', at most 128 characters.
     jobName: `medslim-${job.type}-${job.id}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
-    jobQueue: o.jobQueue,
-    jobDefinition: o.jobDefinition,
+    jobQueue: opts.jobQueue,
+    jobDefinition: opts.jobDefinition,
     containerOverrides: {
       command: ['medslim', 'worker', '--job', job.id],
       environment: Object.entries(env).map(([name, value]) => ({ name, value })),
-      resourceRequirements: [{ type: 'GPU', value: String(o.gpus ?? 1) }],
+      resourceRequirements: [{ type: 'GPU', value: String(opts.gpus ?? 1) }],
     },
     // A retry would run a job whose first attempt the worker already recorded; the worker decides instead.
     retryStrategy: { attempts: 1 },
-    timeout: { attemptDurationSeconds: o.timeoutSeconds ?? 4 * 3600 },
+    timeout: { attemptDurationSeconds: opts.timeoutSeconds ?? 4 * 3600 },
     tags: { 'medslim:tenant': job.tenant, 'medslim:job': job.id, 'medslim:type': job.type },
     propagateTags: true,
   };

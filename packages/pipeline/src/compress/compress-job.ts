@@ -15,7 +15,7 @@ import { measuredOn } from '../measured-on.ts';
 import { JobError } from '../errors.ts';
 import { environmentOf, evaluateStage, reportHead, testBench, type MeasureOptions } from '../evaluate-stage.ts';
 import { clinicalGate, type GateResult } from '../gate.ts';
-import { loadJobInputs } from '../model-contract.ts';
+import { loadJobInputs } from '../job-inputs.ts';
 import { predictionChanges } from '../prediction-changes.ts';
 import { toJson, type JobReport } from '../report.ts';
 import { prepareTrainingData } from '../training-data.ts';
@@ -62,12 +62,12 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
  * @throws JobError BAD_SPEC (spec), TARGET_UNREACHABLE-style BAD_OPTION (pruning target), CLASS_MISMATCH,
  *   SIZE_MISMATCH, CANCELLED; DataError/OnnxError for malformed inputs — all but CANCELLED before any work.
  */
-export async function runCompressJob(o: CompressJobOptions): Promise<CompressJobResult> {
-  const jobStarted = o.now?.() ?? Date.now();
-  const { spec, stages } = parseCompressSpec(o.spec);
-  const progress = o.onProgress ?? (() => {});
-  const log = o.log ?? (() => {});
-  const checkCancel = () => { if (o.cancelled?.()) throw new JobError('CANCELLED', 'the job was cancelled'); };
+export async function runCompressJob(opts: CompressJobOptions): Promise<CompressJobResult> {
+  const jobStarted = opts.now?.() ?? Date.now();
+  const { spec, stages } = parseCompressSpec(opts.spec);
+  const progress = opts.onProgress ?? (() => {});
+  const log = opts.log ?? (() => {});
+  const checkCancel = () => { if (opts.cancelled?.()) throw new JobError('CANCELLED', 'the job was cancelled'); };
 
   // --- Validate everything before work starts.
   // The teacher read through the one interface (flags > metadata > graph > validation evidence, or refused).
@@ -85,10 +85,10 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   if (stages.prune.targetParamsReduction > maxReduction) {
     throw new JobError('BAD_OPTION', `prune.targetParamsReduction ${stages.prune.targetParamsReduction} would leave blocks with no channels: keeping at least ${stages.prune.minChannels} hidden channels per block, this student allows at most ${maxReduction.toFixed(3)}; lower the target`);
   }
-  const backend = await selectTrainingBackend({ prefer: o.prefer, log });
+  const backend = await selectTrainingBackend({ prefer: opts.prefer, log });
   checkBatchForBackend(backend.name, stages.distill.batchSize, height * width);
-  mkdirSync(o.outDir, { recursive: true });
-  const cacheDir = o.cacheDir ?? join(o.outDir, 'cache', 'teacher-logits');
+  mkdirSync(opts.outDir, { recursive: true });
+  const cacheDir = opts.cacheDir ?? join(opts.outDir, 'cache', 'teacher-logits');
   const teacherSha256 = sha(teacherBytes);
   const base = { teacherSha256, datasetSha256: ds.sha256, seed: spec.seed, contract: iface.contract, output: iface.output.name, kind: iface.output.kind };
   const cachedStages: string[] = [];
@@ -102,7 +102,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   const trainBase = { temperature: stages.distill.temperature, alpha: stages.distill.alpha, batchSize: stages.distill.batchSize, seed: spec.seed, threads: stages.distill.threads, microBatch: stages.distill.microBatch };
 
   // --- 1. Distill. (A wider student of the search, step 8b, trains the same way into its own stage.)
-  const distillStage = (stage: string, config: StudentConfig) => cachedStage(o.outDir, stage, { ...base, student: config, distill: stages.distill }, async (dir) => {
+  const distillStage = (stage: string, config: StudentConfig) => cachedStage(opts.outDir, stage, { ...base, student: config, distill: stages.distill }, async (dir) => {
     const r = await trainStudent(config, await trainingData(), { ...trainBase, epochs: stages.distill.epochs, lr: stages.distill.lr }, {
       checkpoint: join(dir, 'checkpoint.bin'), resume: true,
       onProgress: (p) => { checkCancel(); progress({ stage, step: 'train', done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps }); },
@@ -119,8 +119,8 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
 
   // --- 2. Sensitivity analysis.
   checkCancel();
-  const sensitivity = await cachedStage(o.outDir, 'sensitivity', { distill: distill.hash, minChannels: stages.prune.minChannels }, async (dir) => {
-    const s = loadStudent(join(o.outDir, 'stages', 'distill', 'student.bin'));
+  const sensitivity = await cachedStage(opts.outDir, 'sensitivity', { distill: distill.hash, minChannels: stages.prune.minChannels }, async (dir) => {
+    const s = loadStudent(join(opts.outDir, 'stages', 'distill', 'student.bin'));
     const d = await trainingData();
     const table = await sensitivityAnalysis(s.config, s.params, (c, p) => validationMetrics(c, p, d), {
       minChannels: stages.prune.minChannels,
@@ -134,8 +134,8 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
 
   // --- 3. Prune and fine-tune.
   checkCancel();
-  const prune = await cachedStage(o.outDir, 'prune', { sensitivity: sensitivity.hash, prune: stages.prune, trainBase }, async (dir) => {
-    const s = loadStudent(join(o.outDir, 'stages', 'distill', 'student.bin'));
+  const prune = await cachedStage(opts.outDir, 'prune', { sensitivity: sensitivity.hash, prune: stages.prune, trainBase }, async (dir) => {
+    const s = loadStudent(join(opts.outDir, 'stages', 'distill', 'student.bin'));
     const plan = choosePruneRatios(s.config, sensitivity.result as SensitivityTable, stages.prune.targetParamsReduction, { minChannels: stages.prune.minChannels });
     const pruned = pruneStudent(s.config, s.params, plan.ratios, stages.prune.minChannels);
     disposeStudent(s.params);
@@ -163,7 +163,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   // --- 4. Export both students to ONNX (the teacher's contract and lineage in metadata_props), calibrated on the
   // validation split: temperature scaling (Guo et al. 2017) and decision offsets that make the student predict each
   // class as often as the teacher does there (fitDecisionOffsets), both folded into the last layer.
-  const threads = o.intraOpNumThreads ?? 1;
+  const threads = opts.intraOpNumThreads ?? 1;
   const val = ds.splits.val!;
   const scoresOn = async (model: Uint8Array, read: StaticInterface, images: typeof val.images) => {
     const session = await createSession(model, 'a candidate model', { intraOpNumThreads: threads, interOpNumThreads: 1 });
@@ -178,7 +178,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   const temperatures: Record<string, number> = {};
   const decisionOffsets: Record<string, { offsets: number[]; countsBefore: number[]; countsAfter: number[]; teacherCounts: number[] }> = {};
   const exportOnnx = async (file: string, stage: string, name: string) => {
-    const s = loadStudent(join(o.outDir, 'stages', stage, file));
+    const s = loadStudent(join(opts.outDir, 'stages', stage, file));
     let temperature = 1;
     let logitOffsets: number[] | undefined;
     if (stages.distill.temperatureScaling || stages.distill.decisionCalibration) {
@@ -207,12 +207,12 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   };
   const studentBytes = await exportOnnx('student.bin', 'distill', 'student');
   const prunedBytes = await exportOnnx('pruned.bin', 'prune', 'pruned');
-  writeFileSync(join(o.outDir, 'student.onnx'), studentBytes);
-  writeFileSync(join(o.outDir, 'pruned.onnx'), prunedBytes);
+  writeFileSync(join(opts.outDir, 'student.onnx'), studentBytes);
+  writeFileSync(join(opts.outDir, 'pruned.onnx'), prunedBytes);
 
   // --- 5. Quantize the pruned student.
   checkCancel();
-  const quantize = await cachedStage(o.outDir, 'quantize', { pruned: sha(prunedBytes), quantize: stages.quantize, target: spec.target, seed: spec.seed }, async (dir) => {
+  const quantize = await cachedStage(opts.outDir, 'quantize', { pruned: sha(prunedBytes), quantize: stages.quantize, target: spec.target, seed: spec.seed }, async (dir) => {
     const train = ds.splits.train!;
     const idx = sampleIndices(train.count, stages.quantize.calibrationSize, spec.seed);
     const batches = [];
@@ -228,8 +228,8 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     };
   });
   note('quantize', quantize);
-  const int8Bytes = new Uint8Array(readFileSync(join(o.outDir, 'stages', 'quantize', 'model.int8.onnx')));
-  copyFileSync(join(o.outDir, 'stages', 'quantize', 'model.int8.onnx'), join(o.outDir, 'model.int8.onnx'));
+  const int8Bytes = new Uint8Array(readFileSync(join(opts.outDir, 'stages', 'quantize', 'model.int8.onnx')));
+  copyFileSync(join(opts.outDir, 'stages', 'quantize', 'model.int8.onnx'), join(opts.outDir, 'model.int8.onnx'));
 
   // --- 6. More INT8 candidates: the unpruned student, and the teacher itself (post-training quantization only,
   // always a candidate, so the job can always return a model that passes when a quantized teacher does).
@@ -245,7 +245,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   const qopts = { calibrator: stages.quantize.calibrator, perChannel: stages.quantize.perChannel, reduceRange: stages.quantize.reduceRange, target: spec.target };
   const quantizeTo = async (name: string, file: string, model: Uint8Array, who: 'student' | 'teacher') => {
     checkCancel();
-    const r = await cachedStage(o.outDir, name, { model: sha(model), quantize: stages.quantize, target: spec.target, seed: spec.seed, ...(who === 'teacher' ? { read: { contract: iface.contract, input: iface.input, output: iface.output } } : {}) }, async (dir) => {
+    const r = await cachedStage(opts.outDir, name, { model: sha(model), quantize: stages.quantize, target: spec.target, seed: spec.seed, ...(who === 'teacher' ? { read: { contract: iface.contract, input: iface.input, output: iface.output } } : {}) }, async (dir) => {
       const q = await quantizeStatic(model, calibration(who), qopts, (p) => progress({ stage: name, step: p.phase, done: p.done, total: p.total }));
       // The INT8 teacher takes the teacher's input as it is and carries its resolved interface (read right on its own).
       if (who === 'teacher') setMetadata(q.model, { ...getMetadata(q.model), ...interfaceMetadata({ contract: iface.contract, labels: labelNames, output: iface.output, contractSource: iface.sources.contract }) });
@@ -253,8 +253,8 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
       return { bytes: q.bytes.byteLength };
     });
     note(name, r);
-    const bytes = new Uint8Array(readFileSync(join(o.outDir, 'stages', name, file)));
-    writeFileSync(join(o.outDir, file), bytes);
+    const bytes = new Uint8Array(readFileSync(join(opts.outDir, 'stages', name, file)));
+    writeFileSync(join(opts.outDir, file), bytes);
     return bytes;
   };
   const studentInt8Bytes = await quantizeTo('quantize-student', 'student.int8.onnx', studentBytes, 'student');
@@ -284,7 +284,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   for (const e of explored) await onVal(e);
 
   // --- 8. Mixed precision: an INT8 student that fails where its float parent passes keeps its most sensitive layers in float.
-  const outOfTime = () => spec.timeBudgetMinutes !== undefined && ((o.now?.() ?? Date.now()) - jobStarted) / 60000 > spec.timeBudgetMinutes;
+  const outOfTime = () => spec.timeBudgetMinutes !== undefined && ((opts.now?.() ?? Date.now()) - jobStarted) / 60000 > spec.timeBudgetMinutes;
   const skipped: string[] = [];
   const mixedPrecision: Record<string, { table: LayerSensitivity[]; keptFloat: string[]; passed: boolean; steps: { floatLayers: number; failed: string[] }[] }> = {};
   for (const [q, parent] of [['int8', 'pruned'], ['student-int8', 'student']] as const) {
@@ -294,7 +294,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     checkCancel();
     const name = `${q}-mixed`;
     const file = `${q === 'int8' ? 'model' : 'student'}.mixed.onnx`;
-    const r = await cachedStage(o.outDir, name, { model: sha(pe.model), quantize: stages.quantize, target: spec.target, seed: spec.seed, budgets: spec.budgets, gate: spec.gate }, async (dir) => {
+    const r = await cachedStage(opts.outDir, name, { model: sha(pe.model), quantize: stages.quantize, target: spec.target, seed: spec.seed, budgets: spec.budgets, gate: spec.gate }, async (dir) => {
       const m = await mixedPrecisionFallback(pe.model, calibration('student'), qopts, valStudent, k, (l) => valGate(name, l), {
         cancelled: checkCancel,
         onStep: (done, total) => progress({ stage: 'search', step: `INT8 sensitivity of ${parent}'s layers`, done, total }),
@@ -305,8 +305,8 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     note(name, r);
     mixedPrecision[name] = r.result;
     if (r.result.keptFloat.length === 0) continue;
-    const model = new Uint8Array(readFileSync(join(o.outDir, 'stages', name, file)));
-    writeFileSync(join(o.outDir, file), model);
+    const model = new Uint8Array(readFileSync(join(opts.outDir, 'stages', name, file)));
+    writeFileSync(join(opts.outDir, file), model);
     const e: Explored = { name, kind: 'int8', file, width: studentConfig.width, model, teacherContract: false, floatLayers: r.result.keptFloat };
     await onVal(e);
     explored.push(e);
@@ -328,7 +328,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     note(stage, r);
     wider[name] = { width: w, params: r.result.params, bestEpoch: r.result.bestEpoch, bestValAuc: r.result.bestValAuc, seconds: r.seconds };
     const bytes = await exportOnnx('student.bin', stage, name);
-    writeFileSync(join(o.outDir, `${name}.onnx`), bytes);
+    writeFileSync(join(opts.outDir, `${name}.onnx`), bytes);
     const int8 = await quantizeTo(`quantize-${name}`, `${name}.int8.onnx`, bytes, 'student');
     for (const e of [
       { name, kind: 'student', file: `${name}.onnx`, width: w, model: bytes, teacherContract: false },
@@ -342,7 +342,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   // --- 9. Every candidate on the test split (metrics, latency, gate) — reported, never used to choose.
   checkCancel();
   const test = ds.splits.test!;
-  const bench = testBench(ds, k, labelNames, spec.seed, o);
+  const bench = testBench(ds, k, labelNames, spec.seed, opts);
   const ev = (name: string, file: string, model: Uint8Array, teacherContract: boolean, ref?: Int32Array) =>
     evaluateStage({ ...bench, iface: ifaceOf(model, teacherContract, file), name, file, model, referencePred: ref, onBatch: (d, t) => progress({ stage: 'evaluate', step: name, done: d, total: t }) });
   const teacher = await ev('teacher', spec.teacher, teacherBytes, true);
@@ -370,7 +370,7 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
   log(`search: chose ${choice.chosen} — ${choice.reason}`);
   // The top-level gate: the chosen model on the test split, with the full 1000 resamples.
   const gate: GateResult = clinicalGate(teacher.logits, chosen.r.logits, test.labels, k, labelNames, spec.budgets, { seed: spec.seed, decision: spec.gate.decision, candidate: choice.chosen });
-  writeFileSync(join(o.outDir, 'model.onnx'), chosen.e.model);
+  writeFileSync(join(opts.outDir, 'model.onnx'), chosen.e.model);
 
   const d = distill.result;
   const report: JobReport = {
@@ -396,10 +396,10 @@ export async function runCompressJob(o: CompressJobOptions): Promise<CompressJob
     cachedStages,
     environment: environmentOf(threads),
   };
-  const charts = writeCompressCharts(o.outDir, report);
-  writeFileSync(join(o.outDir, charts.pareto), paretoSvg(candidates, choice.chosen));
-  const reportPath = join(o.outDir, 'report.json');
+  const charts = writeCompressCharts(opts.outDir, report);
+  writeFileSync(join(opts.outDir, charts.pareto), paretoSvg(candidates, choice.chosen));
+  const reportPath = join(opts.outDir, 'report.json');
   writeFileSync(reportPath, toJson(report));
-  writeFileSync(join(o.outDir, 'report.md'), renderCompressMarkdown(report, charts));
-  return { report, reportPath, modelPath: join(o.outDir, 'model.onnx'), chosen: choice.chosen, cachedStages };
+  writeFileSync(join(opts.outDir, 'report.md'), renderCompressMarkdown(report, charts));
+  return { report, reportPath, modelPath: join(opts.outDir, 'model.onnx'), chosen: choice.chosen, cachedStages };
 }
