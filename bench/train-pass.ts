@@ -12,7 +12,6 @@
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initStudent, referenceStudent, selectTrainingBackend } from '@medslim/distill';
 import { setWasmFastPaths, wasmFastPaths, type WasmFastPathFlags } from '../packages/distill/src/kernels/flags.ts';
 import { shardGradients, trainableLayout } from '../packages/distill/src/parallel/shard.ts';
@@ -55,4 +54,4 @@ for (const [key, v] of times) {
   const med = v[v.length >> 1];
   console.log(`batch ${m.padStart(3)} ${name.padEnd(40)} CPU per pass: min ${v[0].toFixed(1)} ms, median ${med.toFixed(1)} ms (${((Number(m) * 1000) / v[0]).toFixed(0)} images per CPU-second at the min)`);
 }
-console.log(`wasm heap after the passes (its peak): ${((tf.backend() as unknown as BackendWasm).wasm.HEAPU8.byteLength / 2 ** 20).toFixed(0)} MB`);
+console.log(`wasm heap after the passes (its peak): ${((tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength / 2 ** 20).toFixed(0)} MB`);
