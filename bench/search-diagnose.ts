@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { argmax, confusionMatrix, fitDecisionOffsets, fitTemperature, softmax } from '@medslim/eval';
 import { createSession, readModelInterface, scoreImages, type StaticInterface } from '@medslim/intake';
 import { readModel } from '@medslim/onnx';
-import { clinicalGate, defaultGateBudgets, loadJobInputs } from '@medslim/pipeline';
+import { DEFAULT_GATE_BUDGETS } from '@medslim/contracts';
+import { clinicalGate, loadJobInputs } from '@medslim/pipeline';
 
 const { values } = parseArgs({ options: { models: { type: 'string' }, teacher: { type: 'string', default: 'examples/pneumoniamnist/pneumoniamnist-resnet18.onnx' }, data: { type: 'string', default: 'examples/pneumoniamnist/pneumoniamnist.npz' } } });
 if (!values.models) {
@@ -29,7 +30,7 @@ const score = async (bytes: Uint8Array, read: StaticInterface, images: typeof va
 const tv = await score(teacherBytes, iface, val.images), tt = await score(teacherBytes, iface, test.images);
 const counts = (pred: Int32Array) => { const c = new Array<number>(k).fill(0); for (const p of pred) c[p]++; return c; };
 const gateLine = (what: string, t: Float32Array, s: Float32Array, y: Int32Array) => {
-  const g = clinicalGate(t, s, y, k, labelNames, defaultGateBudgets, { iterations: 1 });
+  const g = clinicalGate(t, s, y, k, labelNames, DEFAULT_GATE_BUDGETS, { iterations: 1 });
   const f = (c: (typeof g.checks)[number]) => `${c.name} ${c.name === 'auc_drop' || c.name === 'ece_increase' ? c.value.toFixed(4) : (c.value * 100).toFixed(1) + ' %'}${c.passed ? '' : ' ✗'}`;
   return `  ${what.padEnd(26)} ${g.passed ? 'PASS' : 'fail'}  ${g.checks.map(f).join(', ')}; predicted counts ${counts(argmax(s, y.length, k)).join('/')} (teacher ${counts(argmax(t, y.length, k)).join('/')})`;
 };
