@@ -5,18 +5,15 @@
  */
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../../tests/helpers/thrown.ts';
 import { DataError } from './errors.ts';
 import { readZipBounded, zipEntries } from './zip.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
+/** `CODE: message` of the DataError `fn` throws. */
 function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return `${(e as DataError).code}: ${(e as Error).message}`;
-  }
-  throw new Error('expected a DataError');
+  const e = thrownBy(DataError, fn);
+  return `${e.code}: ${e.message}`;
 }
 
 describe('readZipBounded', () => {
