@@ -129,6 +129,16 @@ async function confirmChange(reason: string, expectOverride: boolean) {
   await dialog.locator('button[type="submit"]').click();
 }
 
+/** Submit a job of `type` with `preset` and JSON `options` through the Jobs page's form; resolves on the job's page. */
+async function submitJob(type: 'compress' | 'quantize', preset: string, options: string) {
+  await page.getByLabel('Job type', { exact: true }).selectOption(type);
+  await page.getByLabel('Preset', { exact: true }).selectOption(preset);
+  await page.getByText('Advanced options (JSON)').click();
+  await page.getByLabel('Options, merged over the preset').fill(options);
+  await page.getByRole('button', { name: `Submit ${type} job` }).click();
+  await page.waitForURL(/#\/jobs\/job_/);
+}
+
 async function waitForJob(label: string): Promise<{ stages: string[]; sawEta: boolean }> {
   const stages = new Set<string>();
   let sawEta = false;
@@ -218,12 +228,7 @@ describe.skipIf(skipReason !== null)(`web console in Chromium against medslim se
     mark('uploaded and model created');
 
     // A quick compress job, followed live to the end.
-    await page.getByLabel('Job type', { exact: true }).selectOption('compress');
-    await page.getByLabel('Preset', { exact: true }).selectOption('quick');
-    await page.getByText('Advanced options (JSON)').click();
-    await page.getByLabel('Options, merged over the preset').fill(COMPRESS_OPTIONS);
-    await page.getByRole('button', { name: 'Submit compress job' }).click();
-    await page.waitForURL(/#\/jobs\/job_/);
+    await submitJob('compress', 'quick', COMPRESS_OPTIONS);
     const compress = await waitForJob('03-compress-job');
     await shot('04-compress-job-done');
     expect(compress.sawEta).toBe(true);
@@ -234,12 +239,7 @@ describe.skipIf(skipReason !== null)(`web console in Chromium against medslim se
 
     // A quick quantize job: version 2.
     await nav('Jobs');
-    await page.getByLabel('Job type', { exact: true }).selectOption('quantize');
-    await page.getByLabel('Preset', { exact: true }).selectOption('fast');
-    await page.getByText('Advanced options (JSON)').click();
-    await page.getByLabel('Options, merged over the preset').fill(QUANTIZE_OPTIONS);
-    await page.getByRole('button', { name: 'Submit quantize job' }).click();
-    await page.waitForURL(/#\/jobs\/job_/);
+    await submitJob('quantize', 'fast', QUANTIZE_OPTIONS);
     await waitForJob('05-quantize-job');
     expect(await page.getByTestId('job-result').textContent()).toContain(`${MODEL} v2`);
     await shot('06-quantize-job-done');
