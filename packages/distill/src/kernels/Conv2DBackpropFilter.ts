@@ -19,18 +19,12 @@
 import { Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { tookPath } from './paths.ts';
-import { KernelScope, assertNHWC, convInfo, explicitPad, withScope } from './wasm-ops.ts';
+import { KernelScope, assertNHWC, convInfo, explicitPad, withScope, type ConvGradAttrs } from './wasm-ops.ts';
 
 /** Above this KH·KW·Cin the per-tap path is used instead of one-hot im2col. */
 export const IM2COL_MAX_PATCH = 32;
 
-interface Attrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | Array<[number, number]>;
-  dataFormat?: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  filterShape: [number, number, number, number];
-}
+type Attrs = ConvGradAttrs<'filterShape'>;
 
 export function conv2DBackpropFilterWasm(args: { inputs: { x?: TensorInfo; dy?: TensorInfo }; backend: unknown; attrs?: unknown }): TensorInfo {
   const { x, dy } = args.inputs;

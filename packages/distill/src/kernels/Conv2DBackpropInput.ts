@@ -10,15 +10,9 @@
  */
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { withFastPath } from './flags.ts';
-import { convInfo, withScope } from './wasm-ops.ts';
+import { convInfo, withScope, type ConvGradAttrs } from './wasm-ops.ts';
 
-interface Attrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | Array<[number, number]>;
-  dataFormat?: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  inputShape: [number, number, number, number];
-}
+type Attrs = ConvGradAttrs<'inputShape'>;
 
 export function conv2DBackpropInput1x1(args: { inputs: { dy?: TensorInfo; filter?: TensorInfo }; backend: unknown; attrs?: unknown }): TensorInfo | null {
   const { dy, filter } = args.inputs;

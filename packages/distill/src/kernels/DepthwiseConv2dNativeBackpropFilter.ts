@@ -24,18 +24,12 @@
 import { DepthwiseConv2dNativeBackpropFilter } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import { tookPath } from './paths.ts';
-import { KernelScope, assertNoDilation, convInfo, explicitPad, heapF32, withScope } from './wasm-ops.ts';
+import { KernelScope, assertNoDilation, convInfo, explicitPad, heapF32, withScope, type ConvGradAttrs } from './wasm-ops.ts';
 
 /** Filters with more taps than this use the single-convolution path. */
 export const MAX_TAPS_PER_TAP_PATH = 25;
 
-interface Attrs {
-  strides: number | [number, number];
-  dilations?: number | [number, number];
-  pad: 'valid' | 'same' | number | Array<[number, number]>;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  filterShape: [number, number, number, number];
-}
+type Attrs = ConvGradAttrs<'filterShape'>;
 
 type Info = backend_util.Conv2DInfo;
 

@@ -15,15 +15,9 @@
  */
 import { DepthwiseConv2dNativeBackpropInput } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { KernelScope, assertNoDilation, convInfo, explicitPad, withScope } from './wasm-ops.ts';
+import { KernelScope, assertNoDilation, convInfo, explicitPad, withScope, type ConvGradAttrs } from './wasm-ops.ts';
 
-interface Attrs {
-  strides: number | [number, number];
-  dilations?: number | [number, number];
-  pad: 'valid' | 'same' | number | Array<[number, number]>;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  inputShape: [number, number, number, number];
-}
+type Attrs = ConvGradAttrs<'inputShape'>;
 
 /** Interleaves s−1 zeros after every element along axis 1 (rows) or 2 (cols) of NHWC. */
 export function zeroInsert(s: KernelScope, t: TensorInfo, strideH: number, strideW: number): TensorInfo {

@@ -253,6 +253,18 @@ export function pair(v: number | number[] | undefined, fallback = 1): [number, n
 
 type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
 
+/**
+ * The attributes of tfjs's convolution gradient kernels (Conv2DBackpropFilter/Input, DepthwiseConv2dNativeBackprop*),
+ * with the shape of what the kernel computes: `filterShape` for a filter gradient, `inputShape` for an input gradient.
+ */
+export type ConvGradAttrs<Shape extends 'filterShape' | 'inputShape'> = {
+  strides: number | [number, number];
+  dilations?: number | [number, number];
+  pad: 'valid' | 'same' | number | Array<[number, number]>;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+} & { [K in Shape]: [number, number, number, number] };
+
 /** tfjs's own conv geometry (pads, output size) for NHWC. */
 export function convInfo(
   xShape: number[],
