@@ -217,7 +217,7 @@ describe('real MedMNIST fixtures', () => {
     const path = fileURLToPath(f.url);
     // PneumoniaMNIST is in the repo (examples/) and always runs; BreastMNIST lives in ../shared only.
     const exists = existsSync(path) || f.name === 'PneumoniaMNIST';
-    it.skipIf(!exists)(`real ${f.name}${exists ? '' : ' (skipped: ../shared absent)'}`, () => {
+    it.skipIf(!exists)(`real ${f.name}${exists ? '' : ` (skipped: needs ../shared/fixtures — ${f.name} is not in examples/)`}`, () => {
       const ds = loadDataset(path, { numClasses: 2 });
       expect(ds.sha256).toBe(f.sha256);
       expect([ds.height, ds.width, ds.channels, ds.numClasses]).toEqual([28, 28, 1, 2]);
