@@ -1,11 +1,12 @@
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLogits } from './classify.ts';
-import { tinyGemmLogits, tinyGemmModel } from './testing/tiny-model.ts';
+import { writeModel } from '@medslim/onnx';
+import { tinyGemm, tinyGemmLogits } from '@medslim/onnx/testing';
 import { errorCode } from './test-utils.ts';
 
 // 5 images [1,2,2] = 4 pixels each. Model: logits = flatten(x) · W + b with
-// W = [[1,0],[0,1],[1,-1],[2,0.5]], b = [0.5,-1] (see testing/tiny-model.ts).
+// W = [[1,0],[0,1],[1,-1],[2,0.5]], b = [0.5,-1] (see @medslim/onnx/testing tinyGemm).
 const images = Float32Array.from([
   [1, 2, 3, 4], //        → [0.5+1+3+8,  -1+2-3+2]           = [12.5, 0]
   [0, 0, 0, 0], //        → b                                 = [0.5, -1]
@@ -17,7 +18,7 @@ const expected = [12.5, 0, 0.5, -1, -11.5, -2, 2.5, 0.25, 1, -2.625];
 
 let session: ort.InferenceSession;
 beforeAll(async () => {
-  session = await ort.InferenceSession.create(tinyGemmModel());
+  session = await ort.InferenceSession.create(writeModel(tinyGemm()));
 });
 afterAll(async () => {
   await session.release();
@@ -65,7 +66,7 @@ describe('runLogits', () => {
   });
 
   it('rejects a model whose output is not [n,K]', async () => {
-    const bad = await ort.InferenceSession.create(tinyGemmModel('identity'));
+    const bad = await ort.InferenceSession.create(writeModel(tinyGemm('identity')));
     try {
       expect(await code(runLogits(bad, { data: images, dims: [5, 1, 2, 2] }))).toBe('BAD_MODEL_OUTPUT');
     } finally {

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchmarkLatency } from './latency.ts';
-import { tinyGemmModel } from './testing/tiny-model.ts';
+import { writeModel } from '@medslim/onnx';
+import { tinyGemm } from '@medslim/onnx/testing';
 import { errorCode } from './test-utils.ts';
 
 describe('benchmarkLatency', () => {
   it('reports ordered positive percentiles and throughput (model bytes)', async () => {
-    const r = await benchmarkLatency(tinyGemmModel(), {
+    const r = await benchmarkLatency(writeModel(tinyGemm()), {
       inputDims: [1, 1, 2, 2],
       intraOpNumThreads: 2,
       warmup: 3,
@@ -31,7 +32,7 @@ describe('benchmarkLatency', () => {
     const dir = mkdtempSync(join(tmpdir(), 'medslim-eval-'));
     try {
       const path = join(dir, 'tiny.onnx');
-      writeFileSync(path, tinyGemmModel());
+      writeFileSync(path, writeModel(tinyGemm()));
       const r = await benchmarkLatency(path, { inputDims: [1, 1, 2, 2] });
       expect(r.intraOpNumThreads).toBe(1);
       expect(r.batch1.iterations).toBe(100);
@@ -44,11 +45,11 @@ describe('benchmarkLatency', () => {
 
   it('rejects bad dims, bad counts and unloadable models', async () => {
     const code = errorCode;
-    expect(await code(benchmarkLatency(tinyGemmModel(), { inputDims: [0, 1, 2, 2] }))).toBe('INVALID_ARGUMENT');
-    expect(await code(benchmarkLatency(tinyGemmModel(), { inputDims: [1, 1, 2, 2], iterations: 0 }))).toBe(
+    expect(await code(benchmarkLatency(writeModel(tinyGemm()), { inputDims: [0, 1, 2, 2] }))).toBe('INVALID_ARGUMENT');
+    expect(await code(benchmarkLatency(writeModel(tinyGemm()), { inputDims: [1, 1, 2, 2], iterations: 0 }))).toBe(
       'INVALID_ARGUMENT',
     );
     expect(await code(benchmarkLatency(new Uint8Array([1, 2, 3]), { inputDims: [1, 1, 2, 2] }))).toBe('INFERENCE_FAILED');
-    expect(await code(benchmarkLatency(tinyGemmModel(), { inputDims: [1, 1, 3, 3] }))).toBe('INFERENCE_FAILED');
+    expect(await code(benchmarkLatency(writeModel(tinyGemm()), { inputDims: [1, 1, 3, 3] }))).toBe('INFERENCE_FAILED');
   });
 });

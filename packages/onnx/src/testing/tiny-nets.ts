@@ -5,6 +5,7 @@
 import { mulberry32 } from '@medslim/data';
 import { arrayToTensor } from '../tensor.ts';
 import { makeGraph, makeModel, makeNode, makeValueInfo } from '../build.ts';
+import { DataType } from '../dtype.ts';
 import type { ModelProto, NodeProto, TensorProto } from '../proto.ts';
 
 /** Deterministic uniform [-scale, scale) values (mulberry32). */
@@ -78,4 +79,39 @@ export function tinyResNet(opts: TinyNetOptions): ModelProto {
     inits,
   );
   return makeModel(graph, { opset: 13, metadata: opts.metadata });
+}
+
+/** Gemm weight `[4, 2]` row-major of {@link tinyGemm}. */
+export const TINY_W = [
+  [1, 0],
+  [0, 1],
+  [1, -1],
+  [2, 0.5],
+];
+/** Gemm bias `[2]` of {@link tinyGemm}. */
+export const TINY_B = [0.5, -1];
+
+/** Reference logits of {@link tinyGemm} for one image of 4 pixels: `x · W + b`. */
+export function tinyGemmLogits(pixels: ArrayLike<number>): [number, number] {
+  const out: [number, number] = [TINY_B[0], TINY_B[1]];
+  for (let p = 0; p < 4; p++) {
+    out[0] += pixels[p] * TINY_W[p][0];
+    out[1] += pixels[p] * TINY_W[p][1];
+  }
+  return out;
+}
+
+/**
+ * A hand-checkable classifier (opset 13): `input` float [N, 1, 2, 2] → Flatten(axis 1) → Gemm(W [4, 2], b [2]) →
+ * `logits` [N, 2]. With `kind: 'identity'` the graph is one Identity, `input` → `logits` [N, 1, 2, 2] (not a
+ * class-score output).
+ */
+export function tinyGemm(kind: 'gemm' | 'identity' = 'gemm'): ModelProto {
+  const input = makeValueInfo('input', DataType.FLOAT, ['N', 1, 2, 2]);
+  if (kind === 'identity') {
+    return makeModel(makeGraph('tiny_identity', [makeNode('Identity', ['input'], ['logits'])], [input], [makeValueInfo('logits', DataType.FLOAT, ['N', 1, 2, 2])]));
+  }
+  const nodes = [makeNode('Flatten', ['input'], ['flat'], { axis: 1 }), makeNode('Gemm', ['flat', 'W', 'B'], ['logits'])];
+  const weights = [arrayToTensor('W', 'float32', [4, 2], Float32Array.from(TINY_W.flat())), arrayToTensor('B', 'float32', [2], Float32Array.from(TINY_B))];
+  return makeModel(makeGraph('tiny_gemm', nodes, [input], [makeValueInfo('logits', DataType.FLOAT, ['N', 2])], weights));
 }
