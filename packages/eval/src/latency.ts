@@ -3,7 +3,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { toFloat16Bits } from '@medslim/onnx';
+import { fromFloat32 } from '@medslim/onnx';
 import { EvalError } from './errors.ts';
 import { percentile } from './percentile.ts';
 import { mulberry32 } from '@medslim/data';
@@ -57,14 +57,7 @@ function randomInput(dims: number[], type: NonNullable<LatencyOptions['inputType
   const data = new Float32Array(size);
   const integer = type === 'uint8' || type === 'int32' || type === 'int64';
   for (let i = 0; i < size; i++) data[i] = integer ? Math.floor(256 * rng()) : 2 * rng() - 1;
-  switch (type) {
-    case 'float32': return new ort.Tensor('float32', data, dims);
-    case 'float64': return new ort.Tensor('float64', Float64Array.from(data), dims);
-    case 'float16': return new ort.Tensor('float16', Uint16Array.from(data, toFloat16Bits), dims);
-    case 'uint8': return new ort.Tensor('uint8', Uint8Array.from(data), dims);
-    case 'int32': return new ort.Tensor('int32', Int32Array.from(data), dims);
-    case 'int64': return new ort.Tensor('int64', BigInt64Array.from(data, (v) => BigInt(v)), dims);
-  }
+  return new ort.Tensor(type, fromFloat32(type, data) as never, dims);
 }
 
 

@@ -5,7 +5,7 @@
  */
 import type { InputContract, TensorType } from '@medslim/contracts';
 import { toModelInput, type NdArray } from '@medslim/data';
-import { toFloat16Bits } from '@medslim/onnx';
+import { fromFloat32 } from '@medslim/onnx';
 import { IntakeError } from './errors.ts';
 import type { StaticInterface } from './read.ts';
 
@@ -23,18 +23,12 @@ export interface Feed {
 }
 
 /**
- * Convert float32 values (already in the contract) to the input's element type. Integer types round to the
- * nearest integer (an identity contract on uint8 images gives exact integers); uint8 clamps to [0, 255].
+ * Convert float32 values (already in the contract) to the input's element type (@medslim/onnx `fromFloat32`):
+ * integer types round to the nearest integer (an identity contract on uint8 images gives exact integers); uint8
+ * clamps to [0, 255].
  */
 export function toInputType(type: TensorType, x: Float32Array): FeedData {
-  switch (type) {
-    case 'float32': return x;
-    case 'float64': return Float64Array.from(x);
-    case 'float16': { const out = new Uint16Array(x.length); for (let i = 0; i < x.length; i++) out[i] = toFloat16Bits(x[i]); return out; }
-    case 'uint8': { const out = new Uint8Array(x.length); for (let i = 0; i < x.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(x[i]))); return out; }
-    case 'int32': { const out = new Int32Array(x.length); for (let i = 0; i < x.length; i++) out[i] = Math.round(x[i]); return out; }
-    case 'int64': { const out = new BigInt64Array(x.length); for (let i = 0; i < x.length; i++) out[i] = BigInt(Math.round(x[i])); return out; }
-  }
+  return fromFloat32(type, x);
 }
 
 /** The image size a model runs at: its fixed H×W, else the images' own. @throws IntakeError SIZE_MISMATCH */

@@ -1,3 +1,4 @@
+import { toFloat16Bits } from './float16.ts';
 /**
  * One table of ONNX tensor element types (TensorProto.DataType), in the spirit of ONNX Runtime's
  * `DataTypeMap`: the element size in bytes, the typed array that holds it, and the typed field of
@@ -68,4 +69,20 @@ export function dtypeFromName(name: DataTypeName): DTypeInfo {
 /** Human-readable name of an ONNX elem type, e.g. 1 → 'float32', 8 → 'string(8)'. */
 export function elemTypeName(elemType: number): string {
   return byOnnx.get(elemType)?.name ?? `type(${elemType})`;
+}
+
+/**
+ * Float32 values in the element type `name` as ONNX Runtime takes it: float64 widened, float16 as its IEEE bits in a
+ * Uint16Array, integer types rounded to the nearest integer (uint8 also clamped to [0, 255]), int64 as BigInt64Array.
+ * float32 is returned as it is (not copied). Used to feed a model's input of any of these types.
+ */
+export function fromFloat32(name: 'float32' | 'float64' | 'float16' | 'uint8' | 'int32' | 'int64', x: Float32Array): Float32Array | Float64Array | Uint16Array | Uint8Array | Int32Array | BigInt64Array {
+  switch (name) {
+    case 'float32': return x;
+    case 'float64': return Float64Array.from(x);
+    case 'float16': { const out = new Uint16Array(x.length); for (let i = 0; i < x.length; i++) out[i] = toFloat16Bits(x[i]); return out; }
+    case 'uint8': { const out = new Uint8Array(x.length); for (let i = 0; i < x.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(x[i]))); return out; }
+    case 'int32': { const out = new Int32Array(x.length); for (let i = 0; i < x.length; i++) out[i] = Math.round(x[i]); return out; }
+    case 'int64': { const out = new BigInt64Array(x.length); for (let i = 0; i < x.length; i++) out[i] = BigInt(Math.round(x[i])); return out; }
+  }
 }

@@ -3,7 +3,7 @@ export { onnx, int64ToNumber, UNKNOWN_FIELDS, type Int64, type ModelProto, type 
 /** Errors: one class, stable codes. */
 export { OnnxError } from './errors.ts';
 /** Element types: one table (ONNX enum ↔ typed array ↔ TensorProto field). */
-export { DataType, dtypeFromOnnx, dtypeFromName, elemTypeName, type DataTypeName, type TypedArray } from './dtype.ts';
+export { DataType, dtypeFromOnnx, dtypeFromName, elemTypeName, fromFloat32, type DataTypeName, type TypedArray } from './dtype.ts';
 /** IEEE binary16 conversion. */
 export { toFloat16Bits, fromFloat16Bits } from './float16.ts';
 /** Tensors ↔ typed arrays. */
