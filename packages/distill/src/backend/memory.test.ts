@@ -11,15 +11,15 @@ describe('wasm memory model', () => {
 
   it('accepts larger batches as micro-batches (gradient accumulation) instead of refusing them', () => {
     expect(checkBatchForBackend('wasm', 256)).toBe(128);
-    expect(checkBatchForBackend('wasm', 64, 224 * 224)).toBe(4);
+    expect(checkBatchForBackend('wasm', 64, 224 * 224)).toBe(2);
     // A DistillError with its code, so the CLI exits 2 (bad input) rather than 1.
     expect(() => checkBatchForBackend('wasm', 0)).toThrow(expect.objectContaining({ name: 'DistillError', code: 'BAD_CONFIG' }));
   });
 
-  it('scales the micro-batch with the pixel count: 1,750 MB / (5.6 MB × H·W / 784) images', () => {
-    expect(maxBatchForBackend('wasm', 64 * 64)).toBe(59); // floor(1750 / 29.26)
-    expect(maxBatchForBackend('wasm', 128 * 128)).toBe(14); // floor(1750 / 117.0)
-    expect(maxBatchForBackend('wasm', 224 * 224)).toBe(4); // floor(1750 / 358.4); measured: 2 images 718 MB, 6 images 2,079 MB
+  it('scales the micro-batch with the pixel count: 1,000 MB / (5.6 MB × H·W / 784) images', () => {
+    expect(maxBatchForBackend('wasm', 64 * 64)).toBe(34); // floor(1000 / 29.26)
+    expect(maxBatchForBackend('wasm', 128 * 128)).toBe(8); // floor(1000 / 117.0)
+    expect(maxBatchForBackend('wasm', 224 * 224)).toBe(2); // floor(1000 / 358.4); measured: 2 images 718 MB per pass; 4 per pass ran out in a 10-epoch job
     expect(maxBatchForBackend('wasm', 16 * 16)).toBe(128); // smaller images never raise the cap
   });
 
