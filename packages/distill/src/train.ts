@@ -144,8 +144,14 @@ function epochOrder(y: Int32Array, k: number, epoch: number, cfg: TrainConfig): 
 
 /**
  * Student logits for NHWC images [n, H, W, C] in eval mode, batch by batch. Returns [n, K].
+ * Default batch: 256 images, and on wasm at most twice the training micro-batch the heap holds at H×W
+ * (`maxBatchForBackend`; 256 at 28×28, 4 at 224×224) — 64 validation images of 224×224 in one pass
+ * exhausted the wasm heap at the end of the first epoch of a 224 px distillation.
  */
-export function predictLogits(config: StudentConfig, params: StudentParams, x: Float32Array, n: number, h: number, w: number, c: number, batchSize = 256): Float32Array {
+export function predictLogits(
+  config: StudentConfig, params: StudentParams, x: Float32Array, n: number, h: number, w: number, c: number,
+  batchSize = tf.getBackend() === 'wasm' ? Math.min(256, 2 * maxBatchForBackend('wasm', h * w)) : 256,
+): Float32Array {
   const k = config.numClasses;
   const out = new Float32Array(n * k);
   const per = h * w * c;
