@@ -182,6 +182,9 @@ describe('medslim CLI: bad input found by the second newcomer check (exit 2, no 
       expect(r.stderr).toMatch(new RegExp(`${flag} must be a number; got '${value}'`));
     }
     expect(medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'd'), '--seed=').code).toBe(2);
+    const jitter = medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'd'), '--brightness', '1');
+    expect(jitter.code).toBe(2);
+    expect(jitter.stderr).toMatch(/--brightness must be a number in \[0, 1\); got '1'/);
     const file = join(dir, 'a-file');
     writeFileSync(file, 'not a directory');
     const out = medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', file, '--epochs', '1');

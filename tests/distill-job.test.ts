@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +28,18 @@ describe('distill job (tiny synthetic teacher and data, wasm backend)', () => {
     const meta = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(meta.stages[1].test.perClass).toHaveLength(2);
     expect(existsSync(join(dir, 'cache'))).toBe(true); // teacher logits cached for the next run
+  });
+
+  it('function matching (mixup, brightness/contrast, online teacher in its thread): two runs with the same seed give the same student.onnx, no logits cached', async () => {
+    const dir = tempDir();
+    const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 3, classes: 2, size: 16, counts: [96, 32, 48] });
+    const run = async (name: string) => {
+      const r = await runDistillJob({ teacher: modelPath, data: dataPath, outDir: join(dir, name), train: { epochs: 1, batchSize: 32, seed: 3, threads: 2, mixup: 1, brightness: 0.2, contrast: 0.2, maxShift: 1 }, cacheDir: join(dir, 'cache'), latencyIterations: 2, throughputIterations: 1 });
+      expect((r.report.training as { config: { onlineTeacher: boolean } }).config.onlineTeacher).toBe(true);
+      return createHash('sha256').update(readFileSync(r.studentPath)).digest('hex');
+    };
+    expect(await run('a')).toBe(await run('b'));
+    expect(existsSync(join(dir, 'cache'))).toBe(false); // the teacher ran online only
   });
 
   it('fails clearly before training: teacher classes ≠ dataset classes, image size ≠ teacher input, a thread count that is not a positive integer', async () => {

@@ -83,6 +83,21 @@ export const DistillOptionsSchema = z.strictObject({
   microBatch: z.number().int().min(1).max(1024).optional(),
   /** Run the teacher on the horizontally flipped train images too (exact targets for flipped inputs; doubles teacher time). Default false. */
   teacherOnFlips: z.boolean().optional(),
+  /**
+   * Function matching (Beyer et al. 2022): run the teacher online, in its own thread, on exactly the augmented
+   * batches the student sees, instead of caching its logits on the train images. Default false; implied by mixup > 0.
+   */
+  onlineTeacher: z.boolean().optional(),
+  /** Random shifts of up to this many pixels along each axis (black fill), in [0, 8]. Default 0. */
+  maxShift: z.number().int().min(0).max(8).optional(),
+  /** Mixup of images: Beta(mixup, mixup) concentration of the mixing weight, 0 = off; the teacher scores each mixed image (online teacher). Default 0. */
+  mixup: z.number().min(0).max(100).optional(),
+  /** Fraction of the images mixed when mixup > 0, in [0, 1]. Default 1. */
+  mixupFraction: unit('distill.mixupFraction').optional(),
+  /** Brightness jitter: raw pixels × a gain from U(1 − b, 1 + b), b in [0, 1). Default 0. */
+  brightness: z.number().min(0).lt(1).optional(),
+  /** Contrast jitter: each image scaled around its mean by a factor from U(1 − c, 1 + c), c in [0, 1). Default 0. */
+  contrast: z.number().min(0).lt(1).optional(),
   /** Fit a softmax temperature on the validation split and fold it into the exported students' last layer (Guo et al. 2017). Default true. */
   temperatureScaling: z.boolean().optional(),
   /** Fit per-class logit offsets on the validation split so the student predicts each class as often as the teacher does there, folded into the last layer's bias (decision-bias calibration, @medslim/eval fitDecisionOffsets). Default true. */

@@ -3,7 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kdLoss } from './loss.ts';
 import { learningRate } from './optimizer.ts';
-import { copyAugmented } from './augment.ts';
+import { copyAugmented, jitterInPlace, mixInto, sampleBeta } from './augment.ts';
+import { mulberry32 } from '@medslim/data';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -49,5 +50,38 @@ describe('schedule and augmentation', () => {
     expect(Array.from(out)).toEqual([3, 2, 1, 6, 5, 4]);
     copyAugmented(img, 0, out, 0, 2, 3, 1, false, 1, 1, [-1]);
     expect(Array.from(out)).toEqual([-1, -1, -1, -1, 1, 2]);
+  });
+
+  it('mixup of two known images is their exact convex combination', () => {
+    const a = Float32Array.of(0, 1, 2, -4);
+    const b = Float32Array.of(4, 1, -2, 0);
+    mixInto(a, 0, b, 0, 4, 0.25);
+    expect(Array.from(a)).toEqual([3, 1, -1, -1]); // 0.25·a + 0.75·b
+  });
+
+  it('brightness is a gain around black (raw pixels × g); contrast scales around the image mean', () => {
+    // fill −1 stands for a black pixel: values 1, 3 are raw 2, 4 above black; gain 1.5 → 3, 6 above black.
+    const img = Float32Array.of(-1, 1, 3, -1);
+    jitterInPlace(img, 0, 2, 2, 1, 1.5, 1, [-1]);
+    expect(Array.from(img)).toEqual([-1, 2, 5, -1]);
+    jitterInPlace(img, 0, 2, 2, 1, 1, 0.5, [-1]); // mean 1.25
+    expect(Array.from(img)).toEqual([0.125, 1.625, 3.125, 0.125]);
+  });
+
+  it('Beta(a, a) draws: mean 1/2 and variance 1/(4(2a + 1)) (known moments), deterministic per generator', () => {
+    for (const a of [0.2, 1, 4]) {
+      const r = mulberry32(11);
+      const xs = Array.from({ length: 20000 }, () => sampleBeta(a, r));
+      const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+      const variance = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length;
+      expect(xs.every((x) => x >= 0 && x <= 1)).toBe(true);
+      // Standard errors at n = 20,000 are ≤ 0.0036 (mean) and ≤ 0.002 (variance); 4 of them as tolerance.
+      expect(Math.abs(mean - 0.5)).toBeLessThan(0.015);
+      expect(Math.abs(variance - 1 / (4 * (2 * a + 1)))).toBeLessThan(0.008);
+    }
+    const r1 = mulberry32(5);
+    const r2 = mulberry32(5);
+    expect(Array.from({ length: 5 }, () => sampleBeta(0.4, r1))).toEqual(Array.from({ length: 5 }, () => sampleBeta(0.4, r2)));
+    expect(() => sampleBeta(0, r1)).toThrow(RangeError);
   });
 });

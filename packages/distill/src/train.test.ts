@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateStudent, type StudentConfig } from './student/config.ts';
 import { namedVariables } from './student/params.ts';
-import { trainStudent, type TrainData } from './train.ts';
+import { trainStudent, type OnlineTeacher, type TrainData } from './train.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -73,5 +73,87 @@ describe('trainStudent (tfjs cpu backend, tiny student)', () => {
 
   it('stops on a non-finite loss and names the epoch and step', async () => {
     await expect(trainStudent(tiny, trainData(), { epochs: 1, batchSize: 16, lr: 1e30, optimizer: 'sgd' })).rejects.toThrowError(/the training loss became (NaN|Infinity) at epoch 1, step \d+ of 4/);
+  });
+});
+
+/** An online teacher that records every batch it is asked about and answers with the image's mean-based logits. */
+function recordingTeacher(): OnlineTeacher & { seen: Float32Array[] } {
+  const seen: Float32Array[] = [];
+  return {
+    seen,
+    async logits(x: Float32Array, n: number) {
+      seen.push(Float32Array.from(x));
+      const out = new Float32Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        let m = 0;
+        for (let p = 0; p < 64; p++) m += x[i * 64 + p];
+        out[i * 2 + 1] = 3 * (m / 64);
+      }
+      return out;
+    },
+  };
+}
+
+describe('function matching: online teacher on the augmented views (mixup, brightness, contrast)', () => {
+  const fm = { epochs: 1, batchSize: 16, seed: 6, mixup: 1, brightness: 0.2, contrast: 0.2, maxShift: 1 };
+
+  it('is deterministic: same seed → the teacher sees the same views and the student ends with the same weights', async () => {
+    const t1 = recordingTeacher();
+    const t2 = recordingTeacher();
+    const a = await trainStudent(tiny, { ...trainData(), teacher: { online: t1 } }, fm);
+    const b = await trainStudent(tiny, { ...trainData(), teacher: { online: t2 } }, fm);
+    expect(t1.seen.length).toBe(4); // 64 images, batch 16
+    expect(t2.seen).toEqual(t1.seen);
+    expect(weights(a.params)).toEqual(weights(b.params));
+    const c = await trainStudent(tiny, { ...trainData(), teacher: { online: recordingTeacher() } }, { ...fm, seed: 7 });
+    expect(weights(c.params)).not.toEqual(weights(a.params));
+  });
+
+  it('with mixup alone every view the teacher scores is λ·x_i + (1 − λ)·x_j of two train images, λ ∈ [0, 1]', async () => {
+    const t = recordingTeacher();
+    const train = trainData().train;
+    await trainStudent(tiny, { ...trainData(), teacher: { online: t } }, { epochs: 1, batchSize: 16, seed: 3, mixup: 1 });
+    const views = t.seen.flatMap((b) => Array.from({ length: b.length / 64 }, (_, i) => b.subarray(i * 64, (i + 1) * 64)));
+    expect(views).toHaveLength(64);
+    let strictlyMixed = 0;
+    for (const v of views) {
+      // Least-squares λ for each pair (i, j); one pair must reproduce the view to float32 rounding.
+      let best = Infinity;
+      let bestLambda = NaN;
+      for (let i = 0; i < 64; i++) {
+        for (let j = 0; j < 64; j++) {
+          let num = 0, den = 0;
+          for (let p = 0; p < 64; p++) {
+            const d = train.x[i * 64 + p] - train.x[j * 64 + p];
+            num += (v[p] - train.x[j * 64 + p]) * d;
+            den += d * d;
+          }
+          const lambda = den > 0 ? num / den : 1;
+          let err = 0;
+          for (let p = 0; p < 64; p++) err = Math.max(err, Math.abs(v[p] - (lambda * train.x[i * 64 + p] + (1 - lambda) * train.x[j * 64 + p])));
+          if (err < best) { best = err; bestLambda = lambda; }
+        }
+      }
+      expect(best).toBeLessThan(1e-5);
+      expect(bestLambda).toBeGreaterThanOrEqual(-1e-6);
+      expect(bestLambda).toBeLessThanOrEqual(1 + 1e-6);
+      if (bestLambda > 0.01 && bestLambda < 0.99) strictlyMixed++;
+    }
+    expect(strictlyMixed).toBeGreaterThan(50); // Beta(1, 1): P(λ ∈ (0.01, 0.99)) = 0.98
+  });
+
+  it('without augmentation the online teacher sees exactly the train images, each once per epoch', async () => {
+    const t = recordingTeacher();
+    const train = trainData().train;
+    await trainStudent(tiny, { ...trainData(), teacher: { online: t } }, { epochs: 1, batchSize: 16, seed: 3 });
+    const key = (a: ArrayLike<number>) => Array.from(a).join(',');
+    const seen = t.seen.flatMap((b) => Array.from({ length: b.length / 64 }, (_, i) => key(b.subarray(i * 64, (i + 1) * 64)))).sort();
+    expect(seen).toEqual(Array.from({ length: 64 }, (_, i) => key(train.x.subarray(i * 64, (i + 1) * 64))).sort());
+  });
+
+  it('refuses mixup with cached teacher logits (they are not the teacher on the mixed image) and out-of-range jitter', async () => {
+    await expect(trainStudent(tiny, trainData(), { epochs: 1, batchSize: 16, mixup: 1 })).rejects.toMatchObject({ code: 'BAD_CONFIG', message: expect.stringMatching(/online teacher/) });
+    await expect(trainStudent(tiny, trainData(), { epochs: 1, batchSize: 16, brightness: 1 })).rejects.toMatchObject({ code: 'BAD_CONFIG', message: expect.stringMatching(/brightness must be in \[0, 1\)/) });
+    await expect(trainStudent(tiny, trainData(), { epochs: 1, batchSize: 16, mixupFraction: 2 })).rejects.toMatchObject({ code: 'BAD_CONFIG' });
   });
 });

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { mulberry32 as rng } from '@medslim/data';
 import { accuracy, argmax, rocAucFromLogits } from '@medslim/eval';
-import { copyAugmented } from './augment.ts';
+import { copyAugmented, jitterInPlace, mixInto, sampleBeta } from './augment.ts';
 import { ensureTfjsGradients } from './backend/gradients.ts';
 import { DistillError } from './errors.ts';
 import { kdLoss } from './loss.ts';
@@ -35,6 +35,24 @@ export interface TrainConfig {
   flip: boolean;
   /** Random shifts of up to this many pixels (default 0: the reference recipe uses flips only). */
   maxShift: number;
+  /**
+   * Mixup of images (Zhang et al. 2018) for function matching (Beyer et al. 2022, "Knowledge distillation: A good
+   * teacher is patient and consistent"): the Beta(mixup, mixup) concentration of the mixing weight λ; 0 = off
+   * (default). A mixed image is λ·x_i + (1 − λ)·x_j with x_j another train image drawn at random (each with its
+   * own shift); the teacher must score the mixed image itself — an online teacher (`TrainData.teacher.online`) —
+   * so cached logits are refused. The hard-label term (α) uses the label of the image with the larger weight
+   * (λ ≥ 0.5 → x_i's); with α = 0 the loss is pure function matching.
+   */
+  mixup: number;
+  /** Fraction of the images that are mixed when `mixup` > 0 (each independently), in [0, 1]. Default 1. */
+  mixupFraction: number;
+  /**
+   * Brightness jitter: the raw pixels are multiplied by a gain drawn from U(1 − b, 1 + b) (in the contract: a
+   * gain around the black value `fill`), b in [0, 1); 0 = off (default). Consistent only with an online teacher.
+   */
+  brightness: number;
+  /** Contrast jitter: each image is scaled around its mean by a factor from U(1 − c, 1 + c), c in [0, 1); 0 = off (default). */
+  contrast: number;
   /** Sample each epoch with class-balanced probabilities (with replacement) instead of a shuffle. */
   balanced: boolean;
   seed: number;
@@ -54,7 +72,7 @@ export interface TrainConfig {
 
 export const defaultTrainConfig: TrainConfig = {
   epochs: 10, batchSize: 64, optimizer: 'adam', lr: 1e-3, schedule: 'cosine', momentum: 0.9, weightDecay: 0,
-  temperature: 4, alpha: 0.1, flip: false, maxShift: 0, balanced: false, seed: 0, threads: 0, microBatch: 0,
+  temperature: 4, alpha: 0.1, flip: false, maxShift: 0, mixup: 0, mixupFraction: 1, brightness: 0, contrast: 0, balanced: false, seed: 0, threads: 0, microBatch: 0,
 };
 
 /**
@@ -238,6 +256,14 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
   for (const key of ['threads', 'microBatch'] as const) {
     if (!Number.isInteger(cfg[key]) || cfg[key] < 0) throw new DistillError('BAD_CONFIG', `${key} must be an integer ≥ 0 (0 = automatic); got ${cfg[key]}`);
   }
+  if (!(cfg.mixup >= 0 && Number.isFinite(cfg.mixup))) throw new DistillError('BAD_CONFIG', `mixup (the Beta concentration) must be a number ≥ 0 (0 = off); got ${cfg.mixup}`);
+  if (!(cfg.mixupFraction >= 0 && cfg.mixupFraction <= 1)) throw new DistillError('BAD_CONFIG', `mixupFraction must be in [0, 1]; got ${cfg.mixupFraction}`);
+  for (const key of ['brightness', 'contrast'] as const) {
+    if (!(cfg[key] >= 0 && cfg[key] < 1)) throw new DistillError('BAD_CONFIG', `${key} must be in [0, 1) (0 = off); got ${cfg[key]}`);
+  }
+  if (cfg.mixup > 0 && data.teacher && 'logits' in data.teacher) {
+    throw new DistillError('BAD_CONFIG', 'mixup needs the teacher\'s logits on each mixed image (function matching), but the teacher logits are cached per train image; use an online teacher (TrainData.teacher = { online }, --online-teacher) or set mixup to 0');
+  }
   if (!Number.isInteger(cfg.batchSize) || cfg.batchSize < 1) throw new DistillError('BAD_CONFIG', `batch size must be a positive integer, got ${cfg.batchSize}`);
   // Resolved here so checkpoints record (and resume checks) what actually ran.
   cfg.threads = onWasm ? Math.min(cfg.threads || defaultTrainingThreads(), cfg.batchSize) : 1;
@@ -299,6 +325,7 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
       let lossSum = 0;
       // Assembles step `step`'s augmented batch: into the shared buffers directly, or (online teacher) into fresh
       // buffers whose teacher logits are requested at once, one step ahead of their use.
+      const partner = new Float32Array(cfg.mixup > 0 ? per : 0);
       const assemble = (step: number) => {
         const s = step * cfg.batchSize;
         const m = Math.min(cfg.batchSize, data.train.n - s);
@@ -311,6 +338,22 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
           const dx = cfg.maxShift ? Math.floor(r() * (2 * cfg.maxShift + 1)) - cfg.maxShift : 0;
           copyAugmented(data.train.x, i * per, xb, j * per, h, w, c, flip, dy, dx, data.fill);
           yb[j] = data.train.y[i];
+          // Draws below happen only for the augmentations that are on, so runs without them are unchanged.
+          if (cfg.mixup > 0 && (cfg.mixupFraction >= 1 || r() < cfg.mixupFraction)) {
+            const i2 = Math.floor(r() * data.train.n);
+            const flip2 = cfg.flip && r() < 0.5;
+            const dy2 = cfg.maxShift ? Math.floor(r() * (2 * cfg.maxShift + 1)) - cfg.maxShift : 0;
+            const dx2 = cfg.maxShift ? Math.floor(r() * (2 * cfg.maxShift + 1)) - cfg.maxShift : 0;
+            const lambda = sampleBeta(cfg.mixup, r);
+            copyAugmented(data.train.x, i2 * per, partner, 0, h, w, c, flip2, dy2, dx2, data.fill);
+            mixInto(xb, j * per, partner, 0, per, lambda);
+            if (lambda < 0.5) yb[j] = data.train.y[i2];
+          }
+          if (cfg.brightness > 0 || cfg.contrast > 0) {
+            const gain = cfg.brightness > 0 ? 1 + cfg.brightness * (2 * r() - 1) : 1;
+            const f = cfg.contrast > 0 ? 1 + cfg.contrast * (2 * r() - 1) : 1;
+            jitterInPlace(xb, j * per, h, w, c, gain, f, data.fill);
+          }
           if (cached) {
             const src = flip && cached.flipped ? cached.flipped : cached.logits;
             batch.t!.set(src.subarray(i * k, (i + 1) * k), j * k);

@@ -1,5 +1,5 @@
 import { ndarray, toModelInput, type Dataset, type InputContract, type NdArray } from '@medslim/data';
-import { teacherSignal, type TrainData } from '@medslim/distill';
+import { createOnlineTeacher, teacherSignal, type TrainData } from '@medslim/distill';
 import { createSession, imageSize, scoreImages, studentContract } from '@medslim/intake';
 import { JobError } from './errors.ts';
 import type { ModelInterface } from './job-inputs.ts';
@@ -82,4 +82,19 @@ export async function prepareTrainingData(iface: ModelInterface, ds: Dataset, te
     channels,
     fill: blackValue(student, channels),
   };
+}
+
+/**
+ * Runs `fn` on `data` with an online teacher (function matching, Beyer et al. 2022): the teacher runs in its own
+ * onnxruntime-node thread on exactly the augmented (shifted, mixed, jittered) batches the student trains on,
+ * read through its interface as in `prepareTrainingData`; the thread is closed when `fn` settles.
+ * `data` holds NHWC images in the student's contract (`studentContract(iface)`), as `prepareTrainingData` returns.
+ */
+export async function withOnlineTeacher<T>(iface: ModelInterface, teacher: Uint8Array, data: TrainData, fn: (d: TrainData) => Promise<T>): Promise<T> {
+  const online = await createOnlineTeacher({ model: teacher, iface: { ...iface, input: { ...iface.input, height: data.height, width: data.width } }, contract: studentContract(iface) });
+  try {
+    return await fn({ ...data, teacher: { online } });
+  } finally {
+    await online.close();
+  }
 }

@@ -23,6 +23,11 @@ options:
   --balanced            class-balanced sampling
   --flip                random horizontal flips (off by default: chest X-rays are not left-right symmetric)
   --shift <px>          random shifts of up to px pixels (default 0)
+  --online-teacher      function matching: the teacher runs on every augmented batch the student sees (not cached)
+  --mixup <a>           mixup of images, Beta(a, a) mixing weight, teacher scores the mixed image (implies --online-teacher; default 0 = off)
+  --mixup-fraction <f>  fraction of the images mixed (default 1)
+  --brightness <b>      brightness jitter: pixels × a gain from U(1 − b, 1 + b), b in [0, 1) (default 0)
+  --contrast <c>        contrast jitter around each image's mean, factor from U(1 − c, 1 + c) (default 0)
   --seed <n>            seed for initialization, shuffles and augmentation (default 0)
   --resume              continue from <dir>/checkpoint.bin
   --backend node-gpu|node|wasm  try this training backend first
@@ -37,6 +42,7 @@ export async function distill(argv: string[], out: (s: string) => void): Promise
     teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, width: { type: 'string' }, epochs: { type: 'string' },
     temperature: { type: 'string' }, alpha: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, 'micro-batch': { type: 'string' },
     optimizer: { type: 'string' }, schedule: { type: 'string' }, balanced: { type: 'boolean' }, flip: { type: 'boolean' }, shift: { type: 'string' },
+    'online-teacher': { type: 'boolean' }, mixup: { type: 'string' }, 'mixup-fraction': { type: 'string' }, brightness: { type: 'string' }, contrast: { type: 'string' },
     seed: { type: 'string' }, resume: { type: 'boolean' }, backend: { type: 'string' }, 'cache-dir': { type: 'string' },
   }, ['teacher', 'data', 'out']);
   if (!values) return 0;
@@ -62,7 +68,12 @@ export async function distill(argv: string[], out: (s: string) => void): Promise
         seed: numberOption(values.seed, 'seed', (n) => int(n) && n >= 0, 'an integer ≥ 0'),
         threads: numberOption(values.threads, 'threads', (n) => int(n) && n >= 1 && n <= 256, 'an integer in [1, 256]'),
         microBatch: numberOption(values['micro-batch'], 'micro-batch', (n) => int(n) && n >= 1, 'an integer ≥ 1'),
+        mixup: numberOption(values.mixup, 'mixup', (n) => n >= 0 && n <= 100, 'a number in [0, 100]'),
+        mixupFraction: numberOption(values['mixup-fraction'], 'mixup-fraction', (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
+        brightness: numberOption(values.brightness, 'brightness', (n) => n >= 0 && n < 1, 'a number in [0, 1)'),
+        contrast: numberOption(values.contrast, 'contrast', (n) => n >= 0 && n < 1, 'a number in [0, 1)'),
       },
+      onlineTeacher: values['online-teacher'],
       resume: values.resume, prefer: values.backend as 'node-gpu' | 'node' | 'wasm' | undefined, cacheDir: values['cache-dir'],
       onProgress: bar.onProgress, log,
     });

@@ -18,7 +18,7 @@ import { clinicalGate, type GateResult } from '../gate.ts';
 import { loadJobInputs } from '../job-inputs.ts';
 import { predictionChanges } from '../prediction-changes.ts';
 import { toJson, type JobReport } from '../report.ts';
-import { prepareTrainingData } from '../training-data.ts';
+import { prepareTrainingData, withOnlineTeacher } from '../training-data.ts';
 import { medslimVersion } from '../version.ts';
 import { renderCompressMarkdown, writeCompressCharts } from './report-md.ts';
 import { epochsForSteps, parseCompressSpec, type CompressSpecInput } from './spec.ts';
@@ -98,16 +98,23 @@ export async function runCompressJob(opts: CompressJobOptions): Promise<Compress
   };
 
   let data: TrainData | null = null;
-  const trainingData = async () => (data ??= await prepareTrainingData(iface, ds, teacherBytes, k, cacheDir, progress, true, stages.distill.teacherOnFlips));
-  const trainBase = { temperature: stages.distill.temperature, alpha: stages.distill.alpha, batchSize: stages.distill.batchSize, seed: spec.seed, threads: stages.distill.threads, microBatch: stages.distill.microBatch };
+  // Function matching (onlineTeacher, or mixup, which needs it): no cached logits; each training run gets the
+  // teacher in its own thread on its augmented batches.
+  const online = stages.distill.onlineTeacher || stages.distill.mixup > 0;
+  const trainingData = async () => (data ??= await prepareTrainingData(iface, ds, teacherBytes, k, cacheDir, progress, !online, stages.distill.teacherOnFlips));
+  const withTeacher = async <T>(fn: (d: TrainData) => Promise<T>): Promise<T> => (online ? withOnlineTeacher(iface, teacherBytes, await trainingData(), fn) : fn(await trainingData()));
+  const trainBase = {
+    temperature: stages.distill.temperature, alpha: stages.distill.alpha, batchSize: stages.distill.batchSize, seed: spec.seed, threads: stages.distill.threads, microBatch: stages.distill.microBatch,
+    maxShift: stages.distill.maxShift, mixup: stages.distill.mixup, mixupFraction: stages.distill.mixupFraction, brightness: stages.distill.brightness, contrast: stages.distill.contrast,
+  };
 
   // --- 1. Distill. (A wider student of the search, step 8b, trains the same way into its own stage.)
   const distillStage = (stage: string, config: StudentConfig) => cachedStage(opts.outDir, stage, { ...base, student: config, distill: stages.distill }, async (dir) => {
-    const r = await trainStudent(config, await trainingData(), { ...trainBase, epochs: stages.distill.epochs, lr: stages.distill.lr }, {
+    const r = await withTeacher((d) => trainStudent(config, d, { ...trainBase, epochs: stages.distill.epochs, lr: stages.distill.lr }, {
       checkpoint: join(dir, 'checkpoint.bin'), resume: true,
       onProgress: (p) => { checkCancel(); progress({ stage, step: 'train', done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps }); },
       onEpoch: (h) => log(`${stage} epoch ${h.epoch}: val AUC ${h.valAuc.toFixed(4)}`),
-    });
+    }));
     saveStudent(join(dir, 'student.bin'), config, r.params);
     const params = parameterCount(r.params);
     disposeStudent(r.params);
@@ -144,11 +151,11 @@ export async function runCompressJob(opts: CompressJobOptions): Promise<Compress
     let params = pruned.params;
     let fineTune: { bestEpoch: number; bestValAuc: number; history: unknown[]; seconds: number } | null = null;
     if (stages.prune.fineTuneEpochs > 0) {
-      const r = await trainStudent(pruned.config, d, { ...trainBase, epochs: stages.prune.fineTuneEpochs, lr: stages.prune.fineTuneLr }, {
+      const r = await withTeacher((dt) => trainStudent(pruned.config, dt, { ...trainBase, epochs: stages.prune.fineTuneEpochs, lr: stages.prune.fineTuneLr }, {
         init: pruned.params, checkpoint: join(dir, 'checkpoint.bin'), resume: true,
         onProgress: (p) => { checkCancel(); progress({ stage: 'prune', step: 'fine-tune', done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps }); },
         onEpoch: (h) => log(`fine-tune epoch ${h.epoch}: val AUC ${h.valAuc.toFixed(4)}`),
-      });
+      }));
       params = r.params;
       fineTune = { bestEpoch: r.bestEpoch, bestValAuc: r.bestValAuc, history: r.history, seconds: r.seconds };
     }

@@ -37,6 +37,16 @@ describe('compress spec', () => {
     expect(parseCompressSpec({ teacher: 't', dataset: 'd', preset: 'quick' }).stages.distill.minSteps).toBe(0);
   });
 
+  it('function-matching options (online teacher, shifts, mixup, brightness/contrast) are spec fields with preset defaults and named range errors', () => {
+    const quick = parseCompressSpec({ teacher: 't', dataset: 'd', preset: 'quick' }).stages.distill;
+    expect([quick.onlineTeacher, quick.maxShift, quick.mixup, quick.mixupFraction, quick.brightness, quick.contrast]).toEqual([false, 0, 0, 1, 0, 0]);
+    const set = parseCompressSpec({ teacher: 't', dataset: 'd', distill: { onlineTeacher: true, maxShift: 2, mixup: 0.4, mixupFraction: 0.5, brightness: 0.1, contrast: 0.2 } }).stages.distill;
+    expect([set.onlineTeacher, set.maxShift, set.mixup, set.mixupFraction, set.brightness, set.contrast]).toEqual([true, 2, 0.4, 0.5, 0.1, 0.2]);
+    expect(() => parseCompressSpec({ teacher: 't', dataset: 'd', distill: { mixupFraction: 1.5 } })).toThrow(/distill.mixupFraction must be in \[0, 1\]/);
+    expect(() => parseCompressSpec({ teacher: 't', dataset: 'd', distill: { brightness: 1 } })).toThrow(/distill.brightness/);
+    expect(() => parseCompressSpec({ teacher: 't', dataset: 'd', distill: { maxShift: 9 } })).toThrow(/distill.maxShift/);
+  });
+
   it('refuses budgets outside [0, 1], an unknown preset and unknown fields, naming each', () => {
     expect(() => parseCompressSpec({ teacher: 't', dataset: 'd', budgets: { auc: 1.5 } })).toThrowError(/budgets\.auc: budgets\.auc must be in \[0, 1\]/);
     expect(() => parseCompressSpec({ teacher: 't', dataset: 'd', budgets: { agreement: -0.1 } })).toThrowError(/budgets\.agreement/);

@@ -5,12 +5,15 @@ export { CompressSpecSchema, type CompressSpec, type CompressSpecInput } from '@
 
 /** Stage settings a preset fills in where the spec is silent. */
 export interface ResolvedStages {
-  distill: { width: number; epochs: number; minSteps: number; temperature: number; alpha: number; lr: number; batchSize: number; teacherOnFlips: boolean; temperatureScaling: boolean; decisionCalibration: boolean; threads?: number; microBatch?: number };
+  distill: { width: number; epochs: number; minSteps: number; temperature: number; alpha: number; lr: number; batchSize: number; teacherOnFlips: boolean; temperatureScaling: boolean; decisionCalibration: boolean; onlineTeacher: boolean; maxShift: number; mixup: number; mixupFraction: number; brightness: number; contrast: number; threads?: number; microBatch?: number };
   prune: { targetParamsReduction: number; minChannels: number; fineTuneEpochs: number; fineTuneMinSteps: number; fineTuneLr: number };
   quantize: { calibrator: 'minmax' | 'percentile' | 'entropy'; calibrationSize: number; perChannel: boolean; reduceRange?: boolean };
   /** Width multipliers of wider students the search trains, in order, while no student passes on validation. */
   search: { widths: number[] };
 }
+
+/** Distillation on the train images as they are, with cached teacher logits (function matching off). */
+const NO_FUNCTION_MATCHING = { onlineTeacher: false, maxShift: 0, mixup: 0, mixupFraction: 1, brightness: 0, contrast: 0 };
 
 /**
  * Presets. `standard` is the reference recipe (10 epochs of KD, Adam 1e-3 cosine, T = 4, α = 0.1), then half the
@@ -24,13 +27,13 @@ export interface ResolvedStages {
  */
 export const PRESETS: Record<'quick' | 'standard', ResolvedStages> = {
   quick: {
-    distill: { width: 1, epochs: 1, minSteps: 0, temperature: 4, alpha: 0.1, lr: 2e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true },
+    distill: { width: 1, epochs: 1, minSteps: 0, temperature: 4, alpha: 0.1, lr: 2e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true, ...NO_FUNCTION_MATCHING },
     prune: { targetParamsReduction: 0.5, minChannels: 8, fineTuneEpochs: 1, fineTuneMinSteps: 0, fineTuneLr: 1e-3 },
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
     search: { widths: [] },
   },
   standard: {
-    distill: { width: 1, epochs: 10, minSteps: 700, temperature: 4, alpha: 0.1, lr: 1e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true },
+    distill: { width: 1, epochs: 10, minSteps: 700, temperature: 4, alpha: 0.1, lr: 1e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true, ...NO_FUNCTION_MATCHING },
     prune: { targetParamsReduction: 0.5, minChannels: 8, fineTuneEpochs: 3, fineTuneMinSteps: 200, fineTuneLr: 5e-4 },
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
     search: { widths: [1.5] },

@@ -4,7 +4,7 @@ import type { ExplicitContract } from '@medslim/contracts';
 import { imageSize, interfaceMetadata, studentContract } from '@medslim/intake';
 import {
   checkBatchForBackend, disposeStudent, exportStudentOnnx, parameterCount, referenceStudent, selectTrainingBackend,
-  trainStudent, withWidth, type StudentConfig, type TrainConfig,
+  trainStudent, withWidth, type StudentConfig, type TrainConfig, type TrainData,
 } from '@medslim/distill';
 import { readModelBytes } from '@medslim/onnx';
 import { createHash } from 'node:crypto';
@@ -13,7 +13,7 @@ import { JobError } from '../errors.ts';
 import { environmentOf, evaluateTeacherAnd, reportHead, testBench, type MeasureOptions } from '../evaluate-stage.ts';
 import { loadJobInputs } from '../job-inputs.ts';
 import { renderInterfaceMarkdown, renderStagesMarkdown, toJson, type JobReport } from '../report.ts';
-import { prepareTrainingData } from '../training-data.ts';
+import { prepareTrainingData, withOnlineTeacher } from '../training-data.ts';
 import { medslimVersion } from '../version.ts';
 
 export interface DistillJobOptions extends MeasureOptions {
@@ -27,6 +27,12 @@ export interface DistillJobOptions extends MeasureOptions {
   /** A full student config instead of reference × width (pruning passes a thinner one). */
   student?: StudentConfig;
   train?: Partial<TrainConfig>;
+  /**
+   * Function matching (Beyer et al. 2022): the teacher runs online, in its own thread, on exactly the augmented
+   * batches the student trains on (shifts, mixup, brightness/contrast), instead of logits cached on the train
+   * images. Default false; implied by `train.mixup` > 0.
+   */
+  onlineTeacher?: boolean;
   /** Folder for cached teacher logits (default `.medslim/cache/teacher-logits`). */
   cacheDir?: string;
   /** Resume from `<outDir>/checkpoint.bin` when present. */
@@ -78,15 +84,16 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
     throw new JobError('BAD_OPTION', `the student config takes ${config.inputChannels}×${config.resolution}² inputs to ${config.numClasses} classes but the teacher takes ${channels}×${height}² to ${k}`);
   }
   const nchw = studentContract(iface);
-  const data = await prepareTrainingData(iface, ds, teacherBytes, k, o.cacheDir ?? join('.medslim', 'cache', 'teacher-logits'), progress, alpha < 1, o.train?.flip === true);
+  const online = alpha < 1 && (o.onlineTeacher === true || (o.train?.mixup ?? 0) > 0);
+  const data = await prepareTrainingData(iface, ds, teacherBytes, k, o.cacheDir ?? join('.medslim', 'cache', 'teacher-logits'), progress, alpha < 1 && !online, o.train?.flip === true);
   mkdirSync(o.outDir, { recursive: true });
   const trainCfg: Partial<TrainConfig> = { ...o.train, batchSize, epochs, alpha, temperature };
   const checkpoint = join(o.outDir, 'checkpoint.bin');
   if (o.resume) log(existsSync(checkpoint) ? `resuming from ${checkpoint}` : `resume: no checkpoint at ${checkpoint}; training from scratch`);
   const t0 = performance.now();
-  const result = await trainStudent(
+  const runTraining = (d: TrainData) => trainStudent(
     config,
-    data,
+    d,
     trainCfg,
     {
       checkpoint,
@@ -95,6 +102,7 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
       onEpoch: (h) => log(`epoch ${h.epoch}: loss ${h.loss.toFixed(4)}, val AUC ${h.valAuc.toFixed(4)}, val accuracy ${(h.valAccuracy * 100).toFixed(2)} %, ${h.seconds.toFixed(1)} s`),
     },
   );
+  const result = online ? await withOnlineTeacher(iface, teacherBytes, data, runTraining) : await runTraining(data);
   const wallSeconds = (performance.now() - t0) / 1000;
   const teacherSha256 = createHash('sha256').update(teacherBytes).digest('hex');
   const studentParams = parameterCount(result.params);
@@ -130,7 +138,7 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
       wallSeconds,
       resumedFrom: result.resumedFrom,
       history: result.history,
-      config: { ...trainCfg },
+      config: { ...trainCfg, onlineTeacher: online },
       student: config,
       studentParams,
       teacherParams: evaluated.teacher.stage.params,
