@@ -4,6 +4,7 @@
  * teacher's own confidence, max softmax), and the gate's figures on both splits as the model is and after
  * calibration fitted on validation (temperature scaling, then decision offsets matching the teacher's
  * predicted-class counts there — what the compress job folds into its students). The test split only reports.
+ * With several models (e.g. one recipe's seeds) it ends with the calibrated test figures as mean ± sd over them.
  * Usage: npx tsx bench/search-diagnose.ts --models out/student.onnx,out/model.int8.onnx
  *   [--teacher examples/pneumoniamnist/pneumoniamnist-resnet18.onnx --data examples/pneumoniamnist/pneumoniamnist.npz]
  */
@@ -14,7 +15,7 @@ import { argmax, confusionMatrix, fitDecisionOffsets, fitTemperature, softmax } 
 import { createSession, readModelInterface, scoreImages, type StaticInterface } from '@medslim/intake';
 import { readModel } from '@medslim/onnx';
 import { DEFAULT_GATE_BUDGETS } from '@medslim/contracts';
-import { clinicalGate, loadJobInputs } from '@medslim/pipeline';
+import { clinicalGate, loadJobInputs, splitSummary } from '@medslim/pipeline';
 
 const { values } = parseArgs({ options: { models: { type: 'string' }, teacher: { type: 'string', default: 'examples/pneumoniamnist/pneumoniamnist-resnet18.onnx' }, data: { type: 'string', default: 'examples/pneumoniamnist/pneumoniamnist.npz' } } });
 if (!values.models) {
@@ -34,6 +35,8 @@ const gateLine = (what: string, t: Float32Array, s: Float32Array, y: Int32Array)
   const f = (c: (typeof g.checks)[number]) => `${c.name} ${c.name === 'auc_drop' || c.name === 'ece_increase' ? c.value.toFixed(4) : (c.value * 100).toFixed(1) + ' %'}${c.passed ? '' : ' ✗'}`;
   return `  ${what.padEnd(26)} ${g.passed ? 'PASS' : 'fail'}  ${g.checks.map(f).join(', ')}; predicted counts ${counts(argmax(s, y.length, k)).join('/')} (teacher ${counts(argmax(t, y.length, k)).join('/')})`;
 };
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(2)} %`);
+const calibratedTest: ReturnType<typeof splitSummary>[] = [];
 console.log(`teacher: confusion val ${JSON.stringify(confusionMatrix(argmax(tv, val.count, k), val.labels, k))}, test ${JSON.stringify(confusionMatrix(argmax(tt, test.count, k), test.labels, k))} (rows true ${labelNames.join('/')})`);
 for (const file of values.models.split(',')) {
   const bytes = new Uint8Array(readFileSync(file));
@@ -58,5 +61,18 @@ for (const file of values.models.split(',')) {
   console.log(`  calibration fitted on val: T ${T.toFixed(3)}, offsets [${off.map((x) => x.toFixed(3)).join(', ')}]`);
   console.log(gateLine('calibrated, val', tv, cal(sv), val.labels));
   console.log(gateLine('calibrated, test', tt, cal(st), test.labels));
+  const m = splitSummary(cal(st), test.labels, k, a, labelNames);
+  calibratedTest.push(m);
+  console.log(`  calibrated, test: AUC ${m.auc?.toFixed(4)}, accuracy ${pct(m.accuracy)}, agreement ${pct(m.agreement)}, ECE ${m.ece?.toFixed(4)}, sensitivity ${m.perClass.map((c) => `${c.label} ${pct(c.sensitivity)}`).join(', ')}`);
+}
+if (calibratedTest.length > 1) {
+  const stat = (ys: (number | null)[], f: (x: number) => string) => {
+    const xs = ys.map((y) => y ?? NaN);
+    const mean = xs.reduce((p, q) => p + q, 0) / xs.length;
+    return `${f(mean)} ± ${f(Math.sqrt(xs.reduce((p, q) => p + (q - mean) ** 2, 0) / (xs.length - 1)))}`;
+  };
+  const f4 = (x: number) => x.toFixed(4);
+  const c = calibratedTest;
+  console.log(`calibrated, test, mean ± sd over ${c.length} models: AUC ${stat(c.map((m) => m.auc), f4)}, accuracy ${stat(c.map((m) => m.accuracy), pct)}, agreement ${stat(c.map((m) => m.agreement), pct)}, ECE ${stat(c.map((m) => m.ece), f4)}, sensitivity ${labelNames.map((l, j) => `${l} ${stat(c.map((m) => m.perClass[j].sensitivity), pct)}`).join(', ')}`);
 }
 console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);

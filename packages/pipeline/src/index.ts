@@ -21,6 +21,6 @@ export { runCompressJob, type CompressJobOptions, type CompressJobResult } from 
 export { parseCompressSpec, epochsForSteps, CompressSpecSchema, PRESETS, type CompressSpec, type CompressSpecInput, type ResolvedStages } from './compress/spec.ts';
 export { cachedStage, contentHash } from './compress/stage-cache.ts';
 /** The search under the gate: candidates, the choice, INT8 mixed-precision fallback, the Pareto chart. */
-export { chooseCandidate, candidateTableText, mixedPrecisionFallback, type Candidate, type Choice, type LayerSensitivity } from './compress/search.ts';
+export { chooseCandidate, candidateTableText, mixedPrecisionFallback, splitSummary, type Candidate, type Choice, type LayerSensitivity } from './compress/search.ts';
 /** The clinical safety gate. */
 export { clinicalGate, type GateBudgets, type GateCheck, type GateResult } from './gate.ts';

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SearchReport } from '@medslim/contracts';
 import type { SensitivityTable } from '@medslim/prune';
 import type { GateResult } from '../gate.ts';
 import { renderStagesMarkdown, type JobReport } from '../report.ts';
@@ -51,6 +52,7 @@ export function renderCompressMarkdown(report: JobReport, charts: { size: string
     ...gate.checks.map((c) => `| ${c.name} | ${c.value.toFixed(4)} | ${c.ci95[0].toFixed(4)} – ${c.ci95[1].toFixed(4)} | ${c.kind === 'max' ? '≤' : '≥'} ${c.budget} | ${c.passed ? 'pass' : `**fail**${Number.isFinite(c.value) ? '' : ': ' + c.detail}`} |`),
     '',
     ...(measured ? [`Serving target: ${measured.target}. ${measured.note}.`, ''] : []),
+    ...choiceMarkdown(report.search as unknown as SearchReport, t.bytes),
     '## Search (chosen on validation, confirmed on test)',
     '',
     candidateTableMarkdown(search.candidates, search.chosen),
@@ -92,14 +94,43 @@ export function renderCompressMarkdown(report: JobReport, charts: { size: string
     '',
   ];
   const changes = (report.changes ?? []) as { index: number; trueLabel: string; teacher: string; compressed: string; effect: string }[];
-  lines.push('## Predictions that changed (teacher → INT8 student)', '');
+  lines.push(`## Predictions that changed (teacher → ${q.name})`, '');
   if (!changes.length) lines.push('None.', '');
   else {
-    lines.push(`${changes.length} test image(s) (list capped at 100):`, '', '| test index | true class | teacher | int8 | effect |', '|---|---|---|---|---|');
+    lines.push(`${changes.length} test image(s) (list capped at 100):`, '', `| test index | true class | teacher | ${q.name} | effect |`, '|---|---|---|---|---|');
     for (const c of changes) lines.push(`| ${c.index} | ${c.trueLabel} | ${c.teacher} | ${c.compressed} | ${c.effect} |`);
     lines.push('');
   }
   return lines.join('\n');
+}
+
+const gateText = (g: { passed: boolean; failed: string[] }) => (g.passed ? 'passes' : `fails ${g.failed.join(', ')}`);
+
+/**
+ * report.md's "Why this model": which candidate the search returned and why, how its gate came out on the test
+ * split (which does not choose), and — when the INT8 teacher is returned because no student passes, or nothing
+ * passes at all (best effort) — the closest student and the checks it failed on validation and on test. Returns markdown lines (a heading, paragraphs, blank lines between).
+ * @param teacherBytes the float teacher's size in bytes, for the size ratios.
+ */
+export function choiceMarkdown(search: SearchReport, teacherBytes: number): string[] {
+  const byName = new Map(search.candidates.map((c) => [c.name, c]));
+  const c = byName.get(search.chosen);
+  if (!c) throw new Error(`choiceMarkdown: the chosen candidate '${search.chosen}' is not among the candidates`);
+  const ratio = (x: Candidate) => `${x.bytes.toLocaleString('en-US')} bytes, 1/${Math.round(teacherBytes / x.bytes)} of the teacher`;
+  const students = search.candidates.filter((x) => x.kind !== 'teacher-int8');
+  const widths = [...new Set(students.map((x) => x.width).filter((w): w is number => w !== null))];
+  const lines = ['## Why this model', ''];
+  if (search.bestEffort) {
+    lines.push(`**Best effort: no candidate passes the gate on validation${search.candidates.some((x) => x.gateVal.passed) ? ' within the constraints' : ''}.** The job returns the closest one, **${c.name}** (${ratio(c)}), which on validation ${gateText(c.gateVal)}${c.constraintsFailed.length ? ` and breaks ${c.constraintsFailed.join(', ')}` : ''}; on test it ${gateText(c.gateTest)}. Do not deploy it without a clinical review of those checks.`, '');
+  } else {
+    lines.push(`**${c.name}** (${ratio(c)}) is the smallest candidate whose gate passes on validation${search.candidates.some((x) => x.constraintsFailed.length) ? ' within the constraints' : ''}; on test it ${gateText(c.gateTest)} (the test split confirms, it does not choose).`, '');
+  }
+  const closest = search.closestStudent ? byName.get(search.closestStudent.name) : undefined;
+  if (c.kind === 'teacher-int8' && !students.some((x) => x.gateVal.passed)) {
+    const kinds = (['student', 'pruned', 'int8'] as const).filter((k) => students.some((x) => x.kind === k)).map((k) => ({ student: 'float', pruned: 'pruned', int8: 'INT8' })[k]);
+    lines.push(`No student passes the gate on validation (${students.length} student candidate${students.length === 1 ? '' : 's'} explored: width${widths.length === 1 ? '' : 's'} ${widths.join(', ')}; ${kinds.join(', ')})${search.bestEffort ? '' : ', so the INT8 teacher (post-training quantization of the teacher itself) is returned'}.${closest ? ` The closest student is **${closest.name}** (${ratio(closest)}): on validation it ${gateText(closest.gateVal)}; on test it ${gateText(closest.gateTest)}.` : ''}`, '');
+  }
+  return lines;
 }
 
 /** The students' calibration on validation (temperature and decision offsets), and what it means for the validation gate. */
