@@ -25,6 +25,12 @@ export function writeCompressCharts(dir: string, report: JobReport): { size: str
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 
+/** The validation split's class counts (report.dataset) and the gate's sensitivity budget; null when the report lacks them. */
+function valResolution(report: JobReport, gate: GateResult): ValidationResolution | undefined {
+  const counts = (report.dataset as { splits?: { val?: { classCounts?: number[] } } } | undefined)?.splits?.val?.classCounts;
+  return counts ? { labels: report.labels, classCounts: counts, sensitivityBudget: gate.budgets.sensitivity } : undefined;
+}
+
 /** report.md of the compress job. */
 export function renderCompressMarkdown(report: JobReport, charts: { size: string; sensitivity: string; perClass: string; pareto: string }): string {
   const gate = report.gate as GateResult;
@@ -52,7 +58,7 @@ export function renderCompressMarkdown(report: JobReport, charts: { size: string
     ...gate.checks.map((c) => `| ${c.name} | ${c.value.toFixed(4)} | ${c.ci95[0].toFixed(4)} – ${c.ci95[1].toFixed(4)} | ${c.kind === 'max' ? '≤' : '≥'} ${c.budget} | ${c.passed ? 'pass' : `**fail**${Number.isFinite(c.value) ? '' : ': ' + c.detail}`} |`),
     '',
     ...(measured ? [`Serving target: ${measured.target}. ${measured.note}.`, ''] : []),
-    ...choiceMarkdown(report.search as unknown as SearchReport, t.bytes),
+    ...choiceMarkdown(report.search as unknown as SearchReport, t.bytes, valResolution(report, gate)),
     '## Search (chosen on validation, confirmed on test)',
     '',
     candidateTableMarkdown(search.candidates, search.chosen),
@@ -109,10 +115,14 @@ const gateText = (g: { passed: boolean; failed: string[] }) => (g.passed ? 'pass
 /**
  * report.md's "Why this model": which candidate the search returned and why, how its gate came out on the test
  * split (which does not choose), and — when the INT8 teacher is returned because no student passes, or nothing
- * passes at all (best effort) — the closest student and the checks it failed on validation and on test. Returns markdown lines (a heading, paragraphs, blank lines between).
+ * passes at all (best effort) — the closest student and the checks it failed on validation and on test (closest:
+ * fewest failed checks on validation, then the smallest worst per-class sensitivity drop there, then bytes; the
+ * rule of chooseCandidate), and, when `val` is given and a class has so few validation images that one of them moves
+ * its sensitivity by more than the budget, that this check then tolerates no extra missed image of that class.
+ * Returns markdown lines (a heading, paragraphs, blank lines between).
  * @param teacherBytes the float teacher's size in bytes, for the size ratios.
  */
-export function choiceMarkdown(search: SearchReport, teacherBytes: number): string[] {
+export function choiceMarkdown(search: SearchReport, teacherBytes: number, val?: ValidationResolution): string[] {
   const byName = new Map(search.candidates.map((c) => [c.name, c]));
   const c = byName.get(search.chosen);
   if (!c) throw new Error(`choiceMarkdown: the chosen candidate '${search.chosen}' is not among the candidates`);
@@ -128,9 +138,22 @@ export function choiceMarkdown(search: SearchReport, teacherBytes: number): stri
   const closest = search.closestStudent ? byName.get(search.closestStudent.name) : undefined;
   if (c.kind === 'teacher-int8' && !students.some((x) => x.gateVal.passed)) {
     const kinds = (['student', 'pruned', 'int8'] as const).filter((k) => students.some((x) => x.kind === k)).map((k) => ({ student: 'float', pruned: 'pruned', int8: 'INT8' })[k]);
-    lines.push(`No student passes the gate on validation (${students.length} student candidate${students.length === 1 ? '' : 's'} explored: width${widths.length === 1 ? '' : 's'} ${widths.join(', ')}; ${kinds.join(', ')})${search.bestEffort ? '' : ', so the INT8 teacher (post-training quantization of the teacher itself) is returned'}.${closest ? ` The closest student is **${closest.name}** (${ratio(closest)}): on validation it ${gateText(closest.gateVal)}; on test it ${gateText(closest.gateTest)}.` : ''}`, '');
+    lines.push(`No student passes the gate on validation (${students.length} student candidate${students.length === 1 ? '' : 's'} explored: width${widths.length === 1 ? '' : 's'} ${widths.join(', ')}; ${kinds.join(', ')})${search.bestEffort ? '' : ', so the INT8 teacher (post-training quantization of the teacher itself) is returned'}.${closest ? ` The closest student (fewest failed checks on validation, then the smallest worst per-class sensitivity drop) is **${closest.name}** (${ratio(closest)}): on validation it ${gateText(closest.gateVal)}; on test it ${gateText(closest.gateTest)}.` : ''}`, '');
+  }
+  if (val && search.candidates.some((x) => x.gateVal.failed.some((f) => f.startsWith('sensitivity_drop[')))) {
+    const coarse = val.labels.map((label, j) => ({ label, n: val.classCounts[j] })).filter((x) => x.n > 0 && 1 / x.n > val.sensitivityBudget);
+    if (coarse.length) {
+      lines.push(`The validation split is small: ${coarse.map((x) => `one of its ${x.n} ${x.label} images is ${(100 / x.n).toFixed(1)} points of ${x.label} sensitivity`).join(', ')} — more than the ${(val.sensitivityBudget * 100).toFixed(1)}-point budget, so a candidate passes that check only if it misses no more of those images than the teacher does.`, '');
+    }
   }
   return lines;
+}
+
+/** Per-class image counts of the validation split and the gate's sensitivity budget (fraction), for choiceMarkdown. */
+export interface ValidationResolution {
+  labels: string[];
+  classCounts: number[];
+  sensitivityBudget: number;
 }
 
 /** The students' calibration on validation (temperature and decision offsets), and what it means for the validation gate. */
