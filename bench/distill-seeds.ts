@@ -7,7 +7,8 @@
  * gate figures calibrated on validation as the compress job folds them in).
  * Usage: npx tsx bench/distill-seeds.ts [--epochs 10|preset] [--seeds 0,1,2] [--alphas 0.1,1] [--out bench/out/distill-seeds]
  *   [--teacher examples/pneumoniamnist/pneumoniamnist-resnet18.onnx --data examples/pneumoniamnist/pneumoniamnist.npz]
- *   [--train key=value ...] (any other TrainConfig field, e.g. --train balanced=true --train flip=true)
+ *   [--train key=value ...] (any other TrainConfig field, e.g. --train balanced=true --train mixup=1 --train maxShift=2)
+ *   [--online-teacher] (function matching: the teacher scores each augmented view online; implied by mixup > 0)
  *   --epochs preset: the distill job's default, the standard preset's epochs or its minimum of optimizer steps
  *   (BreastMNIST's 546 training images: 78 epochs).
  */
@@ -20,6 +21,7 @@ import { runDistillJob } from '@medslim/pipeline';
 const { values } = parseArgs({
   options: {
     epochs: { type: 'string', default: '10' }, seeds: { type: 'string', default: '0,1,2' }, out: { type: 'string', default: 'bench/out/distill-seeds' }, alphas: { type: 'string', default: '0.1,1' }, train: { type: 'string', multiple: true, default: [] },
+    'online-teacher': { type: 'boolean', default: false },
     teacher: { type: 'string', default: 'examples/pneumoniamnist/pneumoniamnist-resnet18.onnx' }, data: { type: 'string', default: 'examples/pneumoniamnist/pneumoniamnist.npz' },
   },
 });
@@ -41,7 +43,7 @@ for (const alpha of alphas) {
     const r = await runDistillJob({
       teacher: values.teacher!, data: values.data!,
       outDir: join(values.out!, `alpha${alpha}-seed${seed}`), train: { ...extra, ...(epochs !== undefined ? { epochs } : {}), alpha, seed },
-      latencyIterations: 20, throughputIterations: 2,
+      onlineTeacher: values['online-teacher'], latencyIterations: 20, throughputIterations: 2,
     });
     const cpu = process.cpuUsage(cpu0);
     const s = r.report.stages[1];
