@@ -12,7 +12,7 @@ import type { StudentConfig } from './student/config.ts';
 import { forward, updateRunningStats } from './student/forward.ts';
 import { assignValues, initStudent, namedVariables, restore, snapshot, type StudentParams } from './student/params.ts';
 import { maxBatchForBackend } from './backend/memory.ts';
-import { createGradientPool, defaultTrainingThreads, type GradientPool } from './parallel/pool.ts';
+import { createGradientPool, defaultTrainingThreads, type GradientPool, type StepTrace } from './parallel/pool.ts';
 import { trainableLayout, writeWeights, type FlatLayout } from './parallel/shard.ts';
 
 /** Training settings; every default is the reference recipe of shared/fixtures/PROVENANCE.md unless noted. */
@@ -135,6 +135,8 @@ export interface TrainOptions {
   onEpoch?: (h: TrainResult['history'][number]) => void;
   /** Start from these weights instead of a fresh initialization (fine-tuning a pruned student). */
   init?: StudentParams;
+  /** Receives the timeline of every data-parallel step (benchmarks: bench/train-timeline.ts). */
+  onStepTrace?: (t: StepTrace) => void;
 }
 
 /** The epoch's sample order: a seeded shuffle, or a class-balanced draw with replacement. Seeded by (seed, epoch). */
@@ -316,7 +318,7 @@ export async function trainStudent(config: StudentConfig, data: TrainData, cfgIn
   };
   let pool: GradientPool | null = null;
   try {
-    pool = await createGradientPool({ config, params, kd, threads: cfg.threads, micro: cfg.microBatch, batchSize: cfg.batchSize, height: h, width: w, channels: c, withTeacher: data.teacher != null });
+    pool = await createGradientPool({ config, params, kd, threads: cfg.threads, micro: cfg.microBatch, batchSize: cfg.batchSize, height: h, width: w, channels: c, withTeacher: data.teacher != null, trace: o.onStepTrace });
     const { batch } = pool;
     for (let epoch = startEpoch + 1; epoch <= cfg.epochs; epoch++) {
       const t0 = performance.now();

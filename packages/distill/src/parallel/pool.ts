@@ -24,7 +24,7 @@ import { Worker } from 'node:worker_threads';
 import type { KdLossConfig } from '../loss.ts';
 import type { StudentConfig } from '../student/config.ts';
 import type { StudentParams } from '../student/params.ts';
-import { poolBnStats, readWeights, shardGradients, trainableLayout, writeWeights, type BnStat, type FlatLayout, type SharedBatch } from './shard.ts';
+import { clock, poolBnStats, readWeights, shardGradients, trainableLayout, writeWeights, type BnStat, type FlatLayout, type SharedBatch } from './shard.ts';
 import type { WorkerInit } from './train-thread.ts';
 
 /** Threads to train with when none is asked for: the cores Node may use (os.availableParallelism). */
@@ -76,7 +76,18 @@ export interface GradientPool {
   close(): Promise<void>;
 }
 
-interface Pending { resolve: (r: { lossSum: number; bn: BnStat[][] }) => void; reject: (e: Error) => void }
+/**
+ * Timeline of one pool step (ms on `clock`, shared by all threads): what the main thread did when, and when each
+ * worker received the step, had set its weights, finished its gradients, and when its answer reached the main thread.
+ */
+export interface StepTrace {
+  /** `step` entered; main's weights set and the workers asked; main's shard done; every answer in; gradients summed. */
+  start: number; posted: number; mainDone: number; answered: number; end: number;
+  workers: { received: number; weightsSet: number; done: number; answerSeen: number }[];
+}
+
+type Answer = { lossSum: number; bn: BnStat[][]; times?: number[]; seen?: number };
+interface Pending { resolve: (r: Answer) => void; reject: (e: Error) => void }
 
 export interface GradientPoolOptions {
   config: StudentConfig;
@@ -89,6 +100,8 @@ export interface GradientPoolOptions {
   width: number;
   channels: number;
   withTeacher: boolean;
+  /** Receives every step's timeline (benchmarks: bench/train-timeline.ts). */
+  trace?: (t: StepTrace) => void;
 }
 
 /**
@@ -122,14 +135,14 @@ export async function createGradientPool(o: GradientPoolOptions): Promise<Gradie
       pending.push(null);
       const idx = workers.length - 1;
       let ready = false;
-      w.on('message', (msg: { type: 'ready' } | { type: 'done'; lossSum: number; bn: BnStat[][] } | { type: 'error'; message: string }) => {
+      w.on('message', (msg: { type: 'ready' } | { type: 'done'; lossSum: number; bn: BnStat[][]; times: number[] } | { type: 'error'; message: string }) => {
         if (msg.type === 'ready') { ready = true; resolve(); return; }
         const p = pending[idx];
         pending[idx] = null;
         if (msg.type === 'error') {
           const e = new Error(`training worker ${idx + 1}: ${msg.message}`);
           if (!ready) reject(e); else if (p) p.reject(e); else failure = e;
-        } else p?.resolve({ lossSum: msg.lossSum, bn: msg.bn });
+        } else p?.resolve({ lossSum: msg.lossSum, bn: msg.bn, times: msg.times, seen: clock() });
       });
       const dead = (e: Error) => {
         failure = e;
@@ -149,25 +162,30 @@ export async function createGradientPool(o: GradientPoolOptions): Promise<Gradie
     threads: o.threads, micro: o.micro, layout, batch, weights,
     async step(params, m) {
       if (failure) throw failure;
+      const start = o.trace ? clock() : 0;
       writeWeights(params, weights);
       const bounds = shardBounds(m, o.threads);
       const waits = workers.map((w, j) => {
         const [a, b] = bounds[j + 1];
-        if (b <= a) return Promise.resolve({ lossSum: 0, bn: [] as BnStat[][] });
-        return new Promise<{ lossSum: number; bn: BnStat[][] }>((resolve, reject) => {
+        if (b <= a) return Promise.resolve<Answer>({ lossSum: 0, bn: [] });
+        return new Promise<Answer>((resolve, reject) => {
           pending[j] = { resolve, reject };
           w.postMessage({ type: 'step', a, b, m });
         });
       });
       // The main thread's own shard, while the workers compute theirs.
+      const posted = o.trace ? clock() : 0;
       let mine: { lossSum: number; bn: BnStat[][] };
+      let mainDone = 0;
       try {
         mine = bounds[0][1] > bounds[0][0] ? shardGradients(o.config, params, batch, bounds[0][0], bounds[0][1], m, o.micro, o.kd, slots[0]) : (slots[0].fill(0), { lossSum: 0, bn: [] });
       } finally {
+        mainDone = o.trace ? clock() : 0;
         // Never leave a worker's answer unobserved.
         await Promise.allSettled(waits);
       }
       const rest = await Promise.all(waits);
+      const answered = o.trace ? clock() : 0;
       const grad = sum;
       let lossSum = mine.lossSum;
       const chunks = [...mine.bn];
@@ -181,7 +199,14 @@ export async function createGradientPool(o: GradientPoolOptions): Promise<Gradie
           chunks.push(...r.bn);
         });
       }
-      return { grad, lossSum, bn: poolBnStats(chunks) };
+      const bn = poolBnStats(chunks);
+      if (o.trace) {
+        o.trace({
+          start, posted, mainDone, answered, end: clock(),
+          workers: rest.map((r) => ({ received: r.times?.[0] ?? NaN, weightsSet: r.times?.[1] ?? NaN, done: r.times?.[2] ?? NaN, answerSeen: r.seen ?? NaN })),
+        });
+      }
+      return { grad, lossSum, bn };
     },
     async close() {
       if (closed) return;

@@ -2,7 +2,8 @@
  * A gradient worker of the data-parallel trainer (pool.ts): its own tfjs-core + wasm backend with medslim's
  * training kernels, a copy of the student whose weights it reads from shared memory at every step, and
  * `shardGradients` over its rows of the shared batch, written into its slot of the shared gradient buffer.
- * Messages in: { type: 'step', a, b, m } and { type: 'close' }; out: { type: 'ready' }, { type: 'done', lossSum, bn },
+ * Messages in: { type: 'step', a, b, m } and { type: 'close' }; out: { type: 'ready' }, { type: 'done', lossSum, bn, times }
+ * (times: message received, weights set, gradients done — `clock` ms),
  * { type: 'error', message }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,7 +12,7 @@ import { selectTrainingBackend } from '../backend/select.ts';
 import type { StudentConfig } from '../student/config.ts';
 import { initStudent } from '../student/params.ts';
 import type { KdLossConfig } from '../loss.ts';
-import { shardGradients, writeWeights, type SharedBatch } from './shard.ts';
+import { clock, shardGradients, writeWeights, type SharedBatch } from './shard.ts';
 
 export interface WorkerInit {
   config: StudentConfig;
@@ -43,9 +44,11 @@ try {
   port.on('message', (msg: { type: 'step'; a: number; b: number; m: number } | { type: 'close' }) => {
     if (msg.type === 'close') { port.close(); return; }
     try {
+      const t0 = clock();
       writeWeights(params, weights);
+      const t1 = clock();
       const r = shardGradients(init.config, params, batch, msg.a, msg.b, msg.m, init.micro, init.kd, acc);
-      port.postMessage({ type: 'done', lossSum: r.lossSum, bn: r.bn });
+      port.postMessage({ type: 'done', lossSum: r.lossSum, bn: r.bn, times: [t0, t1, clock()] });
     } catch (err) {
       port.postMessage({ type: 'error', message: err instanceof Error ? `${err.message}` : String(err) });
     }
