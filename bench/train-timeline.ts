@@ -42,10 +42,10 @@ const median = (v: number[]) => {
 
 /**
  * Breakdown of the steps `traces` (consecutive, same run) in ms per step (medians; the last step has no
- * successor and only counts where no next start is needed). `cpu`: per-thread CPU ms at the first and the last
- * traced step's start, to attribute CPU time per step to the main thread (process.pid) and the others.
+ * successor and only counts where no next start is needed). `cpu`: per-thread CPU ms (threadCpuMs) before and
+ * after `steps` steps, to attribute CPU time per step to the main thread (process.pid) and the others.
  */
-export function timelineSummary(traces: StepTrace[], cpu?: { first: Map<string, number>; last: Map<string, number> }): string {
+export function timelineSummary(traces: StepTrace[], cpu?: { first: Map<string, number>; last: Map<string, number>; steps: number }): string {
   const rows: Record<string, number[]> = {};
   const add = (k: string, v: number) => (rows[k] ??= []).push(v);
   for (let i = 0; i + 1 < traces.length; i++) {
@@ -66,7 +66,7 @@ export function timelineSummary(traces: StepTrace[], cpu?: { first: Map<string, 
   }
   const lines = Object.entries(rows).map(([k, v]) => `  ${k.padEnd(62)} ${median(v).toFixed(2).padStart(8)} ms`);
   if (cpu) {
-    const steps = traces.length - 1;
+    const steps = cpu.steps;
     const main = String(process.pid);
     let others = 0, busiest = 0, mainMs = 0;
     for (const [tid, end] of cpu.last) {
@@ -110,5 +110,5 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const wall = (timed[timed.length - 1].start - timed[0].start);
   const u = process.cpuUsage(cpu0);
   console.log(`${threads} thread(s), batch ${batch}, ${timed.length - 1} timed steps: ${(((timed.length - 1) * batch * 1000) / wall).toFixed(1)} images/s (load ${loadavg()[0].toFixed(1)}; process CPU over the whole run ${((u.user + u.system) / 1000 / traces.length).toFixed(1)} ms per step)`);
-  console.log(timelineSummary(timed, { first: cpuAt[0], last: cpuAt[1] }));
+  console.log(timelineSummary(timed, { first: cpuAt[0], last: cpuAt[1], steps: timed.length - 1 }));
 }
