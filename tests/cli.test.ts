@@ -181,6 +181,10 @@ describe('medslim CLI: bad input found by the second newcomer check (exit 2, no 
       expect(r.code, `${flag}=${value}`).toBe(2);
       expect(r.stderr).toMatch(new RegExp(`${flag} must be a number; got '${value}'`));
     }
+    const schedule = medslim('compress', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'c'), '--prune-schedule', '0.25,x');
+    expect([schedule.code, schedule.stderr]).toEqual([2, expect.stringMatching(/--prune-schedule must be comma-separated fractions like 0\.25,0\.5,0\.65 \(got an entry 'x'\); got 'x'/)]);
+    const down = medslim('compress', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'c'), '--prune-schedule', '0.5,0.25');
+    expect([down.code, down.stderr]).toEqual([2, expect.stringMatching(/prune\.schedule must be strictly increasing/)]);
     expect(medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'd'), '--seed=').code).toBe(2);
     const jitter = medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'd'), '--brightness', '1');
     expect(jitter.code).toBe(2);

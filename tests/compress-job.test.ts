@@ -99,19 +99,71 @@ describe('compress job (tiny synthetic teacher and data)', () => {
     expect((again.report.gate as { checks: { value: number }[] }).checks.map((c) => c.value)).toEqual(gate.checks.map((c) => c.value));
   }, 300_000); // two whole compress jobs (each with its search); ~50 s on an idle 2-core machine
 
+  it('the iterative pruning path: each level prunes the previous level further and is its own candidate; a killed job resumes from the cached levels', async () => {
+    const dir = tempDir();
+    const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 16, counts: [64, 32, 32] });
+    const spec: CompressSpecInput = {
+      teacher: modelPath, dataset: dataPath, preset: 'quick', seed: 2,
+      distill: { epochs: 1, batchSize: 32 }, prune: { schedule: [0.2, 0.4], fineTuneEpochs: 1 }, quantize: { calibrationSize: 32 },
+      // Budgets every candidate meets (see the first test), so the path walks every level.
+      budgets: { auc: 1, sensitivity: 1, ece: 1, agreement: 0 }, search: { mixedPrecision: false },
+    };
+    // Kill the job while it fine-tunes the second level; the progress events name the candidate being trained.
+    const out = join(dir, 'job');
+    const steps = new Set<string>();
+    await expect(runCompressJob({
+      spec, outDir: out, ...fast,
+      onProgress: (p) => { if (p.stage === 'prune') steps.add(p.step); },
+      cancelled: () => steps.has('fine-tune pruned-40'),
+    })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect([...steps]).toEqual(['fine-tune pruned-20', 'fine-tune pruned-40']);
+    expect(existsSync(join(out, 'stages', 'prune-20', 'stage.json'))).toBe(true);
+    expect(existsSync(join(out, 'stages', 'prune-40', 'stage.json'))).toBe(false);
+    const r = await runCompressJob({ spec, outDir: out, ...fast });
+    expect(r.cachedStages).toEqual(['distill', 'sensitivity', 'prune-20']);
+    const search = r.report.search as unknown as { candidates: { name: string; kind: string; gateVal: { passed: boolean } }[] };
+    expect(search.candidates.map((c) => [c.name, c.kind])).toEqual([
+      ['student', 'student'], ['student-int8', 'int8'], ['pruned-20', 'pruned'], ['pruned-40', 'pruned'], ['int8', 'int8'], ['teacher-int8', 'teacher-int8'],
+    ]);
+    const pruning = r.report.pruning as { paramsBefore: number; paramsAfter: number; schedule: number[]; quantizedLevel: string; stoppedAt: string | null; levels: { name: string; level: number; params: number; paramsReduction: number; cached: boolean; gateVal: { passed: boolean } }[] };
+    expect(pruning.schedule).toEqual([0.2, 0.4]);
+    expect(pruning.levels.map((l) => [l.name, l.level, l.cached, l.gateVal.passed])).toEqual([['pruned-20', 0.2, true, true], ['pruned-40', 0.4, false, true]]);
+    // Parameter counts follow the schedule: each level removes at least its fraction of the distilled student's
+    // parameters (trainable counts, exact), and each is thinner than the level it was pruned from.
+    for (const l of pruning.levels) {
+      expect(l.params).toBeLessThanOrEqual((1 - l.level) * pruning.paramsBefore);
+      expect(l.paramsReduction).toBeCloseTo(1 - l.params / pruning.paramsBefore, 12);
+    }
+    expect(pruning.levels[1].params).toBeLessThan(pruning.levels[0].params);
+    const onnxParams = (n: string) => r.report.stages.find((s) => s.name === n)!.params;
+    expect(onnxParams('pruned-40')).toBeLessThan(onnxParams('pruned-20'));
+    expect(onnxParams('pruned-20')).toBeLessThan(onnxParams('student'));
+    // Every level passed, so the INT8 candidate comes from the last one, and pruned.onnx is that level's model.
+    expect([pruning.quantizedLevel, pruning.stoppedAt, pruning.paramsAfter]).toEqual(['pruned-40', null, pruning.levels[1].params]);
+    expect(readFileSync(join(out, 'pruned.onnx'))).toEqual(readFileSync(join(out, 'pruned-40.onnx')));
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('| pruned-40 |');
+  }, 300_000);
+
   it('when no student passes on validation the search trains a wider one (float and INT8 candidates); a spent time budget skips it and says so', async () => {
     const dir = tempDir();
     const { modelPath, dataPath } = await syntheticTeacherAndData(dir, { channels: 1, classes: 2, size: 16, counts: [96, 48, 48] });
     // Budgets no 1-epoch student meets (every check at its strictest), so the capacity step runs.
     const spec: CompressSpecInput = {
       teacher: modelPath, dataset: dataPath, preset: 'quick', seed: 1, budgets: { auc: 0, sensitivity: 0, ece: 0, agreement: 1 },
-      distill: { epochs: 1, batchSize: 32 }, prune: { fineTuneEpochs: 1, targetParamsReduction: 0.4 }, quantize: { calibrationSize: 32 },
+      distill: { epochs: 1, batchSize: 32 }, prune: { fineTuneEpochs: 1, schedule: [0.25, 0.4] }, quantize: { calibrationSize: 32 },
       search: { mixedPrecision: false, widths: [1.5] },
     };
     const r = (await runCompressJob({ spec, outDir: join(dir, 'wide'), ...fast })).report;
     const search = r.search as unknown as { candidates: { name: string; kind: string; width: number | null; gateVal: { passed: boolean } }[]; wider: Record<string, { width: number; params: number }>; skipped: string[] };
-    const firstStudents = search.candidates.filter((c) => ['student', 'student-int8', 'pruned', 'int8'].includes(c.name));
+    const firstStudents = search.candidates.filter((c) => ['student', 'student-int8', 'pruned-25', 'int8'].includes(c.name));
+    expect(firstStudents).toHaveLength(4);
     expect(firstStudents.some((c) => c.gateVal.passed)).toBe(false);
+    // The pruning path stopped at its first level, which failed the validation gate: reported, the next not trained.
+    const pruning = r.pruning as { stoppedAt: string; quantizedLevel: string; levels: { name: string; gateVal: { passed: boolean; failed: string[] } }[] };
+    expect([pruning.stoppedAt, pruning.quantizedLevel, pruning.levels.map((l) => l.name)]).toEqual(['pruned-25', 'pruned-25', ['pruned-25']]);
+    expect(pruning.levels[0].gateVal.failed.length).toBeGreaterThan(0);
+    expect(search.candidates.map((c) => c.name)).not.toContain('pruned-40');
+    expect(existsSync(join(dir, 'wide', 'stages', 'prune-40'))).toBe(false);
     expect(search.candidates.filter((c) => c.width === 1.5).map((c) => [c.name, c.kind])).toEqual([['student-w1.5', 'student'], ['student-w1.5-int8', 'int8']]);
     const params = (n: string) => r.stages.find((s) => s.name === n)!.params;
     expect(search.wider['student-w1.5'].width).toBe(1.5);

@@ -107,8 +107,23 @@ export type DistillOptions = z.infer<typeof DistillOptionsSchema>;
 
 /** Structured pruning and its KD fine-tuning (`@medslim/prune`); defaults are the compress preset's. */
 export const PruneOptionsSchema = z.strictObject({
-  /** Fraction of the student's parameters to remove, in [0, 0.99]. Default 0.5. */
+  /** Fraction of the student's parameters to remove in one step, in [0, 0.99] (one pruning level, candidate `pruned`): the same as `schedule: [x]`. Give this or `schedule`, not both. */
   targetParamsReduction: z.number().min(0).max(0.99).optional(),
+  /**
+   * The iterative pruning path (like NNCF's adaptive compression level): fractions of the distilled student's
+   * parameters removed, strictly increasing, each in (0, 0.99]. Each level prunes further from the previous
+   * level's fine-tuned student, is KD fine-tuned, calibrated, exported and gated on validation as its own search
+   * candidate (`pruned-25`, `pruned-50`, …); the path stops at the first level whose validation gate fails (that
+   * level is still reported) and the INT8 candidate `int8` is made from the last level that passed. One level
+   * keeps the single-step names (`pruned`). Default [0.25, 0.5, 0.65] (standard; levels the student cannot reach
+   * with ≥ minChannels per block are left out), [0.5] (quick).
+   */
+  schedule: z
+    .array(z.number().gt(0, 'prune.schedule entries must be > 0 (fractions of the student\'s parameters)').max(0.99, 'prune.schedule entries must be ≤ 0.99'))
+    .min(1, 'prune.schedule needs at least one level, e.g. [0.25, 0.5]')
+    .max(8, 'prune.schedule takes at most 8 levels')
+    .refine((a) => a.every((x, i) => i === 0 || x > a[i - 1]), 'prune.schedule must be strictly increasing, e.g. [0.25, 0.5, 0.65]')
+    .optional(),
   /** Per-block minimum of hidden channels. Default 8. */
   minChannels: z.number().int().min(1).max(4096).optional(),
   /** Epochs of KD fine-tuning after pruning. Default 3 (standard) or 1 (quick). */
@@ -117,6 +132,9 @@ export const PruneOptionsSchema = z.strictObject({
   fineTuneMinSteps: z.number().int().min(0).max(100_000).optional(),
   /** Fine-tuning learning rate. Default 5e-4 (standard), 1e-3 (quick). */
   fineTuneLr: z.number().gt(0).max(1).optional(),
+}).refine((p) => p.schedule === undefined || p.targetParamsReduction === undefined, {
+  path: ['schedule'],
+  message: 'give prune.schedule (the iterative path) or prune.targetParamsReduction (one level), not both',
 });
 export type PruneOptions = z.infer<typeof PruneOptionsSchema>;
 

@@ -2,7 +2,8 @@
  * Turn a job's progress events (stage, step, done/total of that step) into what clients see:
  * percent of the whole job and an ETA. The plan lists the steps a job reports, in order, with
  * their share of the work; a step that never shows up (an optional calibration pass) counts as
- * done once a later step starts. Steps not in the plan keep the percent where it was.
+ * done once a later step starts. Steps not in the plan keep the percent where it was. A step may name what it
+ * works on after the planned name (`fine-tune pruned-50` counts as `fine-tune`).
  */
 import type { JobProgressState } from '@medslim/registry';
 
@@ -43,7 +44,7 @@ export class ProgressTracker {
 
   /** The client-facing state after event `p`. */
   update(p: ProgressEvent): JobProgressState {
-    const i = this.plan.findIndex((s) => s.stage === p.stage && s.step === p.step);
+    const i = this.plan.findIndex((s) => s.stage === p.stage && (s.step === p.step || p.step.startsWith(`${s.step} `)));
     if (i >= 0 && this.total > 0) {
       const before = this.plan.slice(0, i).reduce((s, x) => s + x.weight, 0);
       const frac = p.total > 0 ? Math.min(1, Math.max(0, p.done / p.total)) : 0;

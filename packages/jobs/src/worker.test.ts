@@ -217,6 +217,12 @@ describe('ProgressTracker', () => {
     expect(t.update({ stage: 'b', step: 'y', done: 2, total: 2 }).percent).toBe(99);
   });
 
+  it('a step that names its candidate after the planned step counts as that step (fine-tune pruned-50 = fine-tune)', () => {
+    const t = new ProgressTracker([{ stage: 'prune', step: 'fine-tune', weight: 1 }, { stage: 'quantize', step: 'rewrite', weight: 3 }]);
+    expect(t.update({ stage: 'prune', step: 'fine-tune pruned-50', done: 1, total: 2 })).toMatchObject({ step: 'fine-tune pruned-50', percent: 12.5 });
+    expect(t.update({ stage: 'prune', step: 'fine-tunes', done: 2, total: 2 }).percent).toBe(12.5); // not a prefix match
+  });
+
   it('the quantize plan includes the histogram pass only for percentile and entropy calibration', () => {
     expect(executors.quantize.plan({}).map((s) => s.step)).not.toContain('calibrate-histogram');
     expect(executors.quantize.plan({ calibrator: 'entropy' }).map((s) => s.step)).toContain('calibrate-histogram');

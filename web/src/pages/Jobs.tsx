@@ -290,7 +290,7 @@ function SubmitJob({ api, uploads, models, loading, teacher, dataset, model, onT
               />
               <p id="job-options-help" className="help">
                 {type === 'compress'
-                  ? 'seed, distill {width, epochs, temperature, alpha, lr, batchSize}, prune {targetParamsReduction, minChannels, fineTuneEpochs, fineTuneLr}, quantize {…}, budgets {auc, sensitivity, ece, agreement}.'
+                  ? 'seed, distill {width, epochs, temperature, alpha, lr, batchSize}, prune {schedule (iterative levels) or targetParamsReduction, minChannels, fineTuneEpochs, fineTuneLr}, quantize {…}, budgets {auc, sensitivity, ece, agreement}.'
                   : 'calibrator, percentile, calibrationSize, perChannel, reduceRange, activationType, exclude, seed, latencyIterations, throughputIterations.'}
               </p>
             </div>

@@ -16,7 +16,11 @@ re-running with the same inputs skips finished stages.
 
 options:
   --preset quick|standard            quick: a few-minute smoke run; standard: the reference recipe (default)
-  --target-params-reduction <f>      fraction of the student's parameters to prune (default 0.5)
+  --target-params-reduction <f>      prune once: this fraction of the student's parameters (candidate 'pruned')
+  --prune-schedule <a,b,…>           the iterative pruning path: levels (fractions of the student's parameters,
+                                     increasing), each pruned further from the last, fine-tuned and gated on
+                                     validation (candidates pruned-25, …); stops at the first level that fails
+                                     (default standard 0.25,0.5,0.65; quick 0.5)
   --epochs <n>                       distillation epochs (default: preset)
   --seed <n>                         seed for everything random (default 0)
   --spec <file.json>                 a full job spec (teacher, dataset, preset, distill, prune, quantize, budgets)
@@ -42,7 +46,7 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
   const values = commandFlags(argv, compressUsage, out, {
     ...contractFlagOptions,
     teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, preset: { type: 'string' },
-    'target-params-reduction': { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, spec: { type: 'string' },
+    'target-params-reduction': { type: 'string' }, 'prune-schedule': { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, spec: { type: 'string' },
     'budget-auc': { type: 'string' }, 'budget-sensitivity': { type: 'string' }, 'budget-ece': { type: 'string' }, 'budget-agreement': { type: 'string' },
     target: { type: 'string' }, 'gate-decision': { type: 'string' }, 'max-bytes': { type: 'string' }, 'max-latency-ms': { type: 'string' }, 'time-budget-minutes': { type: 'string' },
     backend: { type: 'string' }, 'require-gate': { type: 'boolean' },
@@ -66,6 +70,10 @@ export async function compress(argv: string[], out: (s: string) => void): Promis
   if (values.preset) spec.preset = values.preset;
   if (values.seed !== undefined) spec.seed = n('seed', values.seed);
   if (values['target-params-reduction'] !== undefined) spec.prune = { ...obj(spec.prune), targetParamsReduction: n('target-params-reduction', values['target-params-reduction']) };
+  if (values['prune-schedule'] !== undefined) {
+    const v = values['prune-schedule'];
+    spec.prune = { ...obj(spec.prune), schedule: v.split(',').map((x) => numberOption(x, 'prune-schedule', () => true, `comma-separated fractions like 0.25,0.5,0.65 (got an entry '${x}')`)!) };
+  }
   if (values.epochs !== undefined) spec.distill = { ...obj(spec.distill), epochs: n('epochs', values.epochs) };
   const budgets = { auc: n('budget-auc', values['budget-auc']), sensitivity: n('budget-sensitivity', values['budget-sensitivity']), ece: n('budget-ece', values['budget-ece']), agreement: n('budget-agreement', values['budget-agreement']) };
   if (Object.values(budgets).some((v) => v !== undefined)) {

@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { sampleIndices, toModelInput } from '@medslim/data';
 import {
-  checkBatchForBackend, disposeStudent, exportStudentOnnx, loadStudent, parameterCount, predictLogits, referenceStudent, saveStudent,
+  checkBatchForBackend, disposeStudent, exportStudentOnnx, hiddenChannels, loadStudent, parameterCount, predictLogits, referenceStudent, saveStudent,
   selectTrainingBackend, trainStudent, validationMetrics, withWidth, type StudentConfig, type StudentParams, type TrainData,
 } from '@medslim/distill';
 import { argmax, fitDecisionOffsets, fitTemperature } from '@medslim/eval';
 import { createSession, interfaceMetadata, modelFeeds, readModelInterface, scoreImages, studentContract, imageSize, type StaticInterface } from '@medslim/intake';
 import { getMetadata, readModel, setMetadata, writeModel } from '@medslim/onnx';
-import { choosePruneRatios, maxParamReduction, pruneStudent, sensitivityAnalysis, type SensitivityTable } from '@medslim/prune';
+import { choosePruneRatios, keptChannels, maxParamReduction, pruneStudent, sensitivityAnalysis, type PrunePlan, type SensitivityTable } from '@medslim/prune';
 import { quantizeStatic, verifyIntegerKernels } from '@medslim/quantize';
 import { measuredOn } from '../measured-on.ts';
 import { JobError } from '../errors.ts';
@@ -55,11 +55,14 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /**
  * The compress job hospitals submit: distill → sensitivity analysis → prune → fine-tune → export → INT8 quantize
- * → evaluate every stage on the test split → clinical safety gate. Each stage's outputs are cached by the content
+ * → evaluate every stage on the test split → clinical safety gate. Pruning walks `prune.schedule` level by level
+ * (each level pruned from the previous one's fine-tuned student, gated on validation, the path stopping at the
+ * first level that fails); the search under the gate returns the smallest candidate that passes on validation. Each stage's outputs are cached by the content
  * hash of its inputs and options under `<outDir>/stages/<name>`, so a re-run, or a job killed and started again,
  * skips finished stages (and a killed training stage continues from its last epoch checkpoint).
- * Writes student.onnx, pruned.onnx, model.int8.onnx, report.json, report.md and SVG charts to `outDir`.
- * @throws JobError BAD_SPEC (spec), TARGET_UNREACHABLE-style BAD_OPTION (pruning target), CLASS_MISMATCH,
+ * Writes student.onnx, pruned.onnx (the level INT8 was made from; with several levels also pruned-<level>.onnx),
+ * model.int8.onnx, model.onnx (the chosen candidate), report.json, report.md and SVG charts to `outDir`.
+ * @throws JobError BAD_SPEC (spec), BAD_OPTION (a pruning level this student cannot reach), CLASS_MISMATCH,
  *   SIZE_MISMATCH, CANCELLED; DataError/OnnxError for malformed inputs — all but CANCELLED before any work.
  */
 export async function runCompressJob(opts: CompressJobOptions): Promise<CompressJobResult> {
@@ -82,8 +85,12 @@ export async function runCompressJob(opts: CompressJobOptions): Promise<Compress
   if (stages.prune.fineTuneEpochs > 0) stages.prune.fineTuneEpochs = epochsForSteps(stages.prune.fineTuneEpochs, stages.prune.fineTuneMinSteps, trainCount, stages.distill.batchSize);
   const studentConfig = withWidth(referenceStudent(channels, k, height), stages.distill.width);
   const maxReduction = maxParamReduction(studentConfig, stages.prune.minChannels);
-  if (stages.prune.targetParamsReduction > maxReduction) {
-    throw new JobError('BAD_OPTION', `prune.targetParamsReduction ${stages.prune.targetParamsReduction} would leave blocks with no channels: keeping at least ${stages.prune.minChannels} hidden channels per block, this student allows at most ${maxReduction.toFixed(3)}; lower the target`);
+  // The preset's pruning levels stop where this student can go; levels asked for explicitly are checked.
+  if (stages.prune.fromPreset) stages.prune.schedule = stages.prune.schedule.filter((l, i) => i === 0 || l <= maxReduction);
+  const tooFar = stages.prune.schedule.find((l) => l > maxReduction);
+  if (tooFar !== undefined) {
+    const field = stages.prune.schedule.length > 1 ? 'prune.schedule' : 'prune.targetParamsReduction';
+    throw new JobError('BAD_OPTION', `${field} ${tooFar} would leave blocks with no channels: keeping at least ${stages.prune.minChannels} hidden channels per block, this student allows at most ${maxReduction.toFixed(3)}; lower the target`);
   }
   const backend = await selectTrainingBackend({ prefer: opts.prefer, log });
   checkBatchForBackend(backend.name, stages.distill.batchSize, height * width);
@@ -139,34 +146,6 @@ export async function runCompressJob(opts: CompressJobOptions): Promise<Compress
   });
   note('sensitivity', sensitivity);
 
-  // --- 3. Prune and fine-tune.
-  checkCancel();
-  const prune = await cachedStage(opts.outDir, 'prune', { sensitivity: sensitivity.hash, prune: stages.prune, trainBase }, async (dir) => {
-    const s = loadStudent(join(opts.outDir, 'stages', 'distill', 'student.bin'));
-    const plan = choosePruneRatios(s.config, sensitivity.result as SensitivityTable, stages.prune.targetParamsReduction, { minChannels: stages.prune.minChannels });
-    const pruned = pruneStudent(s.config, s.params, plan.ratios, stages.prune.minChannels);
-    disposeStudent(s.params);
-    const d = await trainingData();
-    const before = validationMetrics(pruned.config, pruned.params, d);
-    let params = pruned.params;
-    let fineTune: { bestEpoch: number; bestValAuc: number; history: unknown[]; seconds: number } | null = null;
-    if (stages.prune.fineTuneEpochs > 0) {
-      const r = await withTeacher((dt) => trainStudent(pruned.config, dt, { ...trainBase, epochs: stages.prune.fineTuneEpochs, lr: stages.prune.fineTuneLr }, {
-        init: pruned.params, checkpoint: join(dir, 'checkpoint.bin'), resume: true,
-        onProgress: (p) => { checkCancel(); progress({ stage: 'prune', step: 'fine-tune', done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps }); },
-        onEpoch: (h) => log(`fine-tune epoch ${h.epoch}: val AUC ${h.valAuc.toFixed(4)}`),
-      }));
-      params = r.params;
-      fineTune = { bestEpoch: r.bestEpoch, bestValAuc: r.bestValAuc, history: r.history, seconds: r.seconds };
-    }
-    const after = validationMetrics(pruned.config, params, d);
-    saveStudent(join(dir, 'pruned.bin'), pruned.config, params);
-    const count = parameterCount(params);
-    disposeStudent(params);
-    return { plan, config: pruned.config, params: count, valBeforeFineTune: before, valAfterFineTune: after, fineTune };
-  });
-  note('prune', prune);
-
   // --- 4. Export both students to ONNX (the teacher's contract and lineage in metadata_props), calibrated on the
   // validation split: temperature scaling (Guo et al. 2017) and decision offsets that make the student predict each
   // class as often as the teacher does there (fitDecisionOffsets), both folded into the last layer.
@@ -213,9 +192,90 @@ export async function runCompressJob(opts: CompressJobOptions): Promise<Compress
     return bytes;
   };
   const studentBytes = await exportOnnx('student.bin', 'distill', 'student');
-  const prunedBytes = await exportOnnx('pruned.bin', 'prune', 'pruned');
   writeFileSync(join(opts.outDir, 'student.onnx'), studentBytes);
-  writeFileSync(join(opts.outDir, 'pruned.onnx'), prunedBytes);
+
+  // How every candidate is gated on the validation split (the gate there chooses; the test split only confirms).
+  const valStudent = toModelInput(val.images, nchw, { channels, height, width });
+  /** How a candidate is read: the teacher's interface for the teacher and its INT8 copy, its own metadata for a student. */
+  const ifaceOf = (model: Uint8Array, teacherContract: boolean, file: string): StaticInterface => (teacherContract ? iface : readModelInterface(readModel(model, file), { what: file }));
+  const gateIterations = spec.gate.decision === 'ci' ? 1000 : 200;
+  const valGate = (name: string, logits: Float32Array) => clinicalGate(teacherVal, logits, val.labels, k, labelNames, spec.budgets, { seed: spec.seed, decision: spec.gate.decision, split: 'val', candidate: name, iterations: gateIterations });
+  interface Explored { name: string; kind: Candidate['kind']; file: string; width: number | null; model: Uint8Array; teacherContract: boolean; floatLayers?: string[]; valLogits?: Float32Array; gate?: GateResult }
+  const onVal = async (e: Explored) => {
+    progress({ stage: 'search', step: `validate ${e.name}`, done: 0, total: 1 });
+    e.valLogits = await scoresOn(e.model, ifaceOf(e.model, e.teacherContract, e.file), val.images);
+    e.gate = valGate(e.name, e.valLogits);
+    log(`search: ${e.name} (${e.model.byteLength} bytes) gate on validation ${e.gate.passed ? 'passes' : `fails ${failedChecks(e.gate).join(', ')}`}`);
+  };
+  const outOfTime = () => spec.timeBudgetMinutes !== undefined && ((opts.now?.() ?? Date.now()) - jobStarted) / 60000 > spec.timeBudgetMinutes;
+  const skipped: string[] = [];
+
+  // --- 3. Prune and fine-tune, level by level (the iterative path; one level = the single-step path). Each level
+  // prunes the previous level's fine-tuned student further, to the per-block channel counts the greedy choice on
+  // the distilled student's sensitivity table gives for that level (the greedy path only adds ratios as the
+  // target grows, so counts never rise), ranking channels on the current weights; then KD fine-tuning, the
+  // calibrated export and the validation gate. The path stops at the first level that fails (still a candidate).
+  checkCancel();
+  const iterative = stages.prune.schedule.length > 1;
+  const levelTag = (l: number) => String(Math.round(l * 1000) / 10);
+  const { schedule: _schedule, fromPreset: _fromPreset, ...pruneOpts } = stages.prune;
+  const table = sensitivity.result as SensitivityTable;
+  interface LevelResult { level: number; plan: PrunePlan; config: StudentConfig; params: number; valBeforeFineTune: { auc: number; accuracy: number }; valAfterFineTune: { auc: number; accuracy: number }; fineTune: { bestEpoch: number; bestValAuc: number; history: unknown[]; seconds: number } | null }
+  const levels: { name: string; stage: string; hash: string; seconds: number; cached: boolean; result: LevelResult; explored: Explored }[] = [];
+  let stoppedAt: string | null = null;
+  for (const level of stages.prune.schedule) {
+    const prev = levels.at(-1);
+    const name = iterative ? `pruned-${levelTag(level)}` : 'pruned';
+    const stage = iterative ? `prune-${levelTag(level)}` : 'prune';
+    if (prev && outOfTime()) { skipped.push(`${name}: time budget of ${spec.timeBudgetMinutes} min spent`); break; }
+    checkCancel();
+    log(`prune: level ${levelTag(level)} % of the student's parameters → training ${name}`);
+    const r = await cachedStage(opts.outDir, stage, { from: prev?.hash ?? sensitivity.hash, level, prune: pruneOpts, trainBase }, async (dir): Promise<LevelResult> => {
+      const s = loadStudent(prev ? join(opts.outDir, 'stages', prev.stage, 'pruned.bin') : join(opts.outDir, 'stages', 'distill', 'student.bin'));
+      const plan = choosePruneRatios(studentConfig, table, level, { minChannels: stages.prune.minChannels });
+      // Hidden channels each block keeps at this level, as ratios of the current (already thinner) student.
+      const target = studentConfig.blocks.map((b, i) => (plan.ratios[i] > 0 ? keptChannels(hiddenChannels(b), plan.ratios[i], stages.prune.minChannels) : hiddenChannels(b)));
+      const ratios = s.config.blocks.map((b, i) => (target[i] >= hiddenChannels(b) ? 0 : 1 - target[i] / hiddenChannels(b)));
+      const pruned = pruneStudent(s.config, s.params, ratios, stages.prune.minChannels);
+      disposeStudent(s.params);
+      const got = pruned.config.blocks.map((b) => hiddenChannels(b));
+      if (got.some((h, i) => h !== Math.min(target[i], hiddenChannels(s.config.blocks[i])))) throw new Error(`${name}: pruned hidden channels ${got.join(',')} differ from the plan's ${target.join(',')} (a bug)`);
+      const d = await trainingData();
+      const before = validationMetrics(pruned.config, pruned.params, d);
+      let params = pruned.params;
+      let fineTune: LevelResult['fineTune'] = null;
+      if (stages.prune.fineTuneEpochs > 0) {
+        const ft = await withTeacher((dt) => trainStudent(pruned.config, dt, { ...trainBase, epochs: stages.prune.fineTuneEpochs, lr: stages.prune.fineTuneLr }, {
+          init: pruned.params, checkpoint: join(dir, 'checkpoint.bin'), resume: true,
+          onProgress: (p) => { checkCancel(); progress({ stage: 'prune', step: iterative ? `fine-tune ${name}` : 'fine-tune', done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps }); },
+          onEpoch: (h) => log(`${name} fine-tune epoch ${h.epoch}: val AUC ${h.valAuc.toFixed(4)}`),
+        }));
+        params = ft.params;
+        fineTune = { bestEpoch: ft.bestEpoch, bestValAuc: ft.bestValAuc, history: ft.history, seconds: ft.seconds };
+      }
+      const after = validationMetrics(pruned.config, params, d);
+      saveStudent(join(dir, 'pruned.bin'), pruned.config, params);
+      const count = parameterCount(params);
+      disposeStudent(params);
+      return { level, plan, config: pruned.config, params: count, valBeforeFineTune: before, valAfterFineTune: after, fineTune };
+    });
+    note(stage, r);
+    const file = iterative ? `${name}.onnx` : 'pruned.onnx';
+    const model = await exportOnnx('pruned.bin', stage, name);
+    writeFileSync(join(opts.outDir, file), model);
+    const e: Explored = { name, kind: 'pruned', file, width: studentConfig.width, model, teacherContract: false };
+    await onVal(e);
+    levels.push({ name, stage, hash: r.hash, seconds: r.seconds, cached: r.cached, result: r.result, explored: e });
+    if (!e.gate!.passed) {
+      stoppedAt = name;
+      if (level !== stages.prune.schedule.at(-1)) log(`prune: ${name} fails the gate on validation; the path stops here`);
+      break;
+    }
+  }
+  // INT8 is made from the last level that passed on validation (the first level when none did).
+  const quantized = levels.filter((l) => l.explored.gate!.passed).at(-1) ?? levels[0];
+  const prunedBytes = quantized.explored.model;
+  if (iterative) writeFileSync(join(opts.outDir, 'pruned.onnx'), prunedBytes);
 
   // --- 5. Quantize the pruned student.
   checkCancel();
@@ -267,34 +327,21 @@ export async function runCompressJob(opts: CompressJobOptions): Promise<Compress
   const studentInt8Bytes = await quantizeTo('quantize-student', 'student.int8.onnx', studentBytes, 'student');
   const teacherInt8Bytes = await quantizeTo('quantize-teacher', 'teacher.int8.onnx', teacherBytes, 'teacher');
 
-  // --- 7. Every candidate on the validation split: the gate there chooses (the test split only confirms).
+  // --- 7. Every candidate on the validation split: the gate there chooses (the test split only confirms). The
+  // pruning levels were gated as they were made.
   checkCancel();
-  const valStudent = toModelInput(val.images, nchw, { channels, height, width });
-  /** How a candidate is read: the teacher's interface for the teacher and its INT8 copy, its own metadata for a student. */
-  const ifaceOf = (model: Uint8Array, teacherContract: boolean, file: string): StaticInterface => (teacherContract ? iface : readModelInterface(readModel(model, file), { what: file }));
-  const gateIterations = spec.gate.decision === 'ci' ? 1000 : 200;
-  const valGate = (name: string, logits: Float32Array) => clinicalGate(teacherVal, logits, val.labels, k, labelNames, spec.budgets, { seed: spec.seed, decision: spec.gate.decision, split: 'val', candidate: name, iterations: gateIterations });
-  interface Explored { name: string; kind: Candidate['kind']; file: string; width: number | null; model: Uint8Array; teacherContract: boolean; floatLayers?: string[]; valLogits?: Float32Array; gate?: GateResult }
   const explored: Explored[] = [
     { name: 'student', kind: 'student', file: 'student.onnx', width: studentConfig.width, model: studentBytes, teacherContract: false },
     { name: 'student-int8', kind: 'int8', file: 'student.int8.onnx', width: studentConfig.width, model: studentInt8Bytes, teacherContract: false, floatLayers: [] },
-    { name: 'pruned', kind: 'pruned', file: 'pruned.onnx', width: studentConfig.width, model: prunedBytes, teacherContract: false },
+    ...levels.map((l) => l.explored),
     { name: 'int8', kind: 'int8', file: 'model.int8.onnx', width: studentConfig.width, model: int8Bytes, teacherContract: false, floatLayers: [] },
     { name: 'teacher-int8', kind: 'teacher-int8', file: 'teacher.int8.onnx', width: null, model: teacherInt8Bytes, teacherContract: true, floatLayers: [] },
   ];
-  const onVal = async (e: Explored) => {
-    progress({ stage: 'search', step: `validate ${e.name}`, done: 0, total: 1 });
-    e.valLogits = await scoresOn(e.model, ifaceOf(e.model, e.teacherContract, e.file), val.images);
-    e.gate = valGate(e.name, e.valLogits);
-    log(`search: ${e.name} (${e.model.byteLength} bytes) gate on validation ${e.gate.passed ? 'passes' : `fails ${failedChecks(e.gate).join(', ')}`}`);
-  };
-  for (const e of explored) await onVal(e);
+  for (const e of explored) if (!e.gate) await onVal(e);
 
   // --- 8. Mixed precision: an INT8 student that fails where its float parent passes keeps its most sensitive layers in float.
-  const outOfTime = () => spec.timeBudgetMinutes !== undefined && ((opts.now?.() ?? Date.now()) - jobStarted) / 60000 > spec.timeBudgetMinutes;
-  const skipped: string[] = [];
   const mixedPrecision: Record<string, { table: LayerSensitivity[]; keptFloat: string[]; passed: boolean; steps: { floatLayers: number; failed: string[] }[] }> = {};
-  for (const [q, parent] of [['int8', 'pruned'], ['student-int8', 'student']] as const) {
+  for (const [q, parent] of [['int8', quantized.name], ['student-int8', 'student']] as const) {
     const qe = explored.find((e) => e.name === q)!, pe = explored.find((e) => e.name === parent)!;
     if (qe.gate!.passed || !pe.gate!.passed || !spec.search.mixedPrecision) continue;
     if (outOfTime()) { skipped.push(`${q}-mixed: time budget of ${spec.timeBudgetMinutes} min spent`); continue; }
@@ -380,6 +427,7 @@ export async function runCompressJob(opts: CompressJobOptions): Promise<Compress
   writeFileSync(join(opts.outDir, 'model.onnx'), chosen.e.model);
 
   const d = distill.result;
+  const pr = quantized.result;
   const report: JobReport = {
     ...reportHead('compress', ds, labelNames, iface, [teacher.stage, ...evaluated.map(({ r }) => r.stage)]),
     spec,
@@ -387,7 +435,16 @@ export async function runCompressJob(opts: CompressJobOptions): Promise<Compress
     gate,
     search: { candidates, chosen: choice.chosen, reason: choice.reason, bestEffort: choice.bestEffort, closestStudent: choice.closestStudent, mixedPrecision, wider, skipped, selection: 'smallest bytes (then p50 latency) whose gate passes on the validation split within maxBytes/maxLatencyMs; the test split only confirms' },
     sensitivity: sensitivity.result,
-    pruning: { plan: prune.result.plan, studentConfig: prune.result.config, valBeforeFineTune: prune.result.valBeforeFineTune, valAfterFineTune: prune.result.valAfterFineTune, fineTune: prune.result.fineTune, paramsBefore: d.params, paramsAfter: prune.result.params, paramsReduction: 1 - prune.result.params / d.params },
+    // The level the INT8 candidate was made from (plan, figures), then every level of the path in order.
+    pruning: {
+      plan: pr.plan, studentConfig: pr.config, valBeforeFineTune: pr.valBeforeFineTune, valAfterFineTune: pr.valAfterFineTune, fineTune: pr.fineTune, paramsBefore: d.params, paramsAfter: pr.params, paramsReduction: 1 - pr.params / d.params,
+      schedule: stages.prune.schedule, quantizedLevel: quantized.name, stoppedAt,
+      levels: levels.map((l) => ({
+        name: l.name, level: l.result.level, ratios: l.result.plan.ratios, params: l.result.params, paramsReduction: 1 - l.result.params / d.params,
+        valBeforeFineTune: l.result.valBeforeFineTune, valAfterFineTune: l.result.valAfterFineTune, fineTuneSeconds: l.result.fineTune?.seconds ?? 0, cached: l.cached,
+        gateVal: { passed: l.explored.gate!.passed, failed: failedChecks(l.explored.gate!) },
+      })),
+    },
     // Softmax temperature fitted on validation and folded into each exported student's last layer (1 = off).
     temperatureScaling: { split: 'val', temperatures },
     // Per-class logit offsets fitted on validation so each student predicts every class as often as the teacher
@@ -399,7 +456,7 @@ export async function runCompressJob(opts: CompressJobOptions): Promise<Compress
     quantization: { ...quantize.result, measuredOn: measuredOn(spec.target) },
     changes: predictionChanges(teacher.pred, chosen.r.pred, test.labels, labelNames),
     lineage: { teacherSha256, datasetSha256: ds.sha256, spec, medslimVersion },
-    stageSeconds: { distill: distill.seconds, sensitivity: sensitivity.seconds, prune: prune.seconds, quantize: quantize.seconds },
+    stageSeconds: { distill: distill.seconds, sensitivity: sensitivity.seconds, prune: levels.reduce((a, l) => a + l.seconds, 0), quantize: quantize.seconds },
     cachedStages,
     environment: environmentOf(threads),
   };

@@ -35,7 +35,11 @@ function valResolution(report: JobReport, gate: GateResult): ValidationResolutio
 export function renderCompressMarkdown(report: JobReport, charts: { size: string; sensitivity: string; perClass: string; pareto: string }): string {
   const gate = report.gate as GateResult;
   const table = report.sensitivity as SensitivityTable;
-  const pr = report.pruning as { plan: { ratios: number[]; predictedAucDrop: number }; paramsBefore: number; paramsAfter: number; paramsReduction: number; valBeforeFineTune: { auc: number }; valAfterFineTune: { auc: number } };
+  const pr = report.pruning as {
+    plan: { ratios: number[]; predictedAucDrop: number }; paramsBefore: number; paramsAfter: number; paramsReduction: number; valBeforeFineTune: { auc: number }; valAfterFineTune: { auc: number };
+    quantizedLevel?: string; stoppedAt?: string | null; levels?: { name: string; level: number; ratios: number[]; params: number; paramsReduction: number; valBeforeFineTune: { auc: number }; valAfterFineTune: { auc: number }; gateVal: { passed: boolean; failed: string[] } }[];
+  };
+  const levels = pr.levels ?? [];
   const tr = report.training as { backend: string; epochs: number; imagesPerSecond: number; seconds: number; bestEpoch: number };
   const search = report.search as unknown as { candidates: Candidate[]; chosen: string; reason: string; bestEffort: boolean; skipped: string[]; mixedPrecision: Record<string, { table: LayerSensitivity[]; keptFloat: string[]; passed: boolean; steps: { floatLayers: number; failed: string[] }[] }> };
   const t = report.stages[0];
@@ -88,6 +92,15 @@ export function renderCompressMarkdown(report: JobReport, charts: { size: string
     '',
     '## Pruning',
     '',
+    ...(levels.length > 1 ? [
+      `Iterative path: each level prunes the previous level's fine-tuned student further, then KD fine-tuning, calibration and the gate on validation; ${pr.stoppedAt ? `it stopped at ${pr.stoppedAt}, the first level that failed` : 'every level passed'}. INT8 (\`int8\`) was made from ${pr.quantizedLevel}.`,
+      '',
+      '| level | target | per-block ratios (of the student\'s channels) | params | removed | val AUC before → after fine-tuning | gate (val) |',
+      '|---|---|---|---|---|---|---|',
+      ...levels.map((l) => `| ${l.name} | ${pct(l.level)} | ${JSON.stringify(l.ratios)} | ${l.params.toLocaleString('en-US')} | ${pct(l.paramsReduction)} | ${l.valBeforeFineTune.auc.toFixed(4)} → ${l.valAfterFineTune.auc.toFixed(4)} | ${l.gateVal.passed ? 'pass' : `fail: ${l.gateVal.failed.join(', ')}`} |`),
+      '',
+      `${pr.quantizedLevel}:`,
+    ] : []),
     `Per-block ratios ${JSON.stringify(pr.plan.ratios)} remove ${pct(pr.paramsReduction)} of the student's parameters (${pr.paramsBefore.toLocaleString('en-US')} → ${pr.paramsAfter.toLocaleString('en-US')}); predicted validation AUC loss ${pr.plan.predictedAucDrop.toFixed(4)}; measured ${pr.valBeforeFineTune.auc.toFixed(4)} before and ${pr.valAfterFineTune.auc.toFixed(4)} after fine-tuning.`,
     '',
     `Sensitivity analysis (validation, one block pruned at a time, no retraining; unpruned AUC ${table.baseline.auc.toFixed(4)}):`,

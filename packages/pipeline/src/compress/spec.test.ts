@@ -7,8 +7,23 @@ describe('compress spec', () => {
     const { spec, stages } = parseCompressSpec({ teacher: 't.onnx', dataset: 'd.npz', preset: 'quick', prune: { targetParamsReduction: 0.4 } });
     expect(spec.budgets).toEqual({ auc: 0.01, sensitivity: 0.03, ece: 0.02, agreement: 0.95 });
     expect(stages.distill.epochs).toBe(1);
-    expect(stages.prune.targetParamsReduction).toBe(0.4);
+    expect(stages.prune.schedule).toEqual([0.4]); // one level: the single-step path
     expect(parseCompressSpec({ teacher: 't', dataset: 'd' }).stages.distill.epochs).toBe(10); // standard by default
+  });
+
+  it('pruning: the preset\'s iterative schedule, one level from targetParamsReduction, an explicit schedule; bad schedules named', () => {
+    const std = parseCompressSpec({ teacher: 't', dataset: 'd' }).stages.prune;
+    expect([std.schedule, std.fromPreset]).toEqual([[0.25, 0.5, 0.65], true]);
+    expect(parseCompressSpec({ teacher: 't', dataset: 'd', preset: 'quick' }).stages.prune.schedule).toEqual([0.5]);
+    const own = parseCompressSpec({ teacher: 't', dataset: 'd', prune: { schedule: [0.2, 0.4] } }).stages.prune;
+    expect([own.schedule, own.fromPreset]).toEqual([[0.2, 0.4], false]);
+    const bad = (prune: object) => () => parseCompressSpec({ teacher: 't', dataset: 'd', prune });
+    expect(bad({ schedule: [0.5, 0.25] })).toThrow(/prune\.schedule: prune\.schedule must be strictly increasing/);
+    expect(bad({ schedule: [0.5, 0.5] })).toThrow(/strictly increasing/);
+    expect(bad({ schedule: [] })).toThrow(/prune\.schedule: prune\.schedule needs at least one level/);
+    expect(bad({ schedule: [0, 0.5] })).toThrow(/prune\.schedule\.0: prune\.schedule entries must be > 0/);
+    expect(bad({ schedule: [0.5, 1] })).toThrow(/prune\.schedule\.1: prune\.schedule entries must be ≤ 0\.99/);
+    expect(bad({ schedule: [0.25, 0.5], targetParamsReduction: 0.5 })).toThrow(/prune\.schedule: give prune\.schedule .* or prune\.targetParamsReduction .*, not both/);
   });
 
   it('the serving target and the gate decision are part of the spec, with safe defaults and named errors', () => {
