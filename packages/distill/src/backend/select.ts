@@ -106,7 +106,7 @@ export async function selectTrainingBackend(opts: SelectTrainingBackendOptions =
       if (tf.getBackend() !== entry.candidate.tfBackendName && !(await tf.setBackend(entry.candidate.tfBackendName))) {
         throw new Error(`tf.setBackend('${entry.candidate.tfBackendName}') failed`);
       }
-      log(`training backend: ${name} (${threads} thread${threads === 1 ? '' : 's'})`);
+      log(`training backend: ${name} (${threads} kernel thread${threads === 1 ? '' : 's'} per training thread)`);
       return { name, tf, threads, reasons };
     } catch (err) {
       const reason = `${name}: ${errorMessage(err)}`;
