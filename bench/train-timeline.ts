@@ -51,8 +51,9 @@ export function timelineSummary(traces: StepTrace[], cpu?: { first: Map<string, 
   for (let i = 0; i + 1 < traces.length; i++) {
     const t = traces[i], next = traces[i + 1];
     add('step period', next.start - t.start);
-    add('main: weights into its student + post', t.posted - t.start);
-    add('main: own shard compute', t.mainDone - t.posted);
+    add('main: post the step to the workers', t.posted - t.start);
+    add('main: weights into its student', t.weightsSet - t.posted);
+    add('main: own shard compute', t.mainDone - t.weightsSet);
     add('main: waits for workers', t.answered - t.mainDone);
     add('main: sum gradients + pool BN stats', t.end - t.answered);
     add('main: between steps (optimizer, stats, next batch, progress)', next.start - t.end);

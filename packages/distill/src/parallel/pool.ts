@@ -81,8 +81,8 @@ export interface GradientPool {
  * worker received the step, had set its weights, finished its gradients, and when its answer reached the main thread.
  */
 export interface StepTrace {
-  /** `step` entered; main's weights set and the workers asked; main's shard done; every answer in; gradients summed. */
-  start: number; posted: number; mainDone: number; answered: number; end: number;
+  /** `step` entered; the workers asked; main's weights set; main's shard done; every answer in; gradients summed. */
+  start: number; posted: number; weightsSet: number; mainDone: number; answered: number; end: number;
   workers: { received: number; weightsSet: number; done: number; answerSeen: number }[];
 }
 
@@ -163,7 +163,8 @@ export async function createGradientPool(o: GradientPoolOptions): Promise<Gradie
     async step(params, m) {
       if (failure) throw failure;
       const start = o.trace ? clock() : 0;
-      writeWeights(params, weights);
+      // Workers first (they read `weights` themselves), then the main thread's own copy: the workers start
+      // their shards while the main thread sets its weights.
       const bounds = shardBounds(m, o.threads);
       const waits = workers.map((w, j) => {
         const [a, b] = bounds[j + 1];
@@ -176,8 +177,10 @@ export async function createGradientPool(o: GradientPoolOptions): Promise<Gradie
       // The main thread's own shard, while the workers compute theirs.
       const posted = o.trace ? clock() : 0;
       let mine: { lossSum: number; bn: BnStat[][] };
-      let mainDone = 0;
+      let weightsSet = 0, mainDone = 0;
       try {
+        writeWeights(params, weights);
+        weightsSet = o.trace ? clock() : 0;
         mine = bounds[0][1] > bounds[0][0] ? shardGradients(o.config, params, batch, bounds[0][0], bounds[0][1], m, o.micro, o.kd, slots[0]) : (slots[0].fill(0), { lossSum: 0, bn: [] });
       } finally {
         mainDone = o.trace ? clock() : 0;
@@ -202,7 +205,7 @@ export async function createGradientPool(o: GradientPoolOptions): Promise<Gradie
       const bn = poolBnStats(chunks);
       if (o.trace) {
         o.trace({
-          start, posted, mainDone, answered, end: clock(),
+          start, posted, weightsSet, mainDone, answered, end: clock(),
           workers: rest.map((r) => ({ received: r.times?.[0] ?? NaN, weightsSet: r.times?.[1] ?? NaN, done: r.times?.[2] ?? NaN, answerSeen: r.seen ?? NaN })),
         });
       }
