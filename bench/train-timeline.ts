@@ -6,9 +6,11 @@
  * thread, the busiest worker thread and all other threads (V8's GC helpers, libuv) from /proc/self/task/<tid>/stat.
  * bench/train.ts prints this breakdown for its N-thread run; run alone:
  *
- *   npx tsx bench/train-timeline.ts [--threads 2] [--steps 20] [--batch 64] [--warm 2]
+ *   npx tsx bench/train-timeline.ts [--threads 2] [--steps 20] [--batch 64] [--warm 2] [--window 5]
  *
- * Figures are medians over the timed steps (after --warm warm-up steps), in ms per step.
+ * Figures are medians over the timed steps (after --warm warm-up steps), in ms per step. --window N also prints,
+ * for every N steps from the first, the CPU per step of the computing threads and of all other threads (V8's
+ * compiler and GC helpers): how long a fresh run takes to settle.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -85,7 +87,7 @@ export function timelineSummary(traces: StepTrace[], cpu?: { first: Map<string, 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { loadDataset, toModelInput } = await import('@medslim/data');
   const { disposeStudent, referenceStudent, selectTrainingBackend, trainStudent } = await import('@medslim/distill');
-  const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, steps: { type: 'string', default: '20' }, batch: { type: 'string', default: '64' }, warm: { type: 'string', default: '2' } } });
+  const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, steps: { type: 'string', default: '20' }, batch: { type: 'string', default: '64' }, warm: { type: 'string', default: '2' }, window: { type: 'string', default: '0' } } });
   const threads = Number(values.threads), steps = Number(values.steps), batch = Number(values.batch);
   await selectTrainingBackend({ prefer: 'wasm' });
   const ds = loadDataset('examples/pneumoniamnist/pneumoniamnist.npz');
@@ -95,6 +97,8 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const y = ds.splits.train!.labels.subarray(0, count);
   const traces: StepTrace[] = [];
   const cpuAt: Map<string, number>[] = [];
+  const window = Number(values.window);
+  const windows: Map<string, number>[] = [];
   const cpu0 = process.cpuUsage();
   const r = await trainStudent(referenceStudent(1, 2), {
     train: { x, y, n: count }, val: { x: x.subarray(0, 64 * 784), y: y.subarray(0, 64), n: 64 },
@@ -104,7 +108,10 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
       traces.push(t);
       if (traces.length === warm + 1) { cpuAt.push(threadCpuMs()); }
     },
-    onProgress: (p) => { if (p.step === p.steps) cpuAt.push(threadCpuMs()); },
+    onProgress: (p) => {
+      if (p.step === p.steps) cpuAt.push(threadCpuMs());
+      if (window > 0 && p.step % window === 0) windows.push(threadCpuMs());
+    },
   });
   disposeStudent(r.params);
   const timed = traces.slice(warm);
@@ -112,4 +119,13 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const u = process.cpuUsage(cpu0);
   console.log(`${threads} thread(s), batch ${batch}, ${timed.length - 1} timed steps: ${(((timed.length - 1) * batch * 1000) / wall).toFixed(1)} images/s (load ${loadavg()[0].toFixed(1)}; process CPU over the whole run ${((u.user + u.system) / 1000 / traces.length).toFixed(1)} ms per step)`);
   console.log(timelineSummary(timed, { first: cpuAt[0], last: cpuAt[1], steps: timed.length - 1 }));
+  for (let i = 1; i < windows.length; i++) {
+    // The computing threads are the main thread and the `threads - 1` busiest others of the window.
+    const d = [...windows[i]].map(([tid, v]): [string, number] => [tid, (v - (windows[i - 1].get(tid) ?? 0)) / window]);
+    const main = d.find(([tid]) => tid === String(process.pid))?.[1] ?? 0;
+    const rest = d.filter(([tid]) => tid !== String(process.pid)).map(([, v]) => v).sort((a, b) => b - a);
+    const workers = rest.slice(0, threads - 1);
+    const others = rest.slice(threads - 1).reduce((a, b) => a + b, 0);
+    console.log(`  steps ${i * window + 1}–${(i + 1) * window}: CPU per step main ${main.toFixed(0)} ms${workers.length ? `, worker(s) ${workers.map((w) => w.toFixed(0)).join('/')} ms` : ''}, all other threads ${others.toFixed(1)} ms`);
+  }
 }

@@ -5,15 +5,15 @@
  * gradient accumulation at the usual batch 64), and the wall time of a full 10-epoch PneumoniaMNIST distillation.
  * Each figure is printed with the 1-minute load average beside it (other processes share the cores).
  *
- * Usage: npm run bench:train [-- --steps 20 --warm 20 --batch 64 --threads N --sizes 28,64,128,224 --size-steps 1
+ * Usage: npm run bench:train [-- --steps 20 --warm 30 --batch 64 --threads N --sizes 28,64,128,224 --size-steps 1
  *          --steps-only --compare-torch]
- *   --warm           untimed steps before the timed ones at 28 px (default 20; the size runs take 2). V8 compiles a
+ *   --warm           untimed steps before the timed ones at 28 px (default 30; the size runs take 2). V8 compiles a
  *                    fresh thread's hot JavaScript on background threads during its first steps: in a fresh 2-thread
- *                    run (load 15) the threads other than the two computing ones used 44, 38, 32 ms of CPU per step
- *                    over steps 5–20, then 12–24 ms from step 20 on (GC helpers), and the computing threads' own CPU
- *                    per step settled by step 20 too. With 2 warm-up steps that work competed with the N-thread run
- *                    for the cores but ran on the idle core in the 1-thread run, so the ratio measured the new
- *                    worker's warm-up as much as the steady state every later step of a training run sees.
+ *                    run the threads other than the two computing ones used 40, 40, 34, 24, 28, 12, 10 ms of CPU per
+ *                    step over steps 6–40 in windows of 5 (`npx tsx bench/train-timeline.ts --steps 40 --window 5`,
+ *                    load 9). With 2 warm-up steps that work competed with the N-thread run for the cores but ran
+ *                    on the idle core in the 1-thread run, so the ratio measured the new worker's warm-up as much as
+ *                    the steady state every later step of a training run sees.
  *   --steps-only     skip the full 10-epoch run
  *   --compare-torch  the same student and recipe in PyTorch (bench/train_torch.py, /usr/bin/python3 with torch),
  *                    at 1 and N threads; skipped with the reason when torch is absent
@@ -36,7 +36,7 @@ import { threadCpuMs, timelineSummary } from './train-timeline.ts';
 
 const { values } = parseArgs({
   options: {
-    steps: { type: 'string', default: '20' }, warm: { type: 'string', default: '20' }, batch: { type: 'string', default: '64' }, threads: { type: 'string' },
+    steps: { type: 'string', default: '20' }, warm: { type: 'string', default: '30' }, batch: { type: 'string', default: '64' }, threads: { type: 'string' },
     sizes: { type: 'string', default: '28,64,128,224' }, 'size-steps': { type: 'string', default: '1' },
     'steps-only': { type: 'boolean' }, 'compare-torch': { type: 'boolean' },
   },
