@@ -167,7 +167,7 @@ const compressFields = {
   /** The search under the gate: mixedPrecision = try INT8 students with their most sensitive layers kept in float (default on); widths = wider students tried when none passes. */
   search: z.strictObject({
     mixedPrecision: z.boolean().default(true),
-    /** Wider students to train, in order, while no student-derived candidate passes the gate on validation (each tried as float and INT8; width multipliers in (0, 4]). Default [1.5] (standard), [] (quick). */
+    /** Wider students to train, in order, while no student-derived candidate passes the gate on validation (each tried as float and INT8; width multipliers in (0, 4]). Default [2] (standard), [] (quick). */
     widths: z.array(z.number().gt(0, 'search.widths entries must be > 0').max(4, 'search.widths entries must be ≤ 4')).max(4, 'search.widths takes at most 4 widths').optional(),
   }).default({ mixedPrecision: true }),
   /** How to read the teacher where its metadata and graph do not say (the CLI's --layout/--scale/--mean/--std/--labels/--output). */
