@@ -189,6 +189,10 @@ describe('medslim CLI: bad input found by the second newcomer check (exit 2, no 
     const jitter = medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'd'), '--brightness', '1');
     expect(jitter.code).toBe(2);
     expect(jitter.stderr).toMatch(/--brightness must be a number in \[0, 1\); got '1'/);
+    const ema = medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'd'), '--ema', '1');
+    expect([ema.code, ema.stderr]).toEqual([2, expect.stringMatching(/--ema must be a number in \[0, 1\); got '1'/)]);
+    const soft = medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', join(dir, 'd'), '--soft-loss', 'l2');
+    expect([soft.code, soft.stderr]).toEqual([2, expect.stringMatching(/--soft-loss must be kl or logit-mse; got 'l2'/)]);
     const file = join(dir, 'a-file');
     writeFileSync(file, 'not a directory');
     const out = medslim('distill', '--teacher', modelPath, '--data', dataPath, '--out', file, '--epochs', '1');

@@ -73,6 +73,13 @@ export const DistillOptionsSchema = z.strictObject({
   temperature: z.number().gt(0).max(100).optional(),
   /** Weight of the hard-label loss; 1 − alpha goes to the teacher's soft targets. Default 0.1. */
   alpha: unit('distill.alpha').optional(),
+  /**
+   * The soft term of the KD loss: 'kl' (Hinton et al. 2015) or 'logit-mse' (logit matching, Kim et al. 2021; T
+   * unused). Default 'kl' (on PneumoniaMNIST seed 0 logit-mse did not raise test agreement and failed validation).
+   */
+  softLoss: z.enum(['kl', 'logit-mse']).optional(),
+  /** Exponential moving average of the student's weights, decay per optimizer step in [0, 1) (0 = off); evaluated, selected and exported instead of the raw weights. Default 0. */
+  ema: z.number().min(0).lt(1).optional(),
   /** Adam learning rate (cosine schedule). Default 1e-3 (standard), 2e-3 (quick). */
   lr: z.number().gt(0).max(1).optional(),
   /** Images per optimizer step. Default 64. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureTfjsGradients } from './backend/gradients.ts';
 import { kdLoss } from './loss.ts';
 import { learningRate } from './optimizer.ts';
 import { copyAugmented, jitterInPlace, mixInto, sampleBeta } from './augment.ts';
@@ -8,6 +9,7 @@ import { mulberry32 } from '@medslim/data';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  await ensureTfjsGradients();
 });
 
 describe('knowledge-distillation loss (Hinton et al. 2015)', () => {
@@ -32,6 +34,22 @@ describe('knowledge-distillation loss (Hinton et al. 2015)', () => {
 
   it('the KL term is zero when the student equals the teacher', () => {
     expect(kdLoss(t, t, y, { temperature: 2, alpha: 0 }).dataSync()[0]).toBeCloseTo(0, 6);
+  });
+
+  it("'logit-mse' is α·CE + (1 − α)·mean over classes of the squared logit difference, batch mean; T plays no part", () => {
+    // Squared differences: row 0 (2−1)², (0−1)² → mean 1; row 1 (0−4)², (1−0)² → mean 8.5; batch mean 4.75.
+    expect(kdLoss(s, t, y, { temperature: 4, alpha: 0, soft: 'logit-mse' }).dataSync()[0]).toBeCloseTo(4.75, 5);
+    expect(kdLoss(s, t, y, { temperature: 1, alpha: 0.1, soft: 'logit-mse' }).dataSync()[0]).toBeCloseTo(0.1 * ce + 0.9 * 4.75, 5);
+    expect(kdLoss(s, t, y, { temperature: 4, alpha: 1, soft: 'logit-mse' }).dataSync()[0]).toBeCloseTo(ce, 6);
+  });
+
+  it("'logit-mse' gradient is 2/(N·K)·(z_s − z_t) at α = 0; the T²-scaled KL's approaches 1/(N·K)·(z_s − z_t) as T grows (zero-mean logits)", () => {
+    const zs = tf.tensor2d([[0.5, -0.5], [-1, 1]]);
+    const zt = tf.tensor2d([[1, -1], [0.25, -0.25]]);
+    const gMse = tf.grad((z: tf.Tensor) => kdLoss(z as tf.Tensor2D, zt, y, { temperature: 1, alpha: 0, soft: 'logit-mse' }))(zs).arraySync() as number[][];
+    expect(gMse.flat()).toEqual([-0.5, 0.5, -1.25, 1.25].map((d) => expect.closeTo((2 / 4) * d, 6)));
+    const gKl = tf.grad((z: tf.Tensor) => kdLoss(z as tf.Tensor2D, zt, y, { temperature: 100, alpha: 0 }))(zs).arraySync() as number[][];
+    gKl.flat().forEach((g, i) => expect(g).toBeCloseTo(gMse.flat()[i] / 2, 4));
   });
 });
 

@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateStudent, type StudentConfig } from './student/config.ts';
-import { namedVariables } from './student/params.ts';
-import { trainStudent, type OnlineTeacher, type TrainData } from './train.ts';
+import { initStudent, namedVariables } from './student/params.ts';
+import { emaUpdate, trainStudent, type OnlineTeacher, type TrainData } from './train.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -69,6 +69,44 @@ describe('trainStudent (tfjs cpu backend, tiny student)', () => {
     expect(resumed.history.map((h) => h.valAuc)).toEqual(full.history.map((h) => h.valAuc));
     expect(weights(resumed.params)).toEqual(weights(full.params));
     await expect(trainStudent(tiny, trainData(), { ...cfg, lr: 0.1 }, { checkpoint, resume: true })).rejects.toMatchObject({ code: 'BAD_CHECKPOINT' });
+  });
+
+  it('ema: the running average of a known weight sequence (warm-up d = min(decay, (1 + t)/(10 + t)))', () => {
+    const ema = Float32Array.of(0, 10);
+    emaUpdate(ema, Float32Array.of(11, -1), 0.99, 1); // d = 2/11
+    expect(Array.from(ema)).toEqual([9, (2 / 11) * 10 - 9 / 11].map((v) => expect.closeTo(v, 5)));
+    emaUpdate(ema, Float32Array.of(1, 1), 0.5, 100); // d = 0.5 (the decay caps the warm-up's 101/110)
+    expect(Array.from(ema)).toEqual([5, ((2 / 11) * 10 - 9 / 11 + 1) / 2].map((v) => expect.closeTo(v, 5)));
+  });
+
+  it('ema: the returned weights are the average of the initial and the trained weights after one step; BatchNorm statistics are the trained ones', async () => {
+    const cfg = { epochs: 1, batchSize: 64, seed: 5, lr: 0.01 }; // 64 images: one optimizer step
+    const w0 = weights(initStudent(tiny, 5));
+    const raw = await trainStudent(tiny, trainData(), cfg);
+    const avg = await trainStudent(tiny, trainData(), { ...cfg, ema: 0.99 });
+    const d = 2 / 11;
+    namedVariables(avg.params).forEach(([name, v], j) => {
+      const r = namedVariables(raw.params)[j][1].dataSync();
+      const init = namedVariables(initStudent(tiny, 5))[j][1].dataSync();
+      const got = Array.from(v.dataSync());
+      if (v.trainable) expect(got).toEqual(Array.from(r, (x, i) => expect.closeTo(d * init[i] + (1 - d) * x, 5)));
+      else expect(got, name).toEqual(Array.from(r));
+    });
+    expect(weights(avg.params)).not.toEqual(w0);
+  });
+
+  it('ema: a resumed run ends with the same averaged weights as an uninterrupted one; softLoss logit-mse trains', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medslim-ema-'));
+    const cfg = { epochs: 3, batchSize: 16, seed: 4, lr: 0.005, ema: 0.9, softLoss: 'logit-mse' as const };
+    const full = await trainStudent(tiny, trainData(), cfg, { checkpoint: join(dir, 'a.bin') });
+    const checkpoint = join(dir, 'b.bin');
+    await expect(trainStudent(tiny, trainData(), cfg, { checkpoint, onEpoch: (h) => { if (h.epoch === 2) throw new Error('killed'); } })).rejects.toThrow('killed');
+    const resumed = await trainStudent(tiny, trainData(), cfg, { checkpoint, resume: true });
+    expect(resumed.history.map((h) => h.valAuc)).toEqual(full.history.map((h) => h.valAuc));
+    expect(weights(resumed.params)).toEqual(weights(full.params));
+    expect(full.history[2].loss).toBeLessThan(full.history[0].loss);
+    await expect(trainStudent(tiny, trainData(), { ...cfg, ema: 1 })).rejects.toMatchObject({ code: 'BAD_CONFIG', message: expect.stringMatching(/ema/) });
+    await expect(trainStudent(tiny, trainData(), { ...cfg, softLoss: 'l2' as never })).rejects.toMatchObject({ code: 'BAD_CONFIG', message: expect.stringMatching(/softLoss/) });
   });
 
   it('stops on a non-finite loss and names the epoch and step', async () => {

@@ -14,6 +14,8 @@ options:
   --epochs <n>          training epochs (default 10, more on a small train split: at least 700 steps)
   --temperature <T>     softmax temperature of the KD term (default 4)
   --alpha <a>           weight of the hard-label cross-entropy; 1 = no teacher (default 0.1)
+  --soft-loss kl|logit-mse  the teacher term: KL at temperature T, or squared logit differences (default kl)
+  --ema <d>             exponential moving average of the weights, decay per step in [0, 1), used for selection and export (default 0 = off)
   --batch-size <n>      images per step (default 64; on wasm, larger images train in micro-batches)
   --threads <n>         data-parallel training threads on wasm (default: every core; same seed + threads → same student)
   --micro-batch <n>     images per forward/backward pass, gradients accumulated up to the batch (default: what the wasm heap holds)
@@ -40,7 +42,7 @@ export async function distill(argv: string[], out: (s: string) => void): Promise
   const values = commandFlags(argv, distillUsage, out, {
     ...contractFlagOptions,
     teacher: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, width: { type: 'string' }, epochs: { type: 'string' },
-    temperature: { type: 'string' }, alpha: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, 'micro-batch': { type: 'string' },
+    temperature: { type: 'string' }, alpha: { type: 'string' }, 'soft-loss': { type: 'string' }, ema: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, 'micro-batch': { type: 'string' },
     optimizer: { type: 'string' }, schedule: { type: 'string' }, balanced: { type: 'boolean' }, flip: { type: 'boolean' }, shift: { type: 'string' },
     'online-teacher': { type: 'boolean' }, mixup: { type: 'string' }, 'mixup-fraction': { type: 'string' }, brightness: { type: 'string' }, contrast: { type: 'string' },
     seed: { type: 'string' }, resume: { type: 'boolean' }, backend: { type: 'string' }, 'cache-dir': { type: 'string' },
@@ -49,6 +51,7 @@ export async function distill(argv: string[], out: (s: string) => void): Promise
   const int = (n: number) => Number.isInteger(n);
   if (values.optimizer && !['adam', 'sgd'].includes(values.optimizer)) throw new UsageError(`--optimizer must be adam or sgd; got '${values.optimizer}'`);
   if (values.schedule && !['cosine', 'step', 'constant'].includes(values.schedule)) throw new UsageError(`--schedule must be cosine, step or constant; got '${values.schedule}'`);
+  if (values['soft-loss'] && !['kl', 'logit-mse'].includes(values['soft-loss'])) throw new UsageError(`--soft-loss must be kl or logit-mse; got '${values['soft-loss']}'`);
   if (values.backend && !['node-gpu', 'node', 'wasm'].includes(values.backend)) throw new UsageError(`--backend must be node-gpu, node or wasm; got '${values.backend}'`);
   const optimizer = values.optimizer as 'adam' | 'sgd' | undefined;
   const bar = progressBar();
@@ -61,6 +64,8 @@ export async function distill(argv: string[], out: (s: string) => void): Promise
         epochs: numberOption(values.epochs, 'epochs', (n) => int(n) && n >= 1, 'an integer ≥ 1'),
         temperature: numberOption(values.temperature, 'temperature', (n) => n > 0, 'a number > 0'),
         alpha: numberOption(values.alpha, 'alpha', (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
+        softLoss: values['soft-loss'] as 'kl' | 'logit-mse' | undefined,
+        ema: numberOption(values.ema, 'ema', (n) => n >= 0 && n < 1, 'a number in [0, 1)'),
         batchSize: numberOption(values['batch-size'], 'batch-size', (n) => int(n) && n >= 1, 'an integer ≥ 1'),
         lr: numberOption(values.lr, 'lr', (n) => n > 0, 'a number > 0') ?? (optimizer === 'sgd' ? 0.05 : undefined),
         optimizer, schedule: values.schedule as 'cosine' | 'step' | 'constant' | undefined,

@@ -111,7 +111,7 @@ export async function runCompressJob(opts: CompressJobOptions): Promise<Compress
   const trainingData = async () => (data ??= await prepareTrainingData(iface, ds, teacherBytes, k, cacheDir, progress, !online, stages.distill.teacherOnFlips));
   const withTeacher = async <T>(fn: (d: TrainData) => Promise<T>): Promise<T> => (online ? withOnlineTeacher(iface, teacherBytes, await trainingData(), fn) : fn(await trainingData()));
   const trainBase = {
-    temperature: stages.distill.temperature, alpha: stages.distill.alpha, batchSize: stages.distill.batchSize, seed: spec.seed, threads: stages.distill.threads, microBatch: stages.distill.microBatch,
+    temperature: stages.distill.temperature, alpha: stages.distill.alpha, softLoss: stages.distill.softLoss, ema: stages.distill.ema, batchSize: stages.distill.batchSize, seed: spec.seed, threads: stages.distill.threads, microBatch: stages.distill.microBatch,
     maxShift: stages.distill.maxShift, mixup: stages.distill.mixup, mixupFraction: stages.distill.mixupFraction, brightness: stages.distill.brightness, contrast: stages.distill.contrast,
   };
 

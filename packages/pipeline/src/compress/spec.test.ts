@@ -62,6 +62,17 @@ describe('compress spec', () => {
     expect(() => parseCompressSpec({ teacher: 't', dataset: 'd', distill: { maxShift: 9 } })).toThrow(/distill.maxShift/);
   });
 
+  it("softLoss and ema are spec fields: presets keep Hinton's KL on the raw weights; bad values name the field", () => {
+    for (const preset of ['quick', 'standard'] as const) {
+      const d = parseCompressSpec({ teacher: 't', dataset: 'd', preset }).stages.distill;
+      expect([d.softLoss, d.ema]).toEqual(['kl', 0]);
+    }
+    const set = parseCompressSpec({ teacher: 't', dataset: 'd', distill: { softLoss: 'logit-mse', ema: 0.995 } }).stages.distill;
+    expect([set.softLoss, set.ema]).toEqual(['logit-mse', 0.995]);
+    expect(() => parseCompressSpec({ teacher: 't', dataset: 'd', distill: { ema: 1 } })).toThrow(/distill.ema/);
+    expect(() => parseCompressSpec({ teacher: 't', dataset: 'd', distill: { softLoss: 'mse' } })).toThrow(/distill.softLoss/);
+  });
+
   it('refuses budgets outside [0, 1], an unknown preset and unknown fields, naming each', () => {
     expect(() => parseCompressSpec({ teacher: 't', dataset: 'd', budgets: { auc: 1.5 } })).toThrowError(/budgets\.auc: budgets\.auc must be in \[0, 1\]/);
     expect(() => parseCompressSpec({ teacher: 't', dataset: 'd', budgets: { agreement: -0.1 } })).toThrowError(/budgets\.agreement/);

@@ -5,7 +5,7 @@ export { CompressSpecSchema, type CompressSpec, type CompressSpecInput } from '@
 
 /** Stage settings a preset fills in where the spec is silent. */
 export interface ResolvedStages {
-  distill: { width: number; epochs: number; minSteps: number; temperature: number; alpha: number; lr: number; batchSize: number; teacherOnFlips: boolean; temperatureScaling: boolean; decisionCalibration: boolean; onlineTeacher: boolean; maxShift: number; mixup: number; mixupFraction: number; brightness: number; contrast: number; threads?: number; microBatch?: number };
+  distill: { width: number; epochs: number; minSteps: number; temperature: number; alpha: number; softLoss: 'kl' | 'logit-mse'; ema: number; lr: number; batchSize: number; teacherOnFlips: boolean; temperatureScaling: boolean; decisionCalibration: boolean; onlineTeacher: boolean; maxShift: number; mixup: number; mixupFraction: number; brightness: number; contrast: number; threads?: number; microBatch?: number };
   /**
    * `schedule`: pruning levels, fractions of the distilled student's parameters removed, strictly increasing (one
    * level = the single-step path). `fromPreset`: the schedule is the preset's, so levels the student cannot reach
@@ -19,6 +19,8 @@ export interface ResolvedStages {
 
 /** Distillation on the train images as they are, with cached teacher logits (function matching off). */
 const NO_FUNCTION_MATCHING = { onlineTeacher: false, maxShift: 0, mixup: 0, mixupFraction: 1, brightness: 0, contrast: 0 };
+/** Hinton's KL soft term on the raw weights (no weight average). */
+const KL_RAW_WEIGHTS = { softLoss: 'kl' as const, ema: 0 };
 
 /**
  * Presets. `standard` is the reference recipe (10 epochs of KD, Adam 1e-3 cosine, T = 4, α = 0.1), then half the
@@ -35,13 +37,13 @@ const NO_FUNCTION_MATCHING = { onlineTeacher: false, maxShift: 0, mixup: 0, mixu
  */
 export const PRESETS: Record<'quick' | 'standard', ResolvedStages> = {
   quick: {
-    distill: { width: 1, epochs: 1, minSteps: 0, temperature: 4, alpha: 0.1, lr: 2e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true, ...NO_FUNCTION_MATCHING },
+    distill: { width: 1, epochs: 1, minSteps: 0, temperature: 4, alpha: 0.1, lr: 2e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true, ...NO_FUNCTION_MATCHING, ...KL_RAW_WEIGHTS },
     prune: { schedule: [0.5], fromPreset: true, minChannels: 8, fineTuneEpochs: 1, fineTuneMinSteps: 0, fineTuneLr: 1e-3 },
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
     search: { widths: [] },
   },
   standard: {
-    distill: { width: 1, epochs: 10, minSteps: 700, temperature: 4, alpha: 0.1, lr: 1e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true, ...NO_FUNCTION_MATCHING },
+    distill: { width: 1, epochs: 10, minSteps: 700, temperature: 4, alpha: 0.1, lr: 1e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true, ...NO_FUNCTION_MATCHING, ...KL_RAW_WEIGHTS },
     prune: { schedule: [0.25, 0.5, 0.65], fromPreset: true, minChannels: 8, fineTuneEpochs: 3, fineTuneMinSteps: 200, fineTuneLr: 5e-4 },
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
     search: { widths: [2] },
