@@ -2,7 +2,7 @@
  * bench/distill-seeds — the effect of distillation with its spread: the reference student trained with the KD
  * loss (T = 4, α = 0.1) and without a teacher (α = 1), 3 seeds each, 10 epochs (the reference recipe of
  * shared/fixtures/PROVENANCE.md), on PneumoniaMNIST unless --teacher/--data name another teacher and data set.
- * Prints, per run and as mean ± sd: test AUC, accuracy, each class's sensitivity and top-1 agreement with the
+ * Prints each epoch's loss, validation AUC and seconds as it ends, then, per run and as mean ± sd: test AUC, accuracy, each class's sensitivity and top-1 agreement with the
  * teacher (the student as trained, uncalibrated: `bench/search-diagnose --models <out>/…/student.onnx,…` gives the
  * gate figures calibrated on validation as the compress job folds them in).
  * Usage: npx tsx bench/distill-seeds.ts [--epochs 10|preset] [--seeds 0,1,2] [--alphas 0.1,1] [--out bench/out/distill-seeds]
@@ -44,6 +44,7 @@ for (const alpha of alphas) {
       teacher: values.teacher!, data: values.data!,
       outDir: join(values.out!, `alpha${alpha}-seed${seed}`), train: { ...extra, ...(epochs !== undefined ? { epochs } : {}), alpha, seed },
       onlineTeacher: values['online-teacher'], latencyIterations: 20, throughputIterations: 2,
+      log: (msg) => console.log(`  alpha=${alpha} seed=${seed} ${msg}`), // per epoch: loss, val AUC, seconds
     });
     const cpu = process.cpuUsage(cpu0);
     const s = r.report.stages[1];
