@@ -43,7 +43,13 @@ export interface TrainConfig {
    * left), and on PneumoniaMNIST flips cost the KD student test AUC (seed 0: 0.9393 with flips, 0.9464 without).
    */
   flip: boolean;
-  /** Random shifts of up to this many pixels (default 0: the reference recipe uses flips only). */
+  /**
+   * Random shifts of up to this many pixels, black fill (default 0: the reference recipe uses flips only). With an
+   * online teacher the teacher scores the shifted view, so the student learns the teacher's own reaction to the
+   * black border: PneumoniaMNIST's teacher calls 11–36 % of 1-px and up to 82 % of 2-px-shifted normal train
+   * images pneumonia (`bench/teacher-shift.ts`), and students trained with mixup + shifts ±2 called every
+   * validation image pneumonia. Check a teacher with that bench before shifting its views.
+   */
   maxShift: number;
   /**
    * Mixup of images (Zhang et al. 2018) for function matching (Beyer et al. 2022, "Knowledge distillation: A good
