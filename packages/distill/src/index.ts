@@ -11,6 +11,8 @@ export { trainStudent, predictLogits, validationMetrics, defaultTrainConfig, typ
 /** Data-parallel training over worker threads and the online teacher thread. */
 export { defaultTrainingThreads, shardBounds } from './parallel/pool.ts';
 export { createOnlineTeacher, type OnlineTeacherOptions, type ClosableOnlineTeacher } from './parallel/online-teacher.ts';
+/** Image augmentation helpers (also used by bench/agreement-proxy for perturbed validation views). */
+export { copyAugmented, jitterInPlace, mixInto, sampleBeta, type AugmentOptions } from './augment.ts';
 export { learningRate, type OptimizerName, type ScheduleName } from './optimizer.ts';
 /** Teacher signal (logits through onnxruntime-node, cached on disk). */
 export { teacherSignal, teacherCacheKey, type TeacherLogits, type TeacherSignalOptions } from './teacher.ts';
