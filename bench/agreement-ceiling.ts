@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { spearman } from '@medslim/eval';
 import { createSession, readModelInterface, scoreImages, type StaticInterface } from '@medslim/intake';
 import { readModel } from '@medslim/onnx';
 import { loadJobInputs } from '@medslim/pipeline';
@@ -32,19 +33,6 @@ const margins = async (bytes: Uint8Array, read: StaticInterface, images: typeof 
     const l = (await scoreImages(s, read, images, { batchSize: 64 })).logits;
     return Float64Array.from({ length: l.length / 2 }, (_, i) => l[2 * i + 1] - l[2 * i]);
   } finally { await s.release(); }
-};
-/** Ranks 0…n−1 (ties broken by index; margins of float logits rarely tie). */
-const ranks = (a: ArrayLike<number>) => {
-  const idx = Array.from({ length: a.length }, (_, i) => i).sort((i, j) => a[i] - a[j] || i - j);
-  const r = new Float64Array(a.length);
-  idx.forEach((i, pos) => { r[i] = pos; });
-  return r;
-};
-const spearman = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  const ra = ranks(a), rb = ranks(b), n = ra.length, m = (n - 1) / 2;
-  let c = 0, va = 0, vb = 0;
-  for (let i = 0; i < n; i++) { c += (ra[i] - m) * (rb[i] - m); va += (ra[i] - m) ** 2; vb += (rb[i] - m) ** 2; }
-  return c / Math.sqrt(va * vb);
 };
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const tv = await margins(teacherBytes, iface, val.images), tt = await margins(teacherBytes, iface, test.images);

@@ -43,7 +43,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { mulberry32, ndarray, type NdArray } from '@medslim/data';
 import { copyAugmented, jitterInPlace, mixInto } from '@medslim/distill';
-import { argmax, fitDecisionOffsets, fitTemperature, softmax } from '@medslim/eval';
+import { argmax, fitDecisionOffsets, fitTemperature, softmax, spearman } from '@medslim/eval';
 import { createSession, readModelInterface, scoreImages, type StaticInterface } from '@medslim/intake';
 import { readModel } from '@medslim/onnx';
 import { DEFAULT_GATE_BUDGETS } from '@medslim/contracts';
@@ -159,21 +159,6 @@ console.log(`teacher scored on val, test and ${PERTURBATIONS.length} × ${views}
 const maxProb = (l: Float32Array, m: number) => { const p = softmax(l, m, k); return Float64Array.from({ length: m }, (_, i) => Math.max(...p.subarray(i * k, i * k + k))); };
 /** Margin of each row toward class ref[i]: l[ref] − max_{j≠ref} l[j]. */
 const margins = (l: Float32Array, ref: Int32Array) => Float64Array.from(ref, (cl, i) => { let o = -Infinity; for (let j = 0; j < k; j++) if (j !== cl) o = Math.max(o, l[i * k + j]); return l[i * k + cl] - o; });
-const ranks = (x: ArrayLike<number>) => {
-  const idx = Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[a] - x[b]);
-  const r = new Float64Array(x.length);
-  for (let s = 0; s < idx.length;) { let e = s; while (e + 1 < idx.length && x[idx[e + 1]] === x[idx[s]]) e++; for (let q = s; q <= e; q++) r[idx[q]] = (s + e) / 2; s = e + 1; }
-  return r;
-};
-const pearson = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  const m = a.length; let ma = 0, mb = 0;
-  for (let i = 0; i < m; i++) { ma += a[i]; mb += b[i]; }
-  ma /= m; mb /= m;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < m; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
-};
-const spearman = (a: ArrayLike<number>, b: ArrayLike<number>) => pearson(ranks(a), ranks(b));
 const agreeOn = (ta: Int32Array, sa: Int32Array, keep?: (i: number) => boolean) => { let s = 0, m = 0; for (let i = 0; i < ta.length; i++) if (!keep || keep(i)) { m++; if (ta[i] === sa[i]) s++; } return { agree: m ? s / m : NaN, count: m }; };
 const meanKl = (t: Float32Array, s: Float32Array, m: number) => {
   const pt = softmax(t, m, k), ps = softmax(s, m, k); let sum = 0;

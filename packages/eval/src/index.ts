@@ -18,6 +18,8 @@ export { rocAuc, rocAucFromLogits } from './auc.ts';
 export { expectedCalibrationError, fitTemperature, fitDecisionOffsets } from './calibration.ts';
 /** Seeded percentile-bootstrap CIs for one statistic or several on shared resamples. */
 export { bootstrapCi, bootstrapCis, type BootstrapOptions, type ConfidenceInterval } from './bootstrap.ts';
+/** Spearman's rank correlation (ties get average ranks) and the average ranks themselves. */
+export { spearman, averageRanks } from './correlation.ts';
 /** Linear-interpolation percentile of sorted values (NumPy default). */
 export { percentile } from './percentile.ts';
 /** Batched onnxruntime inference of NCHW images → `[N,K]` logits. */
