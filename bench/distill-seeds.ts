@@ -9,7 +9,7 @@
  *   [--teacher examples/pneumoniamnist/pneumoniamnist-resnet18.onnx --data examples/pneumoniamnist/pneumoniamnist.npz]
  *   [--train key=value ...] (any other TrainConfig field, e.g. --train balanced=true --train mixup=1 --train maxShift=2)
  *   [--online-teacher] (function matching: the teacher scores each augmented view online; implied by mixup > 0)
- *   --epochs preset: the distill job's default, the standard preset's epochs or its minimum of optimizer steps
+ *   --epochs preset: the distill job's default, the reference recipe's 10 epochs or its minimum of optimizer steps
  *   (BreastMNIST's 546 training images: 78 epochs).
  */
 import { writeFileSync, mkdirSync } from 'node:fs';

@@ -8,7 +8,7 @@ describe('compress spec', () => {
     expect(spec.budgets).toEqual({ auc: 0.01, sensitivity: 0.03, ece: 0.02, agreement: 0.95 });
     expect(stages.distill.epochs).toBe(1);
     expect(stages.prune.schedule).toEqual([0.4]); // one level: the single-step path
-    expect(parseCompressSpec({ teacher: 't', dataset: 'd' }).stages.distill.epochs).toBe(10); // standard by default
+    expect(parseCompressSpec({ teacher: 't', dataset: 'd' }).stages.distill.epochs).toBe(40); // standard by default: patient function matching
   });
 
   it('pruning: the preset\'s iterative schedule, one level from targetParamsReduction, an explicit schedule; bad schedules named', () => {
@@ -55,6 +55,10 @@ describe('compress spec', () => {
   it('function-matching options (online teacher, shifts, mixup, brightness/contrast) are spec fields with preset defaults and named range errors', () => {
     const quick = parseCompressSpec({ teacher: 't', dataset: 'd', preset: 'quick' }).stages.distill;
     expect([quick.onlineTeacher, quick.maxShift, quick.mixup, quick.mixupFraction, quick.brightness, quick.contrast]).toEqual([false, 0, 0, 1, 0, 0]);
+    const std = parseCompressSpec({ teacher: 't', dataset: 'd' }).stages.distill;
+    expect([std.onlineTeacher, std.maxShift, std.mixup, std.mixupFraction, std.brightness, std.contrast]).toEqual([true, 2, 0, 1, 0.2, 0.2]);
+    const off = parseCompressSpec({ teacher: 't', dataset: 'd', distill: { onlineTeacher: false, maxShift: 0, brightness: 0, contrast: 0 } }).stages.distill;
+    expect([off.onlineTeacher, off.maxShift, off.brightness, off.contrast]).toEqual([false, 0, 0, 0]);
     const set = parseCompressSpec({ teacher: 't', dataset: 'd', distill: { onlineTeacher: true, maxShift: 2, mixup: 0.4, mixupFraction: 0.5, brightness: 0.1, contrast: 0.2 } }).stages.distill;
     expect([set.onlineTeacher, set.maxShift, set.mixup, set.mixupFraction, set.brightness, set.contrast]).toEqual([true, 2, 0.4, 0.5, 0.1, 0.2]);
     expect(() => parseCompressSpec({ teacher: 't', dataset: 'd', distill: { mixupFraction: 1.5 } })).toThrow(/distill.mixupFraction must be in \[0, 1\]/);

@@ -17,17 +17,33 @@ export interface ResolvedStages {
   search: { widths: number[] };
 }
 
+/**
+ * The reference recipe's schedule (shared/fixtures/PROVENANCE.md: 10 epochs at batch 64), with at least 700 optimizer
+ * steps on a small train split: `medslim distill`'s default (cached teacher logits, no function matching).
+ */
+export const REFERENCE_SCHEDULE = { epochs: 10, minSteps: 700 } as const;
+
 /** Distillation on the train images as they are, with cached teacher logits (function matching off). */
 const NO_FUNCTION_MATCHING = { onlineTeacher: false, maxShift: 0, mixup: 0, mixupFraction: 1, brightness: 0, contrast: 0 };
+/**
+ * Patient, consistent function matching (Beyer et al. 2022, "Knowledge distillation: A good teacher is patient and
+ * consistent"): the teacher scores, online, exactly the view the student sees — shifted by up to 2 px, brightness and
+ * contrast jittered by ±20 % — over a long schedule (the standard preset's 40 epochs). The student then learns the
+ * teacher's function around the train images, not only on them: on PneumoniaMNIST's shifted test split (where the
+ * teacher itself calls many normal images pneumonia) the width-1 student's calibrated test agreement rose from
+ * 93.43 ± 0.42 % (10 epochs, cached logits, 3 seeds) to 95.83 % (seed 0; README "Patient function matching").
+ */
+const PATIENT_FUNCTION_MATCHING = { onlineTeacher: true, maxShift: 2, mixup: 0, mixupFraction: 1, brightness: 0.2, contrast: 0.2 };
 /** Hinton's KL soft term on the raw weights (no weight average). */
 const KL_RAW_WEIGHTS = { softLoss: 'kl' as const, ema: 0 };
 
 /**
- * Presets. `standard` is the reference recipe (10 epochs of KD, Adam 1e-3 cosine, T = 4, α = 0.1), then half the
- * student's parameters pruned and 3 epochs of KD fine-tuning at 5e-4 — with at least 700 distillation and 200
- * fine-tuning optimizer steps, so a small train split trains as long as PneumoniaMNIST's 4,708 images do (74
- * steps per epoch at batch 64; BreastMNIST's 546 images make 9 steps, and 10 epochs of them left a student that
- * never predicted malignant). Setting `epochs`/`fineTuneEpochs` in a spec trains exactly that many unless the
+ * Presets. `standard` is the reference recipe's loss and optimizer (KD, Adam 1e-3 cosine, T = 4, α = 0.1) with
+ * patient function matching (PATIENT_FUNCTION_MATCHING: 40 epochs, the online teacher scoring each shifted and
+ * jittered view), then the iterative pruning path with 3 epochs of KD fine-tuning at 5e-4 per level (the same
+ * views) — with at least 700 distillation and 200 fine-tuning optimizer steps, so a small train split trains at
+ * least as long as 10 epochs of PneumoniaMNIST's 4,708 images do (74 steps per epoch at batch 64; BreastMNIST's 546
+ * images make 9 steps, and 10 epochs of them left a student that never predicted malignant). Setting `epochs`/`fineTuneEpochs` in a spec trains exactly that many unless the
  * spec also sets the minimum. `quick` trains 1 + 1 epochs: a smoke run of the whole pipeline in a few minutes,
  * not a model to deploy. Pruning: `standard` walks the iterative path 25 % → 50 % → 65 % of the student's
  * parameters (3 epochs / 200 steps of fine-tuning per level, stopping at the first level that fails the gate on
@@ -43,7 +59,7 @@ export const PRESETS: Record<'quick' | 'standard', ResolvedStages> = {
     search: { widths: [] },
   },
   standard: {
-    distill: { width: 1, epochs: 10, minSteps: 700, temperature: 4, alpha: 0.1, lr: 1e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true, ...NO_FUNCTION_MATCHING, ...KL_RAW_WEIGHTS },
+    distill: { width: 1, epochs: 40, minSteps: REFERENCE_SCHEDULE.minSteps, temperature: 4, alpha: 0.1, lr: 1e-3, batchSize: 64, teacherOnFlips: false, temperatureScaling: true, decisionCalibration: true, ...PATIENT_FUNCTION_MATCHING, ...KL_RAW_WEIGHTS },
     prune: { schedule: [0.25, 0.5, 0.65], fromPreset: true, minChannels: 8, fineTuneEpochs: 3, fineTuneMinSteps: 200, fineTuneLr: 5e-4 },
     quantize: { calibrator: 'minmax', calibrationSize: 512, perChannel: true },
     search: { widths: [2] },

@@ -8,7 +8,7 @@ import {
 } from '@medslim/distill';
 import { readModelBytes } from '@medslim/onnx';
 import { createHash } from 'node:crypto';
-import { epochsForSteps, PRESETS } from '../compress/spec.ts';
+import { epochsForSteps, REFERENCE_SCHEDULE } from '../compress/spec.ts';
 import { JobError } from '../errors.ts';
 import { environmentOf, evaluateTeacherAnd, reportHead, testBench, type MeasureOptions } from '../evaluate-stage.ts';
 import { loadJobInputs } from '../job-inputs.ts';
@@ -64,8 +64,8 @@ export async function runDistillJob(o: DistillJobOptions): Promise<DistillJobRes
   const { height, width } = imageSize(iface, test.images);
   const channels = iface.input.channels;
   const batchSize = o.train?.batchSize ?? 64;
-  // Default: the standard preset's epochs, more on a small train split (at least its minimum of optimizer steps).
-  const epochs = o.train?.epochs ?? epochsForSteps(PRESETS.standard.distill.epochs, PRESETS.standard.distill.minSteps, ds.splits.train?.count ?? 0, batchSize);
+  // Default: the reference recipe's 10 epochs, more on a small train split (at least its minimum of optimizer steps).
+  const epochs = o.train?.epochs ?? epochsForSteps(REFERENCE_SCHEDULE.epochs, REFERENCE_SCHEDULE.minSteps, ds.splits.train?.count ?? 0, batchSize);
   if (!Number.isInteger(epochs) || epochs < 1) throw new JobError('BAD_OPTION', `epochs must be an integer ≥ 1; got ${epochs}`);
   const alpha = o.train?.alpha ?? 0.1;
   const temperature = o.train?.temperature ?? 4;
