@@ -9,6 +9,7 @@
  *   [--teacher examples/pneumoniamnist/pneumoniamnist-resnet18.onnx --data examples/pneumoniamnist/pneumoniamnist.npz]
  *   [--train key=value ...] (any other TrainConfig field, e.g. --train balanced=true --train mixup=1 --train maxShift=2)
  *   [--online-teacher] (function matching: the teacher scores each augmented view online; implied by mixup > 0)
+ *   [--resume] (each run resumes from its <out>/alpha…-seed…/checkpoint.bin when present, e.g. after a stopped run)
  *   --epochs preset: the distill job's default, the reference recipe's 10 epochs or its minimum of optimizer steps
  *   (BreastMNIST's 546 training images: 78 epochs).
  */
@@ -21,7 +22,7 @@ import { runDistillJob } from '@medslim/pipeline';
 const { values } = parseArgs({
   options: {
     epochs: { type: 'string', default: '10' }, seeds: { type: 'string', default: '0,1,2' }, out: { type: 'string', default: 'bench/out/distill-seeds' }, alphas: { type: 'string', default: '0.1,1' }, train: { type: 'string', multiple: true, default: [] },
-    'online-teacher': { type: 'boolean', default: false },
+    'online-teacher': { type: 'boolean', default: false }, resume: { type: 'boolean', default: false },
     teacher: { type: 'string', default: 'examples/pneumoniamnist/pneumoniamnist-resnet18.onnx' }, data: { type: 'string', default: 'examples/pneumoniamnist/pneumoniamnist.npz' },
   },
 });
@@ -43,7 +44,7 @@ for (const alpha of alphas) {
     const r = await runDistillJob({
       teacher: values.teacher!, data: values.data!,
       outDir: join(values.out!, `alpha${alpha}-seed${seed}`), train: { ...extra, ...(epochs !== undefined ? { epochs } : {}), alpha, seed },
-      onlineTeacher: values['online-teacher'], latencyIterations: 20, throughputIterations: 2,
+      onlineTeacher: values['online-teacher'], resume: values.resume, latencyIterations: 20, throughputIterations: 2,
       log: (msg) => console.log(`  alpha=${alpha} seed=${seed} ${msg}`), // per epoch: loss, val AUC, seconds
     });
     const cpu = process.cpuUsage(cpu0);
